@@ -1,0 +1,64 @@
+"""forecast: does a recurrent network beat a plain autoregressive model on stock prices?
+
+The package is laid out like its architecture::
+
+    data          load_dataset, list_datasets, load_csv, load_yahoo
+    windows       make_windows                      (series -> supervised windows)
+    splits        WalkForwardSplit, temporal_train_test_split
+    transforms    LogReturns, SimpleReturns, Differencer, Standardizer
+    models        NaiveForecaster, ARForecaster, ARRegressor,   (baselines)
+                  RNNRegressor, RNNForecaster, load_model       (NumPy RNN/LSTM/GRU)
+    nn            the NumPy recurrent engine (cells, BPTT, truncated BPTT, optimisers)
+    backtest      backtest                          (rolling-origin evaluation)
+    metrics       MAE, RMSE, MASE, Theil's U2, directional accuracy, Diebold-Mariano
+    compare       compare                           (every model against the random walk)
+    plots         matplotlib functions that take and return Axes
+    cli           the ``forecast`` command line
+
+Public names are imported lazily (PEP 562), so ``import forecast`` stays cheap and the
+command line does not pay for matplotlib unless it plots.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+__version__ = "0.1.0"
+
+_PUBLIC = {
+    "load_dataset": "forecast.data.bundled",
+    "list_datasets": "forecast.data.bundled",
+    "load_csv": "forecast.data.csv",
+    "load_yahoo": "forecast.data.yahoo",
+    "make_windows": "forecast.windows",
+    "WalkForwardSplit": "forecast.splits",
+    "temporal_train_test_split": "forecast.splits",
+    "LogReturns": "forecast.transforms",
+    "SimpleReturns": "forecast.transforms",
+    "Differencer": "forecast.transforms",
+    "Standardizer": "forecast.transforms",
+    "NaiveForecaster": "forecast.models.naive",
+    "ARForecaster": "forecast.models.ar",
+    "ARRegressor": "forecast.models.ar_regressor",
+    "RNNRegressor": "forecast.models.rnn_regressor",
+    "RNNForecaster": "forecast.models.rnn_forecaster",
+    "load_model": "forecast.models.persistence",
+    "backtest": "forecast.backtest",
+    "compare": "forecast.compare",
+}
+
+__all__ = sorted(_PUBLIC) + ["__version__"]
+
+
+def __getattr__(name: str) -> Any:
+    module = _PUBLIC.get(name)
+    if module is None:
+        raise AttributeError(f"module 'forecast' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return __all__

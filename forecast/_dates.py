@@ -1,0 +1,78 @@
+"""Dates for forecasts: the index that follows a series, without requiring a regular ``freq``.
+
+Daily trading data skips weekends and holidays, so ``pd.infer_freq`` usually fails on it.
+The rule used everywhere in the package (see :func:`future_index`):
+
+1. a DatetimeIndex that carries a ``freq``, or whose frequency ``pd.infer_freq`` finds on
+   the last observations, continues with that frequency;
+2. otherwise, if the typical spacing is one day and the observations fall on weekdays
+   (daily trading data), it continues with business days (Mon-Fri; exchange holidays are
+   not known and are not skipped);
+3. otherwise it continues with the median spacing of the index;
+4. an integer index continues with its last step (``RangeIndex`` stays a ``RangeIndex``).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+#: how many of the last observations are used to infer the step
+_TAIL = 60
+
+
+def infer_offset(index: pd.DatetimeIndex) -> pd.DateOffset | pd.Timedelta:
+    """Return the step that continues ``index`` (see the module docstring for the rule)."""
+    if len(index) < 2:
+        raise ValueError(
+            f"cannot infer the step of a DatetimeIndex with {len(index)} observation(s); "
+            "at least 2 are needed"
+        )
+    if index.freq is not None:
+        return index.freq
+    tail = index[-_TAIL:]
+    if len(tail) >= 3:
+        freq = pd.infer_freq(tail)
+        if freq is not None:
+            return pd.tseries.frequencies.to_offset(freq)
+    spacing = pd.Timedelta(np.median(np.diff(tail.asi8)), unit="ns")
+    if spacing <= pd.Timedelta(days=1) and spacing >= pd.Timedelta(hours=23) and (
+        tail.dayofweek < 5
+    ).all():
+        return pd.offsets.BDay()
+    return spacing
+
+
+def future_index(index: pd.Index, horizon: int) -> pd.Index:
+    """Return the ``horizon`` labels that follow ``index``.
+
+    Parameters
+    ----------
+    index : pandas.Index
+        The index of the observed series (DatetimeIndex or integer index), increasing.
+    horizon : int
+        How many steps ahead.
+
+    Returns
+    -------
+    pandas.Index of length ``horizon``
+
+    Examples
+    --------
+    >>> idx = pd.DatetimeIndex(["2018-12-27", "2018-12-28", "2018-12-31"])
+    >>> future_index(idx, 2).strftime("%Y-%m-%d").tolist()
+    ['2019-01-01', '2019-01-02']
+    """
+    if isinstance(index, pd.DatetimeIndex):
+        step = infer_offset(index)
+        last = index[-1]
+        return pd.DatetimeIndex([last + step * (i + 1) for i in range(horizon)], name=index.name)
+    if isinstance(index, pd.RangeIndex):
+        step = index.step
+        start = index[-1] + step if len(index) else 0
+        return pd.RangeIndex(start, start + step * horizon, step, name=index.name)
+    values = np.asarray(index)
+    if len(values) == 0:
+        return pd.RangeIndex(horizon, name=index.name)
+    step = values[-1] - values[-2] if len(values) > 1 else 1
+    return pd.Index(values[-1] + step * np.arange(1, horizon + 1), name=index.name)

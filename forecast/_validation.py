@@ -1,0 +1,178 @@
+"""Input checks shared by every module: one place that says what a valid series is.
+
+Every check raises ``ValueError`` or ``TypeError`` with a message that names the problem and
+the offending value or position. Nothing is dropped, filled or clipped here.
+"""
+
+from __future__ import annotations
+
+import numbers
+from collections.abc import Iterable
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+
+def check_int(value: Any, name: str, *, min_value: int | None = None) -> int:
+    """Return ``value`` as an int, or raise naming ``name`` and the value.
+
+    Booleans and floats are refused (``window=2.5`` is a bug, not a request to truncate).
+    """
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        raise TypeError(f"{name} must be an integer, got {value!r} of type {type(value).__name__}")
+    value = int(value)
+    if min_value is not None and value < min_value:
+        raise ValueError(f"{name} must be >= {min_value}, got {name}={value}")
+    return value
+
+
+def check_float(
+    value: Any,
+    name: str,
+    *,
+    min_value: float | None = None,
+    max_value: float | None = None,
+    inclusive: bool = True,
+) -> float:
+    """Return ``value`` as a finite float within the bounds, or raise naming it."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{name} must be a real number, got {value!r} of type {type(value).__name__}")
+    value = float(value)
+    if not np.isfinite(value):
+        raise ValueError(f"{name} must be finite, got {name}={value}")
+    if min_value is not None and (value < min_value if inclusive else value <= min_value):
+        op = ">=" if inclusive else ">"
+        raise ValueError(f"{name} must be {op} {min_value}, got {name}={value}")
+    if max_value is not None and (value > max_value if inclusive else value >= max_value):
+        op = "<=" if inclusive else "<"
+        raise ValueError(f"{name} must be {op} {max_value}, got {name}={value}")
+    return value
+
+
+def check_choice(value: Any, name: str, choices: Iterable[Any]) -> Any:
+    """Return ``value`` if it is one of ``choices``; otherwise list the valid choices."""
+    choices = tuple(choices)
+    if value not in choices:
+        valid = ", ".join(repr(c) for c in choices)
+        raise ValueError(f"unknown {name}={value!r}; valid choices are {valid}")
+    return value
+
+
+def _position(index: pd.Index, i: int) -> str:
+    """Describe position ``i`` of ``index`` for an error message: its label and its number."""
+    label = index[i]
+    if isinstance(label, pd.Timestamp):
+        label = label.strftime("%Y-%m-%d") if label == label.normalize() else str(label)
+    return f"position {i} ({label})" if not isinstance(index, pd.RangeIndex) else f"position {i}"
+
+
+def check_index(index: pd.Index, name: str = "y") -> pd.Index:
+    """Require a strictly increasing index without duplicates; name the first offender."""
+    if isinstance(index, pd.DatetimeIndex) and index.tz is not None:
+        index = index.tz_localize(None)
+    if len(index) > 1:
+        values = index.asi8 if isinstance(index, pd.DatetimeIndex) else np.asarray(index)
+        if not np.issubdtype(np.asarray(values).dtype, np.number):
+            raise TypeError(
+                f"{name} must have a DatetimeIndex or an integer index, got {type(index).__name__}"
+            )
+        step = np.diff(values)
+        bad = np.flatnonzero(step <= 0)
+        if bad.size:
+            i = int(bad[0]) + 1
+            problem = "duplicated" if step[bad[0]] == 0 else "not sorted (earlier than the one before)"
+            raise ValueError(
+                f"{name} index is {problem} at {_position(index, i)}; "
+                f"{bad.size} such position(s) in total. Sort it and remove duplicates first."
+            )
+    return index
+
+
+def check_finite(values: np.ndarray, index: pd.Index | None = None, name: str = "y") -> None:
+    """Raise if ``values`` holds NaN or inf, naming how many and the first position."""
+    finite = np.isfinite(values)
+    if not finite.all():
+        rows = ~finite if finite.ndim == 1 else ~finite.reshape(len(finite), -1).all(axis=1)
+        bad = np.flatnonzero(rows)
+        first = bad[0]
+        where = _position(index, first) if index is not None else f"position {first}"
+        kind = "NaN" if np.isnan(np.asarray(values)[rows][0]).any() else "inf"
+        raise ValueError(
+            f"{name} contains {bad.size} non-finite value(s) (NaN or inf); "
+            f"the first is {kind} at {where}. Drop or fill them explicitly before calling this."
+        )
+
+
+def check_series(
+    y: Any, name: str = "y", *, min_length: int = 1, allow_2d: bool = False
+) -> tuple[np.ndarray, pd.Index]:
+    """Validate a univariate series and return ``(values, index)``.
+
+    Parameters
+    ----------
+    y : pandas.Series, 1-D array-like (or 2-D when ``allow_2d``)
+        The observations, oldest first. A Series keeps its index; an array gets a
+        ``RangeIndex``. A tz-aware DatetimeIndex is made tz-naive.
+    name : str
+        How the caller calls ``y`` in error messages.
+    min_length : int
+        The fewest observations accepted.
+    allow_2d : bool
+        Accept ``(n, n_features)`` input (a DataFrame or a 2-D array).
+
+    Returns
+    -------
+    values : ndarray of float64, shape (n,) or (n, n_features)
+    index : pandas.Index of length n
+
+    Raises
+    ------
+    TypeError
+        for non-numeric data or an index that is neither datetime nor integer.
+    ValueError
+        for wrong dimensions, too few observations, NaN/inf, an unsorted or duplicated index.
+    """
+    if isinstance(y, (pd.Series, pd.DataFrame)):
+        if isinstance(y, pd.DataFrame) and not allow_2d:
+            if y.shape[1] != 1:
+                raise ValueError(
+                    f"{name} must be one series, got a DataFrame with {y.shape[1]} columns "
+                    f"{list(y.columns)[:5]}; select one column"
+                )
+            y = y.iloc[:, 0]
+        index = y.index
+        values = y.to_numpy()
+    else:
+        values = np.asarray(y)
+        index = None
+    if values.dtype == object or not (
+        np.issubdtype(values.dtype, np.number) or np.issubdtype(values.dtype, np.bool_)
+    ):
+        raise TypeError(f"{name} must be numeric, got dtype {values.dtype}")
+    if np.iscomplexobj(values):
+        raise TypeError(f"{name} must be real-valued, got dtype {values.dtype}")
+    values = values.astype(np.float64, copy=False)
+    max_ndim = 2 if allow_2d else 1
+    if values.ndim == 0 or values.ndim > max_ndim:
+        want = "1-D or 2-D" if allow_2d else "1-D"
+        raise ValueError(f"{name} must be {want}, got an array of shape {values.shape}")
+    if index is None:
+        index = pd.RangeIndex(len(values))
+    index = check_index(index, name)
+    if len(values) < min_length:
+        raise ValueError(f"{name} needs at least {min_length} observations, got {len(values)}")
+    check_finite(values, index, name)
+    return values, index
+
+
+def check_positive(values: np.ndarray, index: pd.Index | None = None, name: str = "y") -> None:
+    """Raise if any value is <= 0 (prices must be positive to take logs or ratios)."""
+    bad = np.flatnonzero(np.asarray(values) <= 0)
+    if bad.size:
+        first = int(bad[0])
+        where = _position(index, first) if index is not None else f"position {first}"
+        raise ValueError(
+            f"{name} must be strictly positive (prices), found {bad.size} value(s) <= 0; "
+            f"the first is {values[first]!r} at {where}"
+        )
