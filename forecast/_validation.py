@@ -37,7 +37,9 @@ def check_float(
 ) -> float:
     """Return ``value`` as a finite float within the bounds, or raise naming it."""
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise TypeError(f"{name} must be a real number, got {value!r} of type {type(value).__name__}")
+        raise TypeError(
+            f"{name} must be a real number, got {value!r} of type {type(value).__name__}"
+        )
     value = float(value)
     if not np.isfinite(value):
         raise ValueError(f"{name} must be finite, got {name}={value}")
@@ -81,7 +83,9 @@ def check_index(index: pd.Index, name: str = "y") -> pd.Index:
         bad = np.flatnonzero(step <= 0)
         if bad.size:
             i = int(bad[0]) + 1
-            problem = "duplicated" if step[bad[0]] == 0 else "not sorted (earlier than the one before)"
+            problem = (
+                "duplicated" if step[bad[0]] == 0 else "not sorted (earlier than the one before)"
+            )
             raise ValueError(
                 f"{name} index is {problem} at {_position(index, i)}; "
                 f"{bad.size} such position(s) in total. Sort it and remove duplicates first."
@@ -102,6 +106,58 @@ def check_finite(values: np.ndarray, index: pd.Index | None = None, name: str = 
             f"{name} contains {bad.size} non-finite value(s) (NaN or inf); "
             f"the first is {kind} at {where}. Drop or fill them explicitly before calling this."
         )
+
+
+def as_float64(values: np.ndarray, name: str) -> np.ndarray:
+    """Return real numeric ``values`` as float64 (no copy if already float64)."""
+    if values.dtype == object or not (
+        np.issubdtype(values.dtype, np.number) or np.issubdtype(values.dtype, np.bool_)
+    ):
+        raise TypeError(f"{name} must be numeric, got dtype {values.dtype}")
+    if np.iscomplexobj(values):
+        raise TypeError(f"{name} must be real-valued, got dtype {values.dtype}")
+    return values.astype(np.float64, copy=False)
+
+
+def check_1d(y: Any, name: str) -> tuple[np.ndarray, pd.Index | None]:
+    """Return ``(float64 values, index or None)`` of a finite, non-empty 1-D array or Series.
+
+    Unlike :func:`check_series` it does not require the index to be increasing, so it takes
+    the columns of a tidy backtest frame, where target dates repeat across horizons.
+    """
+    index = y.index if isinstance(y, pd.Series) else None
+    values = as_float64(y.to_numpy() if isinstance(y, pd.Series) else np.asarray(y), name)
+    if values.ndim != 1:
+        raise ValueError(f"{name} must be 1-D, got an array of shape {values.shape}")
+    if values.size == 0:
+        raise ValueError(f"{name} is empty; at least 1 observation is needed")
+    check_finite(values, index, name)
+    return values, index
+
+
+def check_paired(**arrays: Any) -> tuple[np.ndarray, ...]:
+    """Validate equally long 1-D inputs that are paired by position; return their values.
+
+    Two Series must carry the same index (a mismatch is usually a misalignment bug).
+    """
+    names = list(arrays)
+    checked = [check_1d(arrays[name], name) for name in names]
+    first, (ref, ref_index) = names[0], checked[0]
+    for name, (values, index) in zip(names[1:], checked[1:], strict=True):
+        if len(values) != len(ref):
+            raise ValueError(
+                f"{first} and {name} must have the same length, "
+                f"got len({first})={len(ref)} and len({name})={len(values)}"
+            )
+        if ref_index is not None and index is not None and not ref_index.equals(index):
+            differ = [i for i, (p, q) in enumerate(zip(ref_index, index, strict=True)) if p != q]
+            i = differ[0] if differ else 0
+            raise ValueError(
+                f"{first} and {name} are Series with different indexes: {first} has "
+                f"{ref_index[i]} where {name} has {index[i]} at position {i}. Align them, "
+                "or pass .to_numpy() to pair them by position."
+            )
+    return tuple(values for values, _ in checked)
 
 
 def check_series(
@@ -146,13 +202,7 @@ def check_series(
     else:
         values = np.asarray(y)
         index = None
-    if values.dtype == object or not (
-        np.issubdtype(values.dtype, np.number) or np.issubdtype(values.dtype, np.bool_)
-    ):
-        raise TypeError(f"{name} must be numeric, got dtype {values.dtype}")
-    if np.iscomplexobj(values):
-        raise TypeError(f"{name} must be real-valued, got dtype {values.dtype}")
-    values = values.astype(np.float64, copy=False)
+    values = as_float64(values, name)
     max_ndim = 2 if allow_2d else 1
     if values.ndim == 0 or values.ndim > max_ndim:
         want = "1-D or 2-D" if allow_2d else "1-D"
