@@ -224,5 +224,5 @@ def check_positive(values: np.ndarray, index: pd.Index | None = None, name: str 
         where = _position(index, first) if index is not None else f"position {first}"
         raise ValueError(
             f"{name} must be strictly positive (prices), found {bad.size} value(s) <= 0; "
-            f"the first is {values[first]!r} at {where}"
+            f"the first is {float(values[first])!r} at {where}"
         )
