@@ -60,7 +60,8 @@ def computed_before(y: pd.Series, t0: int) -> dict:
             out[f"fold {k} coefficients"] = model.coef_.copy()
             # forecasts whose inputs end before t0
             seen = test_rows[test_rows * STEP + WINDOW <= t0]
-            out[f"fold {k} forecasts"] = model.predict(X[seen])
+            if seen.size:
+                out[f"fold {k} forecasts"] = model.predict(X[seen])
     return out
 
 
