@@ -35,9 +35,9 @@ def infer_offset(index: pd.DatetimeIndex) -> pd.DateOffset | pd.Timedelta:
         freq = pd.infer_freq(tail)
         if freq is not None:
             return pd.tseries.frequencies.to_offset(freq)
-    spacing = pd.Timedelta(np.median(np.diff(tail.asi8)), unit="ns")
+    spacing = pd.Timedelta(np.median(np.diff(tail.asi8)), unit=tail.unit)
     if spacing <= pd.Timedelta(days=1) and spacing >= pd.Timedelta(hours=23) and (
-        tail.dayofweek < 5
+        tail.day_of_week < 5
     ).all():
         return pd.offsets.BDay()
     return spacing

@@ -1,59 +1,181 @@
-"""The one shape every loader returns: a price frame with a clean ``date`` index.
+"""The package's shape for a price table, shared by every loader.
 
-A price frame has a tz-naive, sorted, unique DatetimeIndex named ``date`` and lower-case
-columns ``open, high, low, close, volume`` (plus ``adj_close`` where the source has it).
+A price frame has a tz-naive, strictly increasing ``DatetimeIndex`` named ``date`` and
+float64 price columns; the usual price fields are called ``open, high, low, close,
+adj_close, volume`` whatever the source calls them ("Adj Close", "ADJ_CLOSE", ...).
+:func:`normalize_price_frame` produces that shape or raises naming what is wrong; it never
+sorts, drops or fills anything.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Hashable, Sequence
 
+import numpy as np
 import pandas as pd
 
 from forecast._validation import check_index
 
-#: the columns a price frame may carry, in the order they are returned
+#: the canonical price fields, in the order they are returned
 PRICE_COLUMNS = ("open", "high", "low", "close", "adj_close", "volume")
 
-
-def column_name(name: object) -> str:
-    """``"Adj Close"`` -> ``"adj_close"``: lower case, runs of non-alphanumerics to ``_``."""
-    return re.sub(r"[^0-9a-z]+", "_", str(name).strip().lower()).strip("_")
+#: how many offending dates an error message lists
+_SHOWN = 5
 
 
-def normalize_price_frame(frame: pd.DataFrame, source: str) -> pd.DataFrame:
-    """Return ``frame`` in the package's price-frame shape.
+def canonical_field(label: Hashable) -> Hashable:
+    """Return the canonical name of a price field label, or the label unchanged.
+
+    "Adj Close", "adj_close", "AdjClose" and "ADJ-CLOSE" all become ``"adj_close"``;
+    "Open" becomes ``"open"``. A label that names no price field (a ticker symbol such as
+    ``"AAPL"`` in a file of closes per symbol, or ``"OpenInt"``) is returned as written,
+    without surrounding spaces.
+
+    Examples
+    --------
+    >>> canonical_field("Adj Close"), canonical_field("AAPL")
+    ('adj_close', 'AAPL')
+    """
+    if not isinstance(label, str):
+        return label
+    key = re.sub(r"[\s_\-.]+", "", label).lower()
+    if key in ("adjclose", "adjustedclose"):
+        return "adj_close"
+    if key in PRICE_COLUMNS:
+        return key
+    return label.strip()
+
+
+def _first_dates(index: pd.Index, rows: np.ndarray) -> str:
+    """Format the first few labels of ``index`` at the boolean ``rows`` for a message."""
+    labels = index[rows][:_SHOWN]
+    text = ", ".join(
+        ts.strftime("%Y-%m-%d") if ts == ts.normalize() else str(ts) for ts in labels
+    )
+    return text + (", ..." if rows.sum() > _SHOWN else "")
+
+
+def missing_report(frame: pd.DataFrame) -> str:
+    """Describe the missing values of ``frame``: how many, in which columns, first dates.
+
+    Returns an empty string when nothing is missing.
+    """
+    mask = frame.isna().to_numpy()
+    if not mask.any():
+        return ""
+    rows = mask.any(axis=1)
+    per_column = {col: int(n) for col, n in zip(frame.columns, mask.sum(axis=0), strict=True) if n}
+    columns = ", ".join(f"{col!s}: {n}" for col, n in per_column.items())
+    return (
+        f"{int(mask.sum())} missing value(s) in {int(rows.sum())} row(s) "
+        f"(per column: {columns}); first dates affected: {_first_dates(frame.index, rows)}"
+    )
+
+
+def normalize_price_frame(
+    frame: pd.DataFrame, source: str, *, columns: Sequence[str] | None = None
+) -> pd.DataFrame:
+    """Return ``frame`` in the package's price shape, or raise naming the problem.
 
     Parameters
     ----------
     frame : pandas.DataFrame
-        Prices indexed by date (any tz), with columns such as ``Open``, ``Adj Close``.
+        Prices indexed by date (a DatetimeIndex, or labels that parse as dates), or with
+        a ``date`` column (any case) and a default RangeIndex.
     source : str
-        Where the frame came from (a dataset name, a path, a ticker), for error messages.
+        Where the frame comes from (a file name, ``"yahoo:MSFT"``); every error message
+        starts with it.
+    columns : sequence of str, optional
+        Keep only these columns, in this order (matched after renaming, so ``"Close"`` and
+        ``"close"`` both select ``close``). By default every column is kept.
 
     Returns
     -------
     pandas.DataFrame
-        Columns renamed by :func:`column_name`, known price columns first in the order of
-        :data:`PRICE_COLUMNS`, float64 prices, index a tz-naive DatetimeIndex named ``date``.
+        A copy with a tz-naive, strictly increasing ``datetime64[ns]`` index named
+        ``date``; the price fields renamed to ``open, high, low, close, adj_close, volume``
+        and placed first in that order, other columns after them as written; every column
+        float64. A tz-aware index keeps its local wall-clock time and drops the zone.
 
     Raises
     ------
     ValueError
-        if the index is unsorted or duplicated, or a value is missing (naming how many and
-        the first dates affected).
+        for an empty frame, unparseable dates, an unsorted or duplicated index, duplicated
+        or missing columns, non-numeric columns, or missing or infinite values (naming how
+        many and the first dates affected). Nothing is sorted, dropped or filled here.
+
+    Examples
+    --------
+    >>> raw = pd.DataFrame({"Date": ["2020-01-02", "2020-01-03"], "Adj Close": [1.0, 2.0]})
+    >>> normalize_price_frame(raw, "example").columns.tolist()
+    ['adj_close']
     """
-    frame = frame.rename(columns=column_name)
-    known = [c for c in PRICE_COLUMNS if c in frame.columns]
-    frame = frame[known + [c for c in frame.columns if c not in known]]
-    index = pd.DatetimeIndex(frame.index)
+    if not isinstance(frame, pd.DataFrame):
+        raise TypeError(f"{source}: expected a pandas DataFrame, got {type(frame).__name__}")
+    if frame.empty:
+        raise ValueError(f"{source}: no price data (shape {frame.shape})")
+    frame = frame.rename(columns=canonical_field)
+    date_cols = [c for c in frame.columns if isinstance(c, str) and c.lower() == "date"]
+    if date_cols and isinstance(frame.index, pd.RangeIndex):
+        frame = frame.set_index(date_cols[0])
+    duplicated = frame.columns[frame.columns.duplicated()]
+    if len(duplicated):
+        raise ValueError(f"{source}: duplicated column(s) {list(duplicated)} after renaming")
+    if columns is not None:
+        wanted = [canonical_field(c) for c in columns]
+        absent = [c for c in wanted if c not in frame.columns]
+        if absent:
+            raise ValueError(
+                f"{source}: no column(s) {absent}; available: {list(frame.columns)}"
+            )
+        frame = frame[wanted]
+    else:
+        fields = [c for c in PRICE_COLUMNS if c in frame.columns]
+        frame = frame[fields + [c for c in frame.columns if c not in fields]]
+
+    frame = frame.set_axis(_date_index(frame.index, source), axis=0)
+    check_index(frame.index, name=source)
+
+    out = {}
+    for col in frame.columns:
+        values = frame[col]
+        if not (pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values)):
+            raise ValueError(
+                f"{source}: column {col!r} is not numeric (dtype {values.dtype}); "
+                f"first value {values.iloc[0]!r}"
+            )
+        out[col] = values.to_numpy(dtype=np.float64)
+    result = pd.DataFrame(out, index=frame.index)
+    result.columns.name = None
+
+    report = missing_report(result)
+    if report:
+        raise ValueError(f"{source}: {report}")
+    prices = result.to_numpy(dtype=np.float64)
+    infinite = np.isinf(prices).any(axis=1)
+    if infinite.any():
+        raise ValueError(
+            f"{source}: {int(np.isinf(prices).sum())} infinite value(s); "
+            f"first dates affected: {_first_dates(result.index, infinite)}"
+        )
+    return result
+
+
+def _date_index(index: pd.Index, source: str) -> pd.DatetimeIndex:
+    """Return ``index`` as a tz-naive ``datetime64[ns]`` index named ``date``, or name the first
+    label that is not a date."""
+    if not isinstance(index, pd.DatetimeIndex):
+        parsed = pd.to_datetime(index, errors="coerce")
+        bad = np.flatnonzero(pd.isna(parsed))
+        if bad.size:
+            i = int(bad[0])
+            raise ValueError(
+                f"{source}: {bad.size} date(s) could not be parsed; the first is "
+                f"{index[i]!r} at row {i}"
+            )
+        index = pd.DatetimeIndex(parsed)
     if index.tz is not None:
         index = index.tz_localize(None)
-    frame.index = check_index(index, source).rename("date")
-    missing = frame.isna().any(axis=1)
-    if missing.any():
-        first = ", ".join(d.strftime("%Y-%m-%d") for d in frame.index[missing][:3])
-        raise ValueError(
-            f"{source} has {int(missing.sum())} row(s) with missing values; first dates: {first}"
-        )
-    return frame.astype("float64")
+    # one resolution whatever the source (pandas 3 parses text to "us", yfinance gives "ns")
+    return index.as_unit("ns").rename("date")

@@ -96,6 +96,7 @@ def load_dataset(name: str = DEFAULT_DATASET, *, symbol: str | None = None) -> p
         if symbol is None:
             wide = long.pivot(index="date", columns="symbol", values="price")
             wide.columns.name = None
+            wide.index = wide.index.as_unit("ns")
             return wide[symbols].astype("float64")
         check_choice(symbol, "symbol", symbols)
         rows = long[long["symbol"] == symbol]

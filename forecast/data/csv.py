@@ -1,0 +1,334 @@
+"""Read a user's own price file into the package's price shape (see ``forecast.data._frame``).
+
+Two layouts are understood and told apart by the header:
+
+* wide: a date column and one column per price field or per symbol
+  (``Date,Open,High,Low,Close,Adj Close,Volume`` or ``date,AAPL,MSFT``);
+* long: a ``symbol`` (or ``ticker``) column, a date column and the price column(s)
+  (``symbol,date,price``), one row per symbol and date.
+
+Missing values (empty cells and the markers in :data:`MISSING_MARKERS`) are found and
+reported; they are dropped or filled only when ``missing=`` asks for it.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import warnings
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from forecast._validation import check_choice
+from forecast.data._frame import canonical_field, missing_report, normalize_price_frame
+
+logger = logging.getLogger(__name__)
+
+#: cell contents read as "missing" (compared after stripping spaces, case-insensitively)
+MISSING_MARKERS = frozenset({"", ".", "-", "null", "na", "n/a", "#n/a", "nan", "none"})
+
+_DATE_NAMES = ("date", "datetime", "timestamp", "time")
+_SYMBOL_NAMES = ("symbol", "ticker")
+#: in a long file with one value column, these names become ``close``
+_CLOSE_ALIASES = ("price", "value", "close")
+
+
+def load_csv(
+    path: str | os.PathLike,
+    *,
+    date_column: str | None = None,
+    columns: Sequence[str] | None = None,
+    symbol: str | None = None,
+    missing: str = "raise",
+    date_format: str | None = None,
+) -> pd.DataFrame:
+    """Load a price file (CSV, optionally compressed) as a price frame.
+
+    Parameters
+    ----------
+    path : str or path-like
+        The file; ``.gz``, ``.zip``, ``.bz2``, ``.xz`` compression is read by extension.
+    date_column : str, optional
+        The column holding the dates. By default the column named ``date``,
+        ``datetime``, ``timestamp`` or ``time`` (any case); a file without one is refused.
+    columns : sequence of str, optional
+        Keep only these output columns, in this order: price fields (``"close"`` or
+        ``"Close"``), or symbols for a long file read without ``symbol=``.
+    symbol : str, optional
+        Long files only: return this symbol's rows, its price column named ``close``
+        (a ``price`` or ``value`` column is renamed ``close``). Without it a long file with
+        one price column gives one column per symbol (sorted), named as in the file.
+    missing : {"raise", "drop", "ffill"}, default "raise"
+        What to do with missing values: raise a ``ValueError`` naming how many there are
+        and the first dates affected; drop every row with a missing value; or carry the last
+        observed value forward (a value missing before a column's first observation cannot
+        be filled and raises). In a long file a symbol without a row for a date that other
+        symbols have counts as missing.
+    date_format : str, optional
+        A ``strftime`` format such as ``"%d/%m/%Y"``, or ``"ISO8601"``. By default the
+        format is inferred from the first date and every date must follow it.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed by a tz-naive, strictly increasing DatetimeIndex named ``date``; price
+        fields named ``open, high, low, close, adj_close, volume``, other columns (symbols)
+        as written; values as float64. Rows are returned in date order: a file written
+        newest first is sorted (logged at INFO level); the values are unchanged.
+
+    Raises
+    ------
+    FileNotFoundError
+        if ``path`` does not exist (the message names it).
+    ValueError
+        for an empty file, a file without a date column or price columns, a date that
+        does not parse (naming its line and value), a non-numeric price (naming its value,
+        column and line), a duplicated date (naming it and its lines), unknown ``columns``
+        or ``symbol``, or missing values with ``missing="raise"``.
+
+    Examples
+    --------
+    >>> from forecast.data.bundled import dataset_path
+    >>> ibm = load_csv(dataset_path("stocks_monthly"), symbol="IBM")
+    >>> ibm.shape, float(ibm["close"].iloc[0])
+    ((123, 1), 100.52)
+    """
+    check_choice(missing, "missing", ("raise", "drop", "ffill"))
+    path = Path(path)
+    if not path.exists():
+        raise FileNotFoundError(f"no such price file: '{path}' (resolved: '{path.resolve()}')")
+    if path.is_dir():
+        raise IsADirectoryError(f"expected a CSV file, got the directory '{path}'")
+    source = path.name
+    table, lines = _read_table(path, source)
+
+    date_col = _find_column(table, date_column, _DATE_NAMES, "date", source)
+    dates = _parse_dates(table[date_col], lines, date_format, source)
+    symbol_col = _find_column(table, None, _SYMBOL_NAMES, "symbol", source, required=False)
+    if symbol_col is None:
+        if symbol is not None:
+            raise ValueError(
+                f"{source}: symbol={symbol!r} needs a long file with a 'symbol' column; "
+                f"the columns are {list(table.columns)}"
+            )
+        frame = _numeric(table.drop(columns=date_col), lines, source)
+        _check_unique(dates, lines, source)
+        frame.index = dates
+    else:
+        frame = _from_long(table, dates, lines, date_col, symbol_col, symbol, source)
+    frame = frame.rename(columns=canonical_field)
+
+    if columns is not None:
+        wanted = [canonical_field(c) for c in columns]
+        absent = [c for c in wanted if c not in frame.columns]
+        if absent:
+            raise ValueError(f"{source}: no column(s) {absent}; available: {list(frame.columns)}")
+        frame = frame[wanted]
+    if not frame.index.is_monotonic_increasing:
+        logger.info("%s: dates are not in increasing order; sorting them", source)
+        frame = frame.sort_index(kind="stable")
+    long_hint = symbol_col is not None and symbol is None
+    frame = _handle_missing(frame, missing, source, long_hint)
+    return normalize_price_frame(frame, source)
+
+
+def _read_table(path: Path, source: str) -> tuple[pd.DataFrame, np.ndarray]:
+    """Read every cell as a string; return the table and each row's line in the file."""
+    try:
+        table = pd.read_csv(
+            path,
+            dtype=str,
+            keep_default_na=False,
+            na_filter=False,
+            skip_blank_lines=False,
+            encoding="utf-8-sig",
+        )
+    except pd.errors.EmptyDataError:
+        raise ValueError(f"{source}: the file is empty") from None
+    except pd.errors.ParserError as err:
+        raise ValueError(f"{source}: not a well-formed CSV file: {err}") from err
+    table.columns = [str(c).strip() for c in table.columns]
+    # line 1 is the header; blank lines are kept by the reader so that numbers stay right
+    lines = np.arange(len(table)) + 2
+    blank = (table.apply(lambda col: col.str.strip()) == "").all(axis=1).to_numpy()
+    table, lines = table[~blank].reset_index(drop=True), lines[~blank]
+    if table.empty:
+        raise ValueError(f"{source}: a header {list(table.columns)} but no data rows")
+    return table, lines
+
+
+def _find_column(
+    table: pd.DataFrame,
+    given: str | None,
+    names: Sequence[str],
+    what: str,
+    source: str,
+    *,
+    required: bool = True,
+) -> str | None:
+    """Return the column ``given``, or the first whose name (any case) is in ``names``."""
+    if given is not None:
+        if given not in table.columns:
+            raise ValueError(
+                f"{source}: no {what} column {given!r}; the columns are {list(table.columns)}"
+            )
+        return given
+    for col in table.columns:
+        if col.lower() in names:
+            return col
+    if required:
+        raise ValueError(
+            f"{source}: no {what} column found (looked for {', '.join(names)} in any case); "
+            f"the columns are {list(table.columns)}. Pass {what}_column= to name it."
+        )
+    return None
+
+
+def _parse_dates(
+    cells: pd.Series, lines: np.ndarray, date_format: str | None, source: str
+) -> pd.DatetimeIndex:
+    """Parse the date column with one format (given or inferred); name the first bad cell."""
+    text = cells.str.strip()
+    empty = np.flatnonzero((text == "").to_numpy())
+    if empty.size:
+        raise ValueError(
+            f"{source}: {empty.size} row(s) without a date; the first is line {lines[empty[0]]}"
+        )
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            parsed = pd.to_datetime(text, format=date_format, errors="coerce")
+        except (ValueError, TypeError) as err:
+            raise ValueError(f"{source}: could not parse the dates: {err}") from err
+    for warning in caught:
+        message = str(warning.message)
+        if "Could not infer format" in message:
+            raise ValueError(
+                f"{source}: could not infer a date format from the first date "
+                f"{text.iloc[0]!r}; pass date_format= (e.g. '%d/%m/%Y' or 'ISO8601')"
+            )
+        logger.info("%s: %s", source, message)
+    bad = np.flatnonzero(pd.isna(parsed).to_numpy())
+    if bad.size:
+        i = int(bad[0])
+        how = f"the format {date_format!r}" if date_format else "the format of the first date"
+        raise ValueError(
+            f"{source}: {bad.size} date(s) could not be parsed with {how} "
+            f"({text.iloc[0]!r}); the first is {text.iloc[i]!r} at line {lines[i]}. "
+            "Pass date_format= if the file mixes formats."
+        )
+    return pd.DatetimeIndex(parsed, name="date")
+
+
+def _numeric(table: pd.DataFrame, lines: np.ndarray, source: str) -> pd.DataFrame:
+    """Convert string cells to float64; markers become NaN; any other text raises."""
+    if table.shape[1] == 0:
+        raise ValueError(f"{source}: no price columns besides the date column")
+    out = {}
+    for col in table.columns:
+        text = table[col].str.strip()
+        marker = text.str.lower().isin(MISSING_MARKERS)
+        values = pd.to_numeric(text.mask(marker), errors="coerce")
+        bad = np.flatnonzero((values.isna() & ~marker).to_numpy())
+        if bad.size:
+            i = int(bad[0])
+            raise ValueError(
+                f"{source}: column {col!r} holds {bad.size} non-numeric value(s); the first is "
+                f"{text.iloc[i]!r} at line {lines[i]}. Missing values may be written as "
+                f"{sorted(MISSING_MARKERS)}"
+            )
+        out[col] = values.to_numpy(dtype=np.float64, na_value=np.nan)
+    return pd.DataFrame(out)
+
+
+def _check_unique(dates: pd.DatetimeIndex, lines: np.ndarray, source: str) -> None:
+    """Raise naming the first duplicated date and the lines it appears on."""
+    dup = dates.duplicated(keep=False)
+    if dup.any():
+        first = dates[dup][0]
+        at = lines[dates == first]
+        raise ValueError(
+            f"{source}: {int(dates.duplicated().sum())} duplicated date(s); the first is "
+            f"{first.date() if first == first.normalize() else first} on lines "
+            f"{', '.join(map(str, at))}"
+        )
+
+
+def _from_long(
+    table: pd.DataFrame,
+    dates: pd.DatetimeIndex,
+    lines: np.ndarray,
+    date_col: str,
+    symbol_col: str,
+    symbol: str | None,
+    source: str,
+) -> pd.DataFrame:
+    """A long ``symbol,date,price`` table -> one symbol's frame, or one column per symbol."""
+    symbols = table[symbol_col].str.strip()
+    values = _numeric(table.drop(columns=[date_col, symbol_col]), lines, source)
+    if symbol is not None:
+        check_choice(symbol, "symbol", sorted(symbols.unique()))
+        rows = (symbols == symbol).to_numpy()
+        frame = values[rows].set_axis(dates[rows], axis=0)
+        _check_unique(frame.index, lines[rows], f"{source}[{symbol}]")
+        if frame.shape[1] == 1 and str(frame.columns[0]).lower() in _CLOSE_ALIASES:
+            frame.columns = ["close"]
+        return frame
+    if values.shape[1] != 1:
+        raise ValueError(
+            f"{source}: a long file with several price columns {list(values.columns)}; "
+            f"pass symbol= to load one of {sorted(symbols.unique())}"
+        )
+    keys = pd.MultiIndex.from_arrays([symbols.to_numpy(), dates])
+    dup = keys.duplicated(keep=False)
+    if dup.any():
+        sym, when = keys[dup][0]
+        at = lines[dup & (symbols == sym).to_numpy() & (dates == when)]
+        raise ValueError(
+            f"{source}: {int(keys.duplicated().sum())} duplicated (symbol, date) row(s); "
+            f"the first is {sym!r} on {when.date()}, lines {', '.join(map(str, at))}"
+        )
+    frame = pd.Series(values.iloc[:, 0].to_numpy(), index=keys).unstack(level=0)
+    frame = frame[sorted(frame.columns)]
+    frame.columns.name = None
+    frame.index.name = "date"
+    return frame
+
+
+def _handle_missing(
+    frame: pd.DataFrame, missing: str, source: str, long_hint: bool
+) -> pd.DataFrame:
+    """Apply the ``missing`` policy to the NaN cells of ``frame`` (see :func:`load_csv`)."""
+    report = missing_report(frame)
+    if not report:
+        return frame
+    if missing == "raise":
+        hint = (
+            " In a long file a symbol without a row for a date counts as missing; "
+            "pass symbol= to load one symbol."
+            if long_hint
+            else ""
+        )
+        raise ValueError(
+            f"{source}: {report}. Pass missing='drop' to drop those rows or "
+            f"missing='ffill' to carry the last value forward.{hint}"
+        )
+    if missing == "drop":
+        kept = frame.dropna(how="any")
+        logger.info("%s: dropped %d row(s) with missing values", source, len(frame) - len(kept))
+        return kept
+    leading = frame.isna() & frame.ffill().isna()
+    if leading.to_numpy().any():
+        only_leading = np.where(leading, np.nan, 0.0)
+        report = missing_report(
+            pd.DataFrame(only_leading, index=frame.index, columns=frame.columns)
+        )
+        raise ValueError(
+            f"{source}: missing='ffill' cannot fill values missing before a column's first "
+            f"observation: {report}. Select other columns or use missing='drop'."
+        )
+    logger.info("%s: filled %d missing value(s) forward", source, int(frame.isna().sum().sum()))
+    return frame.ffill()
