@@ -3,7 +3,7 @@
 Daily trading data skips weekends and holidays, so ``pd.infer_freq`` usually fails on it.
 The rule used everywhere in the package (see :func:`future_index`):
 
-1. a DatetimeIndex that carries a ``freq``, or whose frequency ``pd.infer_freq`` finds on
+1. a DatetimeIndex that carries a ``freq``, or whose frequency pandas infers (``freq="infer"``) on
    the last observations, continues with that frequency;
 2. otherwise, if the typical spacing is one day and the observations fall on weekdays
    (daily trading data), it continues with business days (Mon-Fri; exchange holidays are
@@ -32,9 +32,9 @@ def infer_offset(index: pd.DatetimeIndex) -> pd.DateOffset | pd.Timedelta:
         return index.freq
     tail = index[-_TAIL:]
     if len(tail) >= 3:
-        freq = pd.infer_freq(tail)
-        if freq is not None:
-            return pd.tseries.frequencies.to_offset(freq)
+        inferred = pd.DatetimeIndex(tail, freq="infer").freq  # infer_freq, as an offset
+        if inferred is not None:
+            return inferred
     spacing = pd.Timedelta(np.median(np.diff(tail.asi8)), unit=tail.unit)
     if spacing <= pd.Timedelta(days=1) and spacing >= pd.Timedelta(hours=23) and (
         tail.day_of_week < 5
