@@ -1,0 +1,91 @@
+"""The AR(tau) design matrix: deterministic trend columns followed by lagged values.
+
+Row ``t`` (the target ``y[t]``, positions counted from 0 in the series given to ``fit``)
+holds, in statsmodels ``AutoReg``'s column order::
+
+    [1,  t + 1,  y[t - lag_1],  y[t - lag_2], ...]
+     ^    ^
+     |    time trend ("t" in trend), 1 at the first observation of the series
+     constant ("c" in trend)
+
+The recursive AR(tau) uses ``lags = 1..tau``; the direct strategy's model for step h uses
+``lags = h..h+tau-1`` (the newest value it can see is ``y[t - h]``).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+#: the trend choices, as in statsmodels: none, constant, time trend, constant and time trend
+TRENDS = ("n", "c", "t", "ct")
+
+
+def n_trend(trend: str) -> int:
+    """Number of deterministic columns of ``trend`` (0, 1 or 2)."""
+    return len(trend) if trend != "n" else 0
+
+
+def column_names(trend: str, lags: np.ndarray) -> list[str]:
+    """Names of the design columns, e.g. ``["const", "trend", "y.L1", "y.L2"]``."""
+    names = (["const"] if "c" in trend else []) + (["trend"] if "t" in trend else [])
+    return names + [f"y.L{lag}" for lag in lags]
+
+
+def design_row(y: np.ndarray, trend: str, lags: np.ndarray, t: int, offset: int = 0) -> np.ndarray:
+    """The one row of :func:`design_matrix` for the target ``y[t]`` (the walk-forward path).
+
+    ``lags`` are consecutive (``lag_1, lag_1 + 1, ...``), so the lagged values are a reversed
+    slice. ``offset`` is the position of ``y[0]`` in the whole series, for the time trend:
+    the row holds ``[1, offset + t + 1, y[t - lag_1], y[t - lag_1 - 1], ...]``.
+    """
+    k_trend, n_lags = n_trend(trend), len(lags)
+    x = np.empty(k_trend + n_lags)
+    if "c" in trend:
+        x[0] = 1.0
+    if "t" in trend:
+        x[k_trend - 1] = offset + t + 1.0
+    if n_lags:
+        newest = t - int(lags[0])  # position of the lag_1 value
+        x[k_trend:] = y[newest - n_lags + 1 : newest + 1][::-1]
+    return x
+
+
+def design_matrix(
+    y: np.ndarray, trend: str, lags: np.ndarray, start: int, stop: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Regressors and targets for the targets ``y[start:stop]``.
+
+    Parameters
+    ----------
+    y : ndarray of shape (n,)
+        The series, oldest first.
+    trend : {"n", "c", "t", "ct"}
+    lags : ndarray of int, shape (n_lags,)
+        The lags of the columns, e.g. ``np.arange(1, tau + 1)``.
+    start, stop : int
+        Target positions ``start <= t < stop``; ``start >= max(lags)``.
+
+    Returns
+    -------
+    X : ndarray of shape (stop - start, n_trend + n_lags)
+        ``X[i] = [trend terms of t, y[t - lags[0]], y[t - lags[1]], ...]`` for ``t = start + i``.
+    target : ndarray of shape (stop - start,)
+
+    Examples
+    --------
+    >>> X, target = design_matrix(np.arange(10.0), "ct", np.array([1, 2]), start=8, stop=10)
+    >>> X
+    array([[ 1.,  9.,  7.,  6.],
+           [ 1., 10.,  8.,  7.]])
+    >>> target
+    array([8., 9.])
+    """
+    t = np.arange(start, stop)
+    k_trend = n_trend(trend)
+    X = np.empty((stop - start, k_trend + len(lags)))
+    if "c" in trend:
+        X[:, 0] = 1.0
+    if "t" in trend:
+        X[:, k_trend - 1] = t + 1.0
+    X[:, k_trend:] = y[t[:, None] - lags[None, :]]  # X[i, k_trend + j] = y[t_i - lag_j]
+    return X, y[start:stop]
