@@ -9,9 +9,10 @@ The package is laid out like its architecture::
     models        NaiveForecaster, ARForecaster, ARRegressor,   (baselines)
                   RNNRegressor, RNNForecaster, load_model       (NumPy RNN/LSTM/GRU)
     nn            the NumPy recurrent engine (cells, BPTT, truncated BPTT, optimisers)
-    backtest      backtest                          (rolling-origin evaluation)
-    metrics       MAE, RMSE, MASE, Theil's U2, directional accuracy, Diebold-Mariano
-    compare       compare                           (every model against the random walk)
+    walkforward   backtest                          (rolling-origin evaluation)
+    metrics       MAE, RMSE, MAPE, sMAPE, MASE, Theil's U2, and from significance:
+                  directional accuracy, Diebold-Mariano
+    comparison    compare, CompareResult            (every model against the random walk)
     plots         matplotlib functions that take and return Axes
     cli           the ``forecast`` command line
 
@@ -44,14 +45,21 @@ _PUBLIC = {
     "RNNRegressor": "forecast.models.rnn_regressor",
     "RNNForecaster": "forecast.models.rnn_forecaster",
     "load_model": "forecast.models.persistence",
-    "backtest": "forecast.backtest",
-    "compare": "forecast.compare",
+    "save_model": "forecast.models.persistence",
+    "backtest": "forecast.walkforward",
+    "compare": "forecast.comparison",
+    "CompareResult": "forecast.comparison",
 }
+
+#: submodules reachable as attributes after a plain ``import forecast``
+_SUBMODULES = ("data", "models", "nn", "metrics", "significance", "plots", "cli")
 
 __all__ = sorted(_PUBLIC) + ["__version__"]
 
 
 def __getattr__(name: str) -> Any:
+    if name in _SUBMODULES:
+        return importlib.import_module(f"forecast.{name}")
     module = _PUBLIC.get(name)
     if module is None:
         raise AttributeError(f"module 'forecast' has no attribute {name!r}")
@@ -61,4 +69,4 @@ def __getattr__(name: str) -> Any:
 
 
 def __dir__() -> list[str]:
-    return __all__
+    return __all__ + list(_SUBMODULES)

@@ -9,14 +9,19 @@ every forecaster.
 
 from __future__ import annotations
 
+import math
 from statistics import NormalDist
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from forecast._dates import future_index
+from forecast._dates import _TAIL, future_index
 from forecast._validation import check_float, check_int, check_series
+
+#: one day in each unit a DatetimeIndex can have
+_DAY = {"s": 86_400, "ms": 86_400_000, "us": 86_400_000_000, "ns": 86_400_000_000_000}
+_BDAY = pd.offsets.BDay()
 
 
 class SeriesHistory:
@@ -35,6 +40,25 @@ class SeriesHistory:
     kind of index) or an array, whose labels continue the index by
     :func:`forecast._dates.future_index`. Labels are kept as a list of pending parts and
     joined into one index only when :attr:`index` is read.
+
+    The labels after the data (:meth:`future_index`) are those of
+    ``forecast._dates.future_index(self.index, horizon)``, found without joining the index
+    and inferring its step on every call. A ``RangeIndex`` continues with its step. A
+    DatetimeIndex is followed through the integer values of its last ``_TAIL`` labels
+    (the window ``infer_offset`` looks at) while they are **daily trading data**: the
+    index has no ``freq`` or the business-day one, and its tail
+
+    (a) holds at least 7 labels, (b) all on weekdays, and (c) more than half of whose
+    consecutive spacings lie in [23 h, 24 h].
+
+    Then the rule of :mod:`forecast._dates` continues with business days, whichever of its
+    branches applies: (a)-(c) leave ``pd.infer_freq`` no answer but "B" or none (a regular
+    frequency would need equal spacings, 7 of which cannot all fall on weekdays; month,
+    quarter and year anchors need one label per month; week-of-month rules need one
+    weekday), and (c) puts the median spacing in [23 h, 24 h]. Joining parts never gives
+    the index a ``freq`` other than that of its first part. So the next labels follow
+    from the last one by integer arithmetic, and an appended label only updates the
+    counts of (b) and (c). Any other index uses ``future_index`` on the joined index.
     """
 
     def __init__(self, values: np.ndarray, index: pd.Index) -> None:
@@ -42,8 +66,9 @@ class SeriesHistory:
         self._buffer[: len(values)] = values
         self._n = len(values)
         self._index = index
-        self._last_label = index[-1]
         self._pending: list[pd.Index | int] = []  # Index parts, or counts of array values
+        self._tail: list[int] | None = None  # the last _TAIL labels as integers, see Notes
+        self._follow(index)
 
     def __len__(self) -> int:
         return self._n
@@ -69,14 +94,12 @@ class SeriesHistory:
                     parts.append(part)
             self._index = index.append(parts) if parts else index
             self._pending.clear()
-            self._last_label = self._index[-1]
         return self._index
 
     def _last(self) -> Any:
         """The last label seen (builds the index if arrays were appended since)."""
-        if self._pending and isinstance(self._pending[-1], int):
-            return self.index[-1]
-        return self._last_label
+        last_part = self._pending[-1] if self._pending else self._index
+        return self.index[-1] if isinstance(last_part, int) else last_part[-1]
 
     def future_index(self, horizon: int) -> pd.Index:
         """The ``horizon`` labels after the last observation (see :mod:`forecast._dates`)."""
@@ -87,6 +110,10 @@ class SeriesHistory:
             # rule 4 of forecast._dates, without building the extended RangeIndex first
             start = index[-1] + (1 + (pending[0] if pending else 0)) * index.step
             return pd.RangeIndex(start, start + horizon * index.step, index.step, name=index.name)
+        if self._tail is None and isinstance(index, pd.DatetimeIndex):
+            self._follow(self.index)  # followed again once the tail allows it
+        if self._business_daily():
+            return pd.DatetimeIndex(self._next_business_days(horizon), name=self._name)
         return future_index(self.index, horizon)
 
     def append(self, y_new: Any, name: str = "y_new") -> np.ndarray:
@@ -111,6 +138,20 @@ class SeriesHistory:
             self._extend(y_new)
             self._count_unlabelled(len(y_new))
             return y_new
+        if type(y_new) is pd.Series and len(y_new) == 1 and self._tail is not None:
+            index = y_new.index
+            if (  # one dated value (the dated walk-forward) that check_series accepts as is
+                type(index) is pd.DatetimeIndex
+                and index.tz is None
+                and index.unit == self._unit
+                and y_new.dtype == np.float64
+                and index.asi8[0] > self._tail[-1]  # it continues the data seen so far
+            ):
+                values = y_new.to_numpy()
+                if math.isfinite(values[0]):
+                    self._append_labels(index)
+                    self._extend(values)
+                    return values
         values, index = check_series(y_new, name)
         if isinstance(y_new, (pd.Series, pd.DataFrame)):
             seen_dates = isinstance(self._index, pd.DatetimeIndex)
@@ -126,15 +167,30 @@ class SeriesHistory:
                     f"{name} must continue the data seen so far: its first label "
                     f"{_label(index[0])} is not after the last label seen, {_label(last)}"
                 )
-            self._pending.append(index)
-            self._last_label = index[-1]
+            self._append_labels(index)
         else:
             self._count_unlabelled(len(values))
         self._extend(values)
         return values
 
+    def _append_labels(self, index: pd.Index) -> None:
+        """Record the labels of an appended Series (they continue the data seen)."""
+        self._pending.append(index)
+        if self._tail is not None:
+            if index.unit != self._unit:  # the joined index changes unit: stop following
+                self._tail = None
+                return
+            if index.name != self._name:  # Index.append keeps a name only if all agree
+                self._name = None
+            self._push(index.asi8[-_TAIL:].tolist())
+
     def _count_unlabelled(self, n: int) -> None:
         """Record ``n`` array values, whose labels continue the index when it is built."""
+        if self._tail is not None:
+            if self._business_daily():  # the labels future_index will give them
+                self._push(self._next_business_days(n).view(np.int64).tolist())
+            else:
+                self._tail = None
         if self._pending and isinstance(self._pending[-1], int):
             self._pending[-1] += n
         else:
@@ -149,6 +205,57 @@ class SeriesHistory:
             self._buffer = buffer
         self._buffer[self._n : n_new] = values
         self._n = n_new
+
+    # business-day continuation of a DatetimeIndex (the class Notes)
+
+    def _follow(self, index: pd.Index) -> None:
+        """Start following the tail of ``index`` if it may be daily trading data."""
+        if (
+            isinstance(index, pd.DatetimeIndex)
+            and index.unit in _DAY
+            and (index.freq is None or index.freq == _BDAY)
+        ):
+            self._unit, self._name = index.unit, index.name
+            self._tail, self._n_weekend, self._n_daily = [], 0, 0
+            self._push(index.asi8[-_TAIL:].tolist())
+
+    def _push(self, labels: list[int]) -> None:
+        """Append labels (integers) to the tail, keeping the counts of (b) and (c)."""
+        day = _DAY[self._unit]
+        low, tail = day * 23 // 24, self._tail
+        if len(labels) >= _TAIL:  # the tail is replaced
+            tail.clear()
+            self._n_weekend = self._n_daily = 0
+        for label in labels:
+            if tail:
+                self._n_daily += low <= label - tail[-1] <= day
+            tail.append(label)
+            self._n_weekend += (label // day + 3) % 7 >= 5  # 1970-01-01 was a Thursday
+            if len(tail) > _TAIL:
+                oldest = tail.pop(0)
+                self._n_daily -= low <= tail[0] - oldest <= day
+                self._n_weekend -= (oldest // day + 3) % 7 >= 5
+
+    def _business_daily(self) -> bool:
+        """Whether the tail meets (a)-(c) of the class Notes: the step is one business day."""
+        tail = self._tail
+        return (
+            tail is not None
+            and len(tail) >= 7
+            and self._n_weekend == 0
+            and 2 * self._n_daily > len(tail) - 1
+        )
+
+    def _next_business_days(self, horizon: int) -> np.ndarray:
+        """The ``horizon`` weekdays after the last label, at its time of day (datetime64).
+
+        From a weekday ``w`` (0 = Monday), the h-th business day is
+        ``h + 2 * ((w + h) // 5)`` days later: two weekend days per week boundary crossed.
+        """
+        day, last = _DAY[self._unit], self._tail[-1]
+        steps = np.arange(1, horizon + 1)
+        weekday = (last // day + 3) % 7
+        return (last + (steps + 2 * ((weekday + steps) // 5)) * day).view(f"M8[{self._unit}]")
 
 
 def _label(label: Any) -> str:
@@ -165,6 +272,8 @@ def _extend_range(index: pd.RangeIndex, n: int) -> pd.RangeIndex:
 
 def check_horizon(horizon: Any) -> int:
     """Return ``horizon`` as an int >= 1, or raise naming it."""
+    if type(horizon) is int and horizon >= 1:  # the common case, before the general check
+        return horizon
     return check_int(horizon, "horizon", min_value=1)
 
 

@@ -268,6 +268,15 @@ class ARForecaster(BaseEstimator):
         index = self._history.future_index(horizon)
         return interval_frame(self._forecast(horizon), np.sqrt(variance), z, index)
 
+    def save(self, path: Any) -> Any:
+        """Write the fitted model to ``path`` without pickle; read it with ``forecast.load_model``.
+
+        See :func:`forecast.models.persistence.save_model` (returns the path).
+        """
+        from forecast.models.persistence import save_model
+
+        return save_model(self, path)
+
     def __sklearn_is_fitted__(self) -> bool:
         return hasattr(self, "_history")
 
@@ -330,8 +339,10 @@ class ARForecaster(BaseEstimator):
             return forecasts
         path = np.empty(p + horizon)  # the last tau observations, then the forecasts
         path[:p] = y[n - p :]
-        for h in range(p, p + horizon):  # path[h] is position n - p + h of the series
-            path[h] = design_row(path, trend, self._lags, h, offset=n - p) @ self.params_
+        c, d, phi_reversed = self.intercept_, self.trend_coef_, self.coef_[::-1]
+        for h in range(p, p + horizon):  # path[h] is position t = n - p + h of the series
+            # y^_t = c + d (t + 1) + phi_tau y~_{t-tau} + ... + phi_1 y~_{t-1}
+            path[h] = c + d * (n - p + h + 1) + phi_reversed @ path[h - p : h]
         return path[p:]
 
 

@@ -171,6 +171,15 @@ class NaiveForecaster(BaseEstimator):
         index = self._history.future_index(horizon)
         return interval_frame(self._forecast(horizon), std, z, index)
 
+    def save(self, path: Any) -> Any:
+        """Write the fitted model to ``path`` without pickle; read it with ``forecast.load_model``.
+
+        See :func:`forecast.models.persistence.save_model` (returns the path).
+        """
+        from forecast.models.persistence import save_model
+
+        return save_model(self, path)
+
     def __sklearn_is_fitted__(self) -> bool:
         return hasattr(self, "_history")
 

@@ -1,0 +1,147 @@
+"""Speed of one training epoch of the NumPy engine, and of PyTorch on the same shapes.
+
+One epoch = 4,096 windows of 60 steps with 1 input, in batches of 64 (64 updates): forward,
+backward (many-to-one: MSE on the last step) and an Adam update, float32, hidden size 64,
+one layer plus a linear head. Timed for RNN (tanh), LSTM and GRU with
+``forecast.nn.bptt_step``. When torch is importable, the same epoch with ``torch.nn.RNN``/
+``LSTM``/``GRU`` + ``nn.Linear`` + ``torch.optim.Adam`` (``torch.set_num_threads`` = number of
+cores) is timed too and the ratio numpy / torch printed (below 1: NumPy is faster).
+
+Each time is the best of ``--repeats`` epochs after one warm-up epoch; NumPy and torch
+alternate so that both see the same machine load. The last column, "batch floor", is the
+ratio of 64 x the 10th percentile of the per-batch times, which a busy machine disturbs less. The data are standard normal noise (the
+speed does not depend on the values). Run from the repository root::
+
+    python benchmarks/bench_rnn.py [--repeats 5] [--cells rnn lstm gru]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import time
+
+import numpy as np
+
+from forecast.nn import Adam, RecurrentNetwork, bptt_step
+
+T, BATCH, HIDDEN, N_WINDOWS = 60, 64, 64, 4096
+
+
+def cpu_name() -> str:
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "unknown CPU"
+
+
+def numpy_epoch(cell: str, x: np.ndarray, y: np.ndarray):
+    """Return a function running one epoch of the NumPy engine; it returns each batch's time."""
+    net = RecurrentNetwork(cell, input_size=1, hidden_size=HIDDEN, rng=0)
+    optimizer = Adam(lr=1e-3)
+
+    def epoch() -> list[float]:
+        times = []
+        for s in range(0, N_WINDOWS, BATCH):
+            start = time.perf_counter()
+            bptt_step(net, x[:, s : s + BATCH], y[s : s + BATCH], optimizer=optimizer)
+            times.append(time.perf_counter() - start)
+        return times
+
+    return epoch
+
+
+def torch_epoch(cell: str, x: np.ndarray, y: np.ndarray):
+    """Return a function running one epoch of the same model in PyTorch."""
+    import torch
+
+    torch.manual_seed(0)
+    rnn = {"rnn": torch.nn.RNN, "lstm": torch.nn.LSTM, "gru": torch.nn.GRU}[cell](1, HIDDEN)
+    head = torch.nn.Linear(HIDDEN, 1)
+    optimizer = torch.optim.Adam([*rnn.parameters(), *head.parameters()], lr=1e-3)
+    xt, yt = torch.from_numpy(x), torch.from_numpy(y)
+
+    def epoch() -> list[float]:
+        times = []
+        for s in range(0, N_WINDOWS, BATCH):
+            start = time.perf_counter()
+            out, _ = rnn(xt[:, s : s + BATCH])
+            loss = torch.nn.functional.mse_loss(head(out[-1]), yt[s : s + BATCH])
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+            loss.item()
+            times.append(time.perf_counter() - start)
+        return times
+
+    return epoch
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--cells", nargs="+", default=["rnn", "lstm", "gru"])
+    args = parser.parse_args()
+
+    try:
+        import torch
+    except ImportError:
+        torch = None
+    cores = os.cpu_count() or 1
+    print(f"machine: {cpu_name()}, {cores} cores, {platform.system()} {platform.machine()}")
+    print(f"python {platform.python_version()}, numpy {np.__version__}", end="")
+    if torch is not None:
+        torch.set_num_threads(cores)
+        print(f", torch {torch.__version__} (torch.set_num_threads({cores}))")
+    else:
+        print(", torch not installed: NumPy times only")
+    print(
+        f"one epoch: {N_WINDOWS} windows x {T} steps x 1 input, batch {BATCH}, hidden {HIDDEN}, "
+        f"float32, many-to-one MSE, Adam; best of {args.repeats}"
+    )
+    if hasattr(os, "getloadavg"):
+        print("load average before: {:.2f} {:.2f} {:.2f}".format(*os.getloadavg()))
+
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((T, N_WINDOWS, 1)).astype(np.float32)  # time-major (T, B, D)
+    y = rng.standard_normal((N_WINDOWS, 1)).astype(np.float32)
+
+    print(
+        f"{'cell':<6}{'numpy s/epoch':>15}{'torch s/epoch':>15}{'numpy/torch':>13}"
+        f"{'(batch floor)':>15}"
+    )
+    n_batches = N_WINDOWS // BATCH
+    for cell in args.cells:
+        runs = {"numpy": numpy_epoch(cell, x, y)}
+        if torch is not None:
+            runs["torch"] = torch_epoch(cell, x, y)
+        for epoch in runs.values():
+            epoch()  # warm-up
+        batches: dict[str, list[list[float]]] = {name: [] for name in runs}
+        for _ in range(args.repeats):  # alternate so that both see the same load
+            for name, epoch in runs.items():
+                batches[name].append(epoch())
+        best = {name: min(sum(e) for e in epochs) for name, epochs in batches.items()}
+        # n_batches x the 10th percentile of all batch times: robust to a busy machine
+        floor = {
+            name: n_batches * float(np.percentile(np.concatenate(epochs), 10))
+            for name, epochs in batches.items()
+        }
+        if torch is not None:
+            print(
+                f"{cell:<6}{best['numpy']:>15.3f}{best['torch']:>15.3f}"
+                f"{best['numpy'] / best['torch']:>13.2f}{floor['numpy'] / floor['torch']:>15.2f}"
+            )
+        else:
+            print(f"{cell:<6}{best['numpy']:>15.3f}{'-':>15}{'-':>13}{'-':>15}")
+    if hasattr(os, "getloadavg"):
+        print("load average after: {:.2f} {:.2f} {:.2f}".format(*os.getloadavg()))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,162 @@
+"""From a price series (and exogenous columns) to the scaled inputs of RNNForecaster, and back.
+
+The network never sees prices. With ``target="log_return"`` it reads and predicts
+``r_t = log(p_t / p_{t-1})``, with ``"diff"`` ``r_t = p_t - p_{t-1}``, with ``"level"``
+``r_t = p_t``; each standardised with the mean and standard deviation of the training part.
+Its input at step ``t`` is ``u_t = [s(r_t), s(x_t)]`` (``x_t`` the exogenous row of the same
+date, standardised column by column) and its output at step ``t`` predicts ``s(r_{t+1})``.
+Forecasts of ``s(r)`` go back to prices with the transforms' ``inverse_transform`` from the
+last observed price.
+
+Residuals for intervals are taken on the *cumulative scale* ``z``: ``log p`` for log returns,
+``p`` otherwise, where an h-step forecast error is ``z_{t+h} - z^_{t+h}``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from forecast._validation import check_positive, check_series
+from forecast.transforms import Differencer, LogReturns, Standardizer
+
+TARGETS = ("log_return", "diff", "level")
+
+
+class TargetTransform:
+    """The fitted map ``(prices, exogenous) -> network inputs`` of one RNNForecaster fit.
+
+    Parameters
+    ----------
+    target : {"log_return", "diff", "level"}
+    y : ndarray of shape (n,)
+        Training prices (levels), oldest first.
+    X : ndarray of shape (n, k) or None
+        Exogenous columns aligned with ``y``.
+    n_scale : int
+        How many of the first observations the scalers are fitted on (the data before the
+        validation tail).
+
+    Attributes
+    ----------
+    offset : int
+        Observations consumed before the first increment (1 for returns and differences,
+        0 for levels): input ``u_i`` belongs to observation ``i + offset``.
+    n_inputs : int
+        ``1 + k`` features per step.
+    """
+
+    def __init__(self, target: str, y: np.ndarray, X: np.ndarray | None, n_scale: int) -> None:
+        self.target = target
+        self.offset = 0 if target == "level" else 1
+        if target == "log_return":
+            self.increments: LogReturns | Differencer | None = LogReturns().fit(y[:n_scale])
+        elif target == "diff":
+            self.increments = Differencer(order=1).fit(y[:n_scale])
+        else:
+            self.increments = None
+        self.target_scaler = Standardizer().fit(self._raw_increments(y[:n_scale], None))
+        self.exog_scaler = None if X is None else Standardizer().fit(X[self.offset : n_scale])
+        self.n_inputs = 1 + (0 if X is None else X.shape[1])
+
+    def _raw_increments(self, y: np.ndarray, previous: float | None) -> np.ndarray:
+        """``r`` of ``y`` (preceded by the level ``previous`` when given), unscaled."""
+        if self.increments is None:
+            return y
+        levels = y if previous is None else np.concatenate(([previous], y))
+        return self.increments.transform(levels)
+
+    def inputs(
+        self, y: np.ndarray, X: np.ndarray | None, previous: float | None = None
+    ) -> np.ndarray:
+        """Network inputs ``u`` of shape (m, n_inputs), float64.
+
+        Without ``previous``, ``y`` is a whole series and ``m = len(y) - offset``; with it
+        (the level just before ``y``), ``y`` continues a series and ``m = len(y)``.
+        """
+        r = self.target_scaler.transform(self._raw_increments(y, previous))
+        if self.exog_scaler is None:
+            return r[:, None]
+        x = X if previous is not None else X[self.offset :]
+        return np.column_stack([r, self.exog_scaler.transform(x)])
+
+    def levels(self, r_scaled: np.ndarray, last_level: float) -> np.ndarray:
+        """Prices that continue ``last_level`` with the scaled increments ``r_scaled`` (h,).
+
+        ``p_{n+h} = p_n exp(r_{n+1} + ... + r_{n+h})`` for log returns,
+        ``p_n + r_{n+1} + ... + r_{n+h}`` for differences, ``r_{n+h}`` for levels.
+        """
+        r = self.target_scaler.inverse_transform(r_scaled)
+        if self.increments is None:
+            return r
+        return self.increments.inverse_transform(r, start=float(last_level))
+
+    def cumulative(self, y: np.ndarray) -> np.ndarray:
+        """The scale of interval residuals: ``z = log p`` for log returns, ``p`` otherwise."""
+        return np.log(y) if self.target == "log_return" else y
+
+    def cumulative_paths(self, r_scaled: np.ndarray, z_origin: np.ndarray) -> np.ndarray:
+        """Forecasts of ``z`` from scaled increments (h, B) and ``z`` at the B origins: (h, B).
+
+        ``z^_{t+h} = z_t + r_{t+1} + ... + r_{t+h}`` for increments, ``r_{t+h}`` for levels.
+        """
+        r = r_scaled * self.target_scaler.scale_ + self.target_scaler.mean_  # unscale
+        return r if self.increments is None else z_origin + np.cumsum(r, axis=0)
+
+    def errors(self, r_scaled: np.ndarray, y: np.ndarray, observed: np.ndarray) -> np.ndarray:
+        """h-step forecast errors ``z_{t+h} - z^_{t+h}`` from B origins: (B, h).
+
+        ``r_scaled`` (h, B) are the scaled increment forecasts from the origins, which are
+        the observations ``observed`` (B,) of ``y``. Errors whose target lies after the
+        last origin's next observation (the end of the validation tail) are NaN.
+        """
+        z = self.cumulative(y)
+        z_hat = self.cumulative_paths(r_scaled, z[observed])  # (h, B)
+        steps = observed[None, :] + np.arange(1, len(r_scaled) + 1)[:, None]  # targets (h, B)
+        last = observed[-1] + 1
+        actual = np.where(steps <= last, z[np.minimum(steps, last)], np.nan)
+        return (actual - z_hat).T
+
+    def interval(
+        self, forecast: np.ndarray, lower_q: np.ndarray, upper_q: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Bounds ``z^ + q`` mapped to prices: ``p^ exp(q)`` for log returns, ``p^ + q`` else."""
+        if self.target == "log_return":
+            return forecast * np.exp(lower_q), forecast * np.exp(upper_q)
+        return forecast + lower_q, forecast + upper_q
+
+
+def check_target_values(y: np.ndarray, index: pd.Index, target: str, name: str = "y") -> None:
+    """Log returns need positive prices: name the first offender otherwise."""
+    if target == "log_return":
+        check_positive(y, index, f"{name} (target='log_return' takes logs of prices)")
+
+
+def check_exog(
+    X: Any, index: pd.Index | None, n: int, n_columns: int | None, name: str = "X"
+) -> np.ndarray:
+    """Validate exogenous columns aligned with ``n`` observations of y: ``(n, k)`` float64.
+
+    When both ``X`` and y are pandas objects (``index`` given) their indexes must be equal;
+    otherwise rows are aligned by position. ``n_columns`` (from ``fit``) is required again in
+    ``update``.
+    """
+    values, x_index = check_series(X, name, allow_2d=True)
+    values = values.reshape(len(values), -1)
+    if len(values) != n:
+        raise ValueError(
+            f"{name} must have one row per observation of y: len({name})={len(values)}, len(y)={n}"
+        )
+    if index is not None and isinstance(X, (pd.Series, pd.DataFrame)) and not x_index.equals(index):
+        bad = next(i for i, (a, b) in enumerate(zip(x_index, index, strict=True)) if a != b)
+        raise ValueError(
+            f"{name} and y have different indexes: {name} has {x_index[bad]} where y has "
+            f"{index[bad]} at position {bad}; align them (or pass {name}.to_numpy())"
+        )
+    if n_columns is not None and values.shape[1] != n_columns:
+        raise ValueError(
+            f"{name} has {values.shape[1]} column(s) but the model was fitted with {n_columns}"
+        )
+    return values

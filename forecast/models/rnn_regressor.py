@@ -1,0 +1,410 @@
+"""RNNRegressor: a scikit-learn regressor that reads each row of X as a sequence.
+
+Each sample is a window, oldest value first, ``X[i]`` of shape ``(window,)`` (one feature per
+step) or ``(window, n_features)``; the network runs over it from a zero state and its head
+predicts ``y[i]`` (one value, or ``horizon`` values) from the state at the last step::
+
+    h_t = Net(h_{t-1}, x_{i,t}),   t = 1 .. window,   h_0 = 0
+    y^_i = W_head h_window + b_head
+
+It is trained by full backpropagation through the window (many-to-one) with minibatches,
+and plugs into scikit-learn: ``GridSearchCV``, ``cross_val_score``, pipelines, ``clone``.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import numpy as np
+from sklearn.base import BaseEstimator, RegressorMixin
+from sklearn.utils.validation import check_is_fitted, validate_data
+
+from forecast.models._training import (
+    DivergenceError,
+    check_settings,
+    make_optimizer,
+    many_to_one_epoch,
+    network_from_state,
+    network_state,
+    predict_last,
+    train,
+    validation_split,
+)
+from forecast.nn import RecurrentNetwork, get_loss
+from forecast.transforms import Standardizer
+
+logger = logging.getLogger(__name__)
+
+
+class RNNRegressor(RegressorMixin, BaseEstimator):
+    """Recurrent network (RNN, LSTM or GRU) regressor on windows, many-to-one.
+
+    Parameters
+    ----------
+    cell : {"lstm", "gru", "rnn"}, default="lstm"
+        The recurrent cell, with PyTorch's equations and initialisation (``"rnn"`` is the
+        tanh Elman cell).
+    hidden_size : int, default=32
+        Units per layer.
+    num_layers : int, default=1
+        Stacked recurrent layers.
+    epochs : int, default=50
+        Passes over the training windows (fewer if early stopping ends training).
+    batch_size : int, default=64
+        Windows per update; the windows are shuffled at every epoch.
+    lr : float, default=1e-3
+        Learning rate.
+    optimizer : {"adam", "adamw", "sgd", "momentum", "nesterov"}, default="adam"
+        "momentum" and "nesterov" are SGD with momentum 0.9.
+    clip_norm : float or None, default=1.0
+        Rescale the gradients whose global norm exceeds it; None does not clip.
+    loss : {"mse", "mae", "huber"}, default="mse"
+    dtype : {"float32", "float64"}, default="float32"
+        Precision of the network.
+    scale : bool, default=True
+        Standardise every input feature (pooled over time steps) and every target column
+        with the mean and standard deviation of the training windows; predictions are
+        scaled back. With False the data goes to the network as it is, so the weights are
+        the ones a PyTorch model trained on the same data would have.
+    validation_fraction : float in [0, 1), default=0.1
+        Trailing fraction of the samples (the latest windows, when they are in time order)
+        held out to monitor the loss, for early stopping. 0 trains on all samples, without
+        early stopping.
+    patience : int or None, default=10
+        Stop after this many epochs without improvement of the validation loss; the
+        weights of the best epoch are restored. None trains all epochs (still restoring the
+        best ones).
+    warm_start : bool, default=False
+        When fitting again, start from the current weights (if the shapes still fit) instead
+        of a new initialisation.
+    random_state : int, numpy Generator or None, default=None
+        Seeds the initial weights and the shuffling; an int makes ``fit`` reproducible
+        bit for bit.
+    verbose : bool, default=False
+        Show a progress bar over epochs (on a terminal only).
+
+    Attributes
+    ----------
+    network_ : forecast.nn.RecurrentNetwork
+        The trained network (weights under PyTorch's names, see :meth:`get_weights`).
+    n_features_in_ : int
+        ``X.shape[1]``, the window length.
+    n_inputs_ : int
+        Features per step (1 for 2-D ``X``).
+    n_outputs_ : int
+        Values predicted per sample (``y.shape[1]``, or 1).
+    x_scaler_, y_scaler_ : Standardizer or None
+        The input and target scalings (None when ``scale=False``).
+    history_ : dict of str to list of float
+        Per epoch: ``train_loss``, ``val_loss`` (with a validation fraction) and
+        ``grad_norm`` (mean global gradient norm before clipping). Losses are on the
+        scaled targets when ``scale=True``.
+    best_epoch_ : int
+        The epoch whose weights the model holds.
+
+    Examples
+    --------
+    >>> import numpy as np, forecast
+    >>> close = forecast.load_dataset("sp500")["close"]
+    >>> returns = np.log(close).diff().dropna().to_numpy()
+    >>> X, y = forecast.make_windows(returns, window=10)
+    >>> model = RNNRegressor("gru", hidden_size=8, epochs=3, random_state=0).fit(X, y.ravel())
+    >>> model.predict(X[-2:]).shape
+    (2,)
+    >>> sorted(model.get_weights())[:2]
+    ['bias_hh_l0', 'bias_ih_l0']
+    """
+
+    def __init__(
+        self,
+        cell: str = "lstm",
+        *,
+        hidden_size: int = 32,
+        num_layers: int = 1,
+        epochs: int = 50,
+        batch_size: int = 64,
+        lr: float = 1e-3,
+        optimizer: str = "adam",
+        clip_norm: float | None = 1.0,
+        loss: str = "mse",
+        dtype: str = "float32",
+        scale: bool = True,
+        validation_fraction: float = 0.1,
+        patience: int | None = 10,
+        warm_start: bool = False,
+        random_state: Any = None,
+        verbose: bool = False,
+    ) -> None:
+        self.cell = cell
+        self.hidden_size = hidden_size
+        self.num_layers = num_layers
+        self.epochs = epochs
+        self.batch_size = batch_size
+        self.lr = lr
+        self.optimizer = optimizer
+        self.clip_norm = clip_norm
+        self.loss = loss
+        self.dtype = dtype
+        self.scale = scale
+        self.validation_fraction = validation_fraction
+        self.patience = patience
+        self.warm_start = warm_start
+        self.random_state = random_state
+        self.verbose = verbose
+
+    def fit(self, X: Any, y: Any) -> RNNRegressor:
+        """Train on windows ``X`` and targets ``y``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, window) or (n_samples, window, n_features)
+            Each row a sequence, oldest value first.
+        y : array-like of shape (n_samples,) or (n_samples, horizon)
+
+        Returns
+        -------
+        self
+
+        Raises
+        ------
+        DivergenceError
+            if the loss becomes NaN or inf; the message names the epoch, and the model is
+            left fitted with the best weights found before it.
+        """
+        s = check_settings(self)
+        x, y2 = self._check_data(X, y, reset=True)
+        rng = np.random.default_rng(self.random_state)
+        n_val = validation_split(len(x), s.validation_fraction)
+        n_train = len(x) - n_val
+        self._start(x[:n_train], y2[:n_train], s, rng, keep=self.warm_start)
+        xs, ys = self._scaled(x), self._scaled_y(y2)
+        optimizer = make_optimizer(s.optimizer, s.lr)
+        loss_fn = get_loss(s.loss)
+
+        def run_epoch(epoch: int) -> tuple[float, float]:
+            return many_to_one_epoch(
+                self.network_,
+                xs[:n_train],
+                ys[:n_train],
+                batch_size=s.batch_size,
+                optimizer=optimizer,
+                loss_fn=loss_fn,
+                clip_norm=s.clip_norm,
+                rng=rng,
+            )
+
+        def validate() -> float:
+            return loss_fn(predict_last(self.network_, xs[n_train:]), ys[n_train:])[0]
+
+        try:
+            result = train(
+                run_epoch,
+                validate if n_val else None,
+                self.network_.get_weights,
+                self.network_.set_weights,
+                epochs=s.epochs,
+                patience=s.patience,
+                verbose=self.verbose,
+                desc=type(self).__name__,
+                hint=s.hint,
+            )
+        except DivergenceError as err:
+            self._finish(err.result, optimizer, rng)
+            raise
+        self._finish(result, optimizer, rng)
+        return self
+
+    def partial_fit(self, X: Any, y: Any) -> RNNRegressor:
+        """Run exactly one epoch of minibatch updates on ``(X, y)``.
+
+        With ``batch_size >= n_samples`` that is one optimiser step. The first call
+        initialises the network (and, with ``scale=True``, fits the scalers on this first
+        batch of data); later calls continue from the current weights and optimiser state.
+        Nothing is held out for validation.
+
+        Returns
+        -------
+        self
+        """
+        s = check_settings(self)
+        first = not hasattr(self, "network_")
+        x, y2 = self._check_data(X, y, reset=first)
+        if first:
+            rng = np.random.default_rng(self.random_state)
+            self._start(x, y2, s, rng, keep=False)
+            self.history_ = {"train_loss": [], "grad_norm": []}
+            self.best_epoch_ = 0
+        elif y2.shape[1] != self.n_outputs_:
+            raise ValueError(
+                f"y has {y2.shape[1]} output(s) per sample but the model was fitted with "
+                f"{self.n_outputs_}"
+            )
+        if getattr(self, "_optimizer", None) is None:
+            self._optimizer = make_optimizer(s.optimizer, s.lr)
+        if getattr(self, "_rng", None) is None:
+            self._rng = np.random.default_rng(self.random_state)
+        before = self.network_.get_weights()
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+            loss, norm = many_to_one_epoch(
+                self.network_,
+                self._scaled(x),
+                self._scaled_y(y2),
+                batch_size=s.batch_size,
+                optimizer=self._optimizer,
+                loss_fn=get_loss(s.loss),
+                clip_norm=s.clip_norm,
+                rng=self._rng,
+            )
+        for key, value in (("train_loss", loss), ("grad_norm", norm), ("val_loss", np.nan)):
+            if key in self.history_:
+                self.history_[key].append(float(value))
+        if not (np.isfinite(loss) and np.isfinite(norm)):
+            self.network_.set_weights(before)
+            self._optimizer = None  # its moments saw the bad gradients
+            raise DivergenceError(
+                f"partial_fit diverged: the training loss is {loss}; the weights from before "
+                f"this call were restored. Lower the learning rate lr or set clip_norm "
+                f"(gradient clipping){s.hint}"
+            )
+        self.best_epoch_ = len(self.history_["train_loss"])
+        return self
+
+    def predict(self, X: Any) -> np.ndarray:
+        """Predict from the state at the last step of every window.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, window) or (n_samples, window, n_features)
+
+        Returns
+        -------
+        ndarray of shape (n_samples,) or (n_samples, horizon), float64
+        """
+        check_is_fitted(self)
+        x, _ = self._check_data(X, "no_validation", reset=False)
+        out = predict_last(self.network_, self._scaled(x)).astype(np.float64)
+        if self.y_scaler_ is not None:
+            out = self.y_scaler_.inverse_transform(out).reshape(out.shape)
+        return out[:, 0] if self._y_1d else out
+
+    def get_weights(self) -> dict[str, np.ndarray]:
+        """A copy of the weights under PyTorch's names (``weight_ih_l0``, ..., ``head.bias``)."""
+        check_is_fitted(self)
+        return self.network_.get_weights()
+
+    def set_weights(self, weights: dict[str, np.ndarray]) -> RNNRegressor:
+        """Replace the weights (same names and shapes as :meth:`get_weights`); returns self."""
+        check_is_fitted(self)
+        self.network_.set_weights(weights)
+        return self
+
+    def save(self, path: Any) -> Any:
+        """Write the model to ``path`` (see :func:`forecast.models.persistence.save_model`)."""
+        from forecast.models.persistence import save_model
+
+        return save_model(self, path)
+
+    def __sklearn_tags__(self) -> Any:
+        tags = super().__sklearn_tags__()
+        tags.target_tags.multi_output = True
+        tags.input_tags.three_d_array = True
+        return tags
+
+    def __getstate__(self) -> dict[str, Any]:
+        state = dict(super().__getstate__())  # a copy: object.__getstate__ returns __dict__
+        state.pop("_optimizer", None)
+        if isinstance(state.get("network_"), RecurrentNetwork):
+            state["network_"] = network_state(state["network_"])
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        if isinstance(state.get("network_"), dict):
+            state = {**state, "network_": network_from_state(state["network_"])}
+        super().__setstate__(state)
+
+    # ------------------------------------------------------------------ internals
+
+    def _check_data(self, X: Any, y: Any, reset: bool) -> tuple[np.ndarray, np.ndarray | None]:
+        """Validate; return x as (n, window, n_inputs) and y as (n, n_outputs).
+
+        ``y="no_validation"`` (predict) checks X only; ``y=None`` in fit raises.
+        """
+        if isinstance(y, str) and y == "no_validation":
+            y = None
+            X = validate_data(self, X, reset=reset, allow_nd=True, dtype=[np.float64, np.float32])
+        else:
+            X, y = validate_data(
+                self,
+                X,
+                y,
+                reset=reset,
+                allow_nd=True,
+                multi_output=True,
+                y_numeric=True,
+                dtype=[np.float64, np.float32],
+            )
+        if X.ndim > 3:
+            raise ValueError(
+                f"X must be (n_samples, window) or (n_samples, window, n_features), got an "
+                f"array of shape {X.shape}"
+            )
+        x = X[:, :, None] if X.ndim == 2 else X
+        if not reset and x.shape[2] != self.n_inputs_:
+            raise ValueError(
+                f"X has {x.shape[2]} features per step, but {type(self).__name__} is expecting "
+                f"{self.n_inputs_}"
+            )
+        if y is None:
+            return x, None
+        if reset:
+            self._y_1d = y.ndim == 1
+        return x, y.reshape(len(y), -1)
+
+    def _start(
+        self, x: np.ndarray, y: np.ndarray, s: Any, rng: np.random.Generator, keep: bool
+    ) -> None:
+        """Fit the scalers on the training windows and build (or keep) the network."""
+        self.n_inputs_, self.n_outputs_ = x.shape[2], y.shape[1]
+        if self.scale:
+            self.x_scaler_ = Standardizer().fit(x.reshape(-1, x.shape[2]))
+            self.y_scaler_ = Standardizer().fit(y)
+        else:
+            self.x_scaler_ = self.y_scaler_ = None
+        old = getattr(self, "network_", None)
+        fits = old is not None and (
+            old.cell,
+            old.input_size,
+            old.hidden_size,
+            old.num_layers,
+            old.output_size,
+            old.dtype,
+        ) == (s.cell, self.n_inputs_, s.hidden_size, s.num_layers, self.n_outputs_, s.dtype)
+        if keep and fits:
+            logger.debug("warm start from the current weights")
+            return
+        self.network_ = RecurrentNetwork(
+            s.cell,
+            self.n_inputs_,
+            s.hidden_size,
+            s.num_layers,
+            self.n_outputs_,
+            dtype=s.dtype,
+            rng=rng,
+        )
+
+    def _scaled(self, x: np.ndarray) -> np.ndarray:
+        """Inputs in the network's dtype, standardised when ``scale=True``."""
+        if self.x_scaler_ is not None:
+            x = self.x_scaler_.transform(x.reshape(-1, x.shape[2])).reshape(x.shape)
+        return x.astype(self.network_.dtype)
+
+    def _scaled_y(self, y: np.ndarray) -> np.ndarray:
+        if self.y_scaler_ is not None:
+            y = self.y_scaler_.transform(y).reshape(y.shape)
+        return y.astype(self.network_.dtype)
+
+    def _finish(self, result: Any, optimizer: Any, rng: np.random.Generator) -> None:
+        self.history_ = result.history
+        self.best_epoch_ = result.best_epoch
+        self._optimizer, self._rng = optimizer, rng

@@ -1,0 +1,94 @@
+"""The NumPy recurrent engine: RNN, LSTM and GRU with exact BPTT and truncated BPTT(k1, k2).
+
+Every array is time-major, ``(T, B, D)``: steps, batch, features (PyTorch's default
+``batch_first=False``); windows of shape ``(B, T, D)`` go in as ``x.transpose(1, 0, 2)``.
+Equations, initialisation and parameter names are PyTorch's, so weights move both ways through
+``get_weights``/``set_weights`` and a torch ``state_dict``. float32 by default, float64 on
+request; all randomness comes from the Generator (or seed) passed in.
+
+The API::
+
+    RecurrentNetwork(cell, input_size, hidden_size, num_layers=1, output_size=1, *,
+                     nonlinearity="tanh", dropout=0.0, forget_bias=0.0, dtype=np.float32,
+                     rng=None)
+        .params                                   dict: weight_ih_l0, ..., head.weight, head.bias
+        .forward(x, state=None, *, train=False, rng=None) -> (y, state_T, cache)
+        .backward(dy, cache, dstate=None)         -> (grads, dstate_0); fills cache.grad_norms
+        .state_at(cache, step)                    -> state after `step` steps of that forward
+        .init_state(batch_size), .get_weights(), .set_weights(weights)
+
+    bptt(net, x, y, loss="mse", *, state=None, train=True, rng=None)
+        -> BPTTResult(loss, grads, state, cache)       full BPTT; y covers the last k steps
+    bptt_step(net, x, y, *, optimizer, loss="mse", clip_norm=None, state=None, ...)
+        -> StepResult(loss, grad_norm, state)          bptt + clipping + optimiser update
+    train_tbptt(net, x, y, *, k1, k2, optimizer, loss="mse", clip_norm=None, state=None, ...)
+        -> TBPTTResult(losses, grad_norms, state)      truncated BPTT(k1, k2) over streams
+    tbptt_windows(n_steps, k1, k2)                     the (start, loss_start, stop, carry) plan
+
+    SGD(lr, *, momentum, nesterov, weight_decay), Adam(lr, *, betas, eps, weight_decay,
+        decoupled_weight_decay), AdamW(...), make_optimizer(name, **kwargs)
+        .step(params, grads)                      in place
+    clip_grad_norm(grads, max_norm) -> norm before clipping;  global_norm(grads)
+    mse, mae, huber (pred, target) -> (value, dpred);  get_loss(name_or_callable)
+
+Modules: ``rnn``, ``lstm``, ``gru`` (one layer's forward and backward over a sequence, side by
+side, equations in comments; inside a layer each step works on column vectors ``(D, B)``),
+``network`` (stacking, dropout, head, weights), ``bptt``, ``optim``, ``losses``; private
+helpers ``_linalg`` (the step as one product, weight gradients as one product after the
+loop), ``_buffers`` (work arrays reused between calls) and ``_checks`` (input validation).
+
+Speed (``benchmarks/bench_rnn.py``): one product ``W [h_{t-1}; x_t; 1]`` per step with the
+gates stacked, activations in place on preallocated arrays, sigmoid and tanh through one
+``exp``, the weight gradient ``sum_t da_t z_t^T`` as one product after the loop, BLAS on one
+thread inside the time loops, and per-step storage reused between calls.
+
+Gradient-flow diagnostics: after ``backward``, ``cache.grad_norms[k, t]`` is ||dL/dh_t|| for
+layer k, the norm over batch and units of the total gradient reaching the state at step t.
+Plotted against t it shows gradients vanishing (or exploding) as they flow back in time.
+"""
+
+from forecast.nn.bptt import (
+    BPTTResult,
+    StepResult,
+    TBPTTResult,
+    bptt,
+    bptt_step,
+    tbptt_windows,
+    train_tbptt,
+)
+from forecast.nn.losses import LOSSES, get_loss, huber, mae, mse
+from forecast.nn.network import CELLS, ForwardCache, RecurrentNetwork
+from forecast.nn.optim import (
+    OPTIMIZERS,
+    SGD,
+    Adam,
+    AdamW,
+    clip_grad_norm,
+    global_norm,
+    make_optimizer,
+)
+
+__all__ = [
+    "CELLS",
+    "LOSSES",
+    "OPTIMIZERS",
+    "SGD",
+    "Adam",
+    "AdamW",
+    "BPTTResult",
+    "ForwardCache",
+    "RecurrentNetwork",
+    "StepResult",
+    "TBPTTResult",
+    "bptt",
+    "bptt_step",
+    "clip_grad_norm",
+    "get_loss",
+    "global_norm",
+    "huber",
+    "mae",
+    "make_optimizer",
+    "mse",
+    "tbptt_windows",
+    "train_tbptt",
+]

@@ -1,0 +1,200 @@
+"""GRU layer with ``torch.nn.GRU``'s equations: forward and backward over a sequence.
+
+    r_t = sigmoid(W_ir x_t + b_ir + W_hr h_{t-1} + b_hr)           reset gate
+    z_t = sigmoid(W_iz x_t + b_iz + W_hz h_{t-1} + b_hz)           update gate
+    n_t = tanh(W_in x_t + b_in + r_t * (W_hn h_{t-1} + b_hn))      candidate
+    h_t = (1 - z_t) * n_t + z_t * h_{t-1}
+
+The gates are stacked in PyTorch's order (r, z, n): ``W_ih`` is ``(3H, D)``, ``W_hh`` is
+``(3H, H)`` and the biases are ``(3H,)``; note that ``b_hn`` sits inside the reset product.
+``forward`` returns ``hs`` of shape ``(T + 1, H, B)`` with ``hs[0] = h_0`` and ``hs[t] = h_t``.
+
+Layout. The engine's public arrays are time-major ``(T, B, D)``. Inside a layer every step
+works on column vectors, as the equations are written: ``x_t`` is a ``(D, B)`` matrix and
+``h_t`` a ``(H, B)`` matrix with one column per sequence, so each gate is a contiguous block
+of H rows (element-wise operations on a gate then run on contiguous memory) and a sequence is
+a ``(T, D, B)`` array. The step's affine map is one product: with ``W = [W_hh | W_ih | b]``
+and ``z_t = [h_{t-1}; x_t; 1]``, ``W_ih x_t + W_hh h_{t-1} + b = W z_t`` (``_linalg``), and
+backward gets ``[dh_{t-1}; dx_t]`` from ``W^T da_t`` and all weight gradients at once from
+``dW = sum_t da_t z_t^T``, one product after the time loop.
+Because r_t multiplies only the hidden part of the candidate, ``W`` has four row blocks here:
+r, z, the candidate's input part and its hidden part ``hn_t`` (see ``_weights``).
+
+Speed: the two sigmoids are computed as 1 / (1 + exp(-a)) with the factor -1 folded into the
+r and z rows of ``W`` once per call.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from forecast.nn import _buffers
+from forecast.nn._linalg import (
+    affine_inputs,
+    affine_weights,
+    single_threaded_blas,
+    step_norms,
+    sum_outer,
+)
+
+N_GATES = 3
+STATE_NAMES = ("h",)
+
+
+def _gates(a: np.ndarray) -> list[np.ndarray]:
+    """Named views (r, z, n, hn) of the four row blocks of shape (T, 4H, B) (see ``_weights``)."""
+    return np.split(a, 4, axis=1)
+
+
+def _weights(W_ih: np.ndarray, W_hh: np.ndarray, b_ih: np.ndarray, b_hh: np.ndarray) -> np.ndarray:
+    """Stack the step's affine maps as one (4H, H + D + 1) matrix acting on [h_{t-1}; x_t; 1].
+
+    Row blocks: r and z get ``[W_h. | W_i. | b_i. + b_h.]``; the candidate needs its input part
+    ``[0 | W_in | b_in]`` and its hidden part ``hn_t = [W_hn | 0 | b_hn]`` apart, because
+    only the hidden part is multiplied by r_t.
+    """
+    H, D = W_hh.shape[1], W_ih.shape[1]
+    W = np.zeros((4 * H, H + D + 1), dtype=W_hh.dtype)
+    W[: 2 * H] = affine_weights(W_hh[: 2 * H], W_ih[: 2 * H], b_ih[: 2 * H] + b_hh[: 2 * H])
+    W[2 * H : 3 * H, H:-1] = W_ih[2 * H :]
+    W[2 * H : 3 * H, -1] = b_ih[2 * H :]
+    W[3 * H :, :H] = W_hh[2 * H :]
+    W[3 * H :, -1] = b_hh[2 * H :]
+    return W
+
+
+def forward(
+    x: np.ndarray,
+    state: tuple[np.ndarray],
+    W_ih: np.ndarray,
+    W_hh: np.ndarray,
+    b_ih: np.ndarray,
+    b_hh: np.ndarray,
+) -> tuple[tuple[np.ndarray], tuple]:
+    """Run the layer over a whole sequence.
+
+    Parameters
+    ----------
+    x : ndarray of shape (T, D, B)
+        Time-major input, one column per sequence: ``x[t]`` is ``x_t``.
+    state : tuple (h_0,)
+        Initial state of shape (H, B).
+    W_ih, W_hh : ndarray of shape (3H, D) and (3H, H)
+    b_ih, b_hh : ndarray of shape (3H,)
+
+    Returns
+    -------
+    states : tuple (hs,)
+        ``hs`` of shape (T + 1, H, B): ``hs[0] = h_0`` and ``hs[t] = h_t``.
+    cache : tuple
+        What ``backward`` needs.
+    """
+    T, _, B = x.shape
+    (h0,) = state
+    H = len(h0)
+    W = _weights(W_ih, W_hh, b_ih, b_hh)
+    W_s = W.copy()
+    W_s[: 2 * H] *= -1  # r and z become 1 / (1 + exp(-a))
+    Z = affine_inputs(x, h0)
+    hs = Z[:, :H]
+    gates = _buffers.empty((T, 4 * H, B), x.dtype)
+    rz = gates[:, : 2 * H]
+    r, z, n, hn = _gates(gates)  # after activation: r_t, z_t, n_t, and hn_t = W_hn h_{t-1} + b_hn
+    tmp = np.empty((H, B), dtype=x.dtype)
+    sa = np.empty((4 * H, B), dtype=x.dtype)  # small and reused, so it stays in cache
+    sa_rz, sa_n, sa_hn = sa[: 2 * H], sa[2 * H : 3 * H], sa[3 * H :]
+    with single_threaded_blas(), np.errstate(over="ignore"):  # exp(large) = inf gives gate 0
+        for t in range(T):
+            np.matmul(W_s, Z[t], out=sa)
+            np.exp(sa_rz, out=rz[t])
+            rz[t] += 1
+            np.divide(1, rz[t], out=rz[t])  # r_t, z_t = sigmoid(W_i x_t + b_i + W_h h_{t-1} + b_h)
+            hn[t] = sa_hn  # hn_t = W_hn h_{t-1} + b_hn
+            np.multiply(r[t], hn[t], out=tmp)
+            np.add(sa_n, tmp, out=n[t])
+            np.tanh(n[t], out=n[t])  # n_t = tanh(W_in x_t + b_in + r_t * hn_t)
+            np.subtract(hs[t], n[t], out=tmp)
+            tmp *= z[t]
+            np.add(n[t], tmp, out=hs[t + 1])  # h_t = n_t + z_t * (h_{t-1} - n_t)
+    cache = (Z, gates, W)
+    return (hs,), cache
+
+
+def backward(
+    dh_seq: np.ndarray,
+    dstate: tuple[np.ndarray] | None,
+    cache: tuple,
+    *,
+    active: np.ndarray | None = None,
+) -> tuple[np.ndarray, tuple[np.ndarray], dict[str, np.ndarray], np.ndarray]:
+    """Backpropagate through the whole sequence (BPTT).
+
+    Parameters
+    ----------
+    dh_seq : ndarray of shape (T, H, B)
+        ``dL/dh_t`` from outside the recurrence (the layer above or the output head).
+    dstate : tuple (dh_T,) or None
+        Gradient arriving at the final state from later computations; None means zero.
+    cache : tuple
+        From ``forward``.
+    active : ndarray of bool, shape (T,), optional
+        Steps where ``dh_seq`` may be nonzero; the others are skipped. None means all.
+
+    Returns
+    -------
+    dx : ndarray of shape (T, D, B)
+        Gradient with respect to the input.
+    dstate_0 : tuple (dh_0,)
+    grads : dict
+        ``weight_ih``, ``weight_hh``, ``bias_ih``, ``bias_hh``.
+    dh_norms : ndarray of shape (T,)
+        ``||dL/dh_t||`` for every step, the gradient-flow diagnostic.
+    """
+    Z, gates, W = cache
+    T = len(gates)
+    H = W.shape[0] // 4
+    B = Z.shape[2]
+    hs = Z[:, :H]
+    rz = gates[:, : 2 * H]
+    r, z, n, hn = _gates(gates)
+    dgates = _buffers.empty(gates.shape, gates.dtype)  # dL/d(each row block of W z_t)
+    d_rz = dgates[:, : 2 * H]
+    dr, dz, d_an, d_hn = _gates(dgates)
+    dZ = _buffers.empty((T, *Z.shape[1:]), Z.dtype)  # W^T dgates_t = [dh_{t-1}; dx_t; unused]
+    dh = _buffers.empty((T, H, B), Z.dtype)  # dL/dh_t: from outside at t plus from step t+1
+    dh_next = np.zeros((H, B), Z.dtype) if dstate is None else dstate[0]
+    tmp = np.empty((H, B), dtype=Z.dtype)
+    tmp2 = np.empty((H, B), dtype=Z.dtype)
+    dact = np.empty((2 * H, B), dtype=Z.dtype)
+    with single_threaded_blas():
+        for t in reversed(range(T)):
+            if active is None or active[t]:
+                np.add(dh_seq[t], dh_next, out=dh[t])
+            else:
+                dh[t] = dh_next
+            np.subtract(1, z[t], out=tmp)
+            tmp *= dh[t]  # dL/dn_t = dh_t * (1 - z_t)
+            np.multiply(n[t], n[t], out=tmp2)
+            np.subtract(1, tmp2, out=tmp2)
+            np.multiply(tmp, tmp2, out=d_an[t])  # dL/da_n = dL/dn_t * (1 - n_t^2)
+            np.multiply(d_an[t], r[t], out=d_hn[t])  # dL/dhn_t = dL/da_n * r_t
+            np.multiply(d_an[t], hn[t], out=dr[t])  # dL/dr_t = dL/da_n * hn_t
+            np.subtract(hs[t], n[t], out=dz[t])
+            dz[t] *= dh[t]  # dL/dz_t = dh_t * (h_{t-1} - n_t)
+            np.subtract(1, rz[t], out=dact)
+            dact *= rz[t]  # sigmoid' = s (1 - s) for r and z
+            d_rz[t] *= dact  # through the sigmoids
+            np.matmul(W.T, dgates[t], out=dZ[t])
+            dh_next = dZ[t, :H]
+            np.multiply(dh[t], z[t], out=tmp)
+            dh_next += tmp  # dh_{t-1} = W_hr^T da_r + W_hz^T da_z + W_hn^T dhn_t + dh_t * z_t
+    dW = sum_outer(dgates, Z[:-1])  # sum_t dgates_t [h_{t-1}; x_t; 1]^T
+    rows_ih = np.r_[0 : 2 * H, 2 * H : 3 * H]  # r, z and the candidate's input part
+    rows_hh = np.r_[0 : 2 * H, 3 * H : 4 * H]  # r, z and the candidate's hidden part
+    grads = {
+        "weight_ih": dW[rows_ih, H:-1],
+        "weight_hh": dW[rows_hh, :H],
+        "bias_ih": dW[rows_ih, -1],
+        "bias_hh": dW[rows_hh, -1],
+    }
+    return dZ[:, H:-1], (dh_next.copy(),), grads, step_norms(dh)

@@ -1,0 +1,192 @@
+"""Forecast labels in a walk-forward: what SeriesHistory follows equals the rule on the full index.
+
+``SeriesHistory.future_index`` continues daily trading data from the integer labels of its
+tail instead of joining the index and inferring its step at every forecast (see its class
+Notes). These tests hold it to ``forecast._dates.future_index`` of the whole index seen,
+label for label (values, unit, name, freq), through single-value Series updates, chunks,
+arrays, holidays, weekend labels, unit and name changes.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import forecast
+from forecast._dates import future_index
+from forecast.models._contract import SeriesHistory
+from forecast.models.ar import ARForecaster
+from forecast.models.naive import NaiveForecaster
+
+
+@pytest.fixture(scope="module")
+def returns():
+    close = forecast.load_dataset("sp500")["close"]
+    return np.log(close).diff().dropna()
+
+
+def assert_same_labels(actual: pd.Index, expected: pd.Index) -> None:
+    pd.testing.assert_index_equal(actual, expected, exact=True)
+    assert actual.freq == expected.freq
+
+
+@pytest.mark.parametrize("model", [ARForecaster(5), NaiveForecaster(strategy="drift")])
+def test_dated_walk_forward_labels_equal_the_rule_on_the_full_index(returns, model):
+    """300 one-day updates over the S&P 500 holidays of 2017 (Series, then arrays)."""
+    first = returns.index.get_loc(pd.Timestamp("2017-01-03"))
+    model.fit(returns.iloc[:first])
+    for t in range(first, first + 300):
+        model.update(returns.iloc[t : t + 1], refit=True)
+        expected = future_index(returns.index[: t + 1], 3)
+        assert_same_labels(model.predict(3).index, expected)
+        assert_same_labels(model.predict_interval(3).index, expected)
+    assert model._history._business_daily()  # the labels above came from the followed tail
+    assert_same_labels(model.index_, returns.index[: first + 300])
+    values = returns.to_numpy()
+    for t in range(first + 300, first + 320):  # arrays: their labels continue by the rule
+        model.update(values[t : t + 1])
+        assert_same_labels(model.predict(2).index, future_index(model.index_, 2))
+
+
+def test_holidays_seen_in_the_tail_do_not_change_the_next_business_day(returns):
+    """After Christmas Eve 2018 (a Monday) comes Wednesday 26 in the data, Tuesday by rule."""
+    model = ARForecaster(3).fit(returns.loc[:"2018-12-21"])
+    assert list(model.predict(2).index.strftime("%a %d")) == ["Mon 24", "Tue 25"]
+    model.update(returns.loc["2018-12-24":"2018-12-24"])
+    model.update(returns.loc["2018-12-26":"2018-12-26"], refit=True)
+    assert list(model.predict(3).index.strftime("%a %d")) == ["Thu 27", "Fri 28", "Mon 31"]
+
+
+@st.composite
+def dated_walks(draw):
+    """A weekday index with holidays, and a sequence of updates to append after it."""
+    unit = draw(st.sampled_from(["s", "ms", "us", "ns"]))
+    n = draw(st.integers(2, 90))
+    days = pd.bdate_range("2021-01-04", periods=n + 400)
+    keep = draw(st.lists(st.booleans(), min_size=len(days), max_size=len(days)))
+    days = days[np.array(keep) | (np.arange(len(days)) % 9 != 0)]  # some holidays
+    hour = draw(st.sampled_from([0, 0, 16]))
+    labels = (days + pd.Timedelta(hours=hour)).as_unit(unit)
+    with_freq = hour == 0 and draw(st.booleans()) and n == len(labels[:n])
+    index = labels[:n]
+    if with_freq:  # an index that carries freq="B" (all business days)
+        index = pd.bdate_range("2021-01-04", periods=n, name=None).as_unit(unit)
+        labels = pd.bdate_range("2021-01-04", periods=len(labels)).as_unit(unit)
+    index = index.rename(draw(st.sampled_from([None, "date"])))
+    steps = draw(
+        st.lists(
+            st.tuples(
+                st.sampled_from(["one", "one", "one", "chunk", "array", "saturday", "unit"]),
+                st.integers(1, 70),
+                st.sampled_from([None, "date", "other"]),
+            ),
+            max_size=12,
+        )
+    )
+    return index, labels, steps
+
+
+@settings(max_examples=60, deadline=None)
+@given(dated_walks())
+def test_followed_labels_equal_future_index_of_the_joined_index(walk):
+    index, labels, steps = walk
+    history = SeriesHistory(np.zeros(len(index)), index)
+    seen = index  # what the joined index must be, built independently
+    position = int(np.searchsorted(labels, index[-1], side="right"))
+    for kind, m, name in steps:
+        if kind == "array":
+            history.append(np.zeros(m))
+            seen = seen.append(future_index(seen, m))
+            position = int(np.searchsorted(labels, seen[-1], side="right"))
+        else:
+            size = 1 if kind in ("one", "saturday", "unit") else m
+            part = labels[position : position + size]
+            if len(part) == 0:
+                break
+            if kind == "saturday":  # a label on a weekend day
+                saturday = seen[-1].normalize() + pd.offsets.Week(weekday=5)
+                part = pd.DatetimeIndex([saturday]).as_unit(seen.unit)
+            if kind == "unit":
+                part = part.as_unit("ms" if seen.unit != "ms" else "us")
+            part = part.rename(name)
+            history.append(pd.Series(np.ones(len(part)), index=part))
+            seen = seen.append(part)
+            position = int(np.searchsorted(labels, seen[-1], side="right"))
+        expected = future_index(seen, 7)
+        assert_same_labels(history.future_index(7), expected)
+        assert_same_labels(history.future_index(1), expected[:1])
+    assert_same_labels(history.index, seen)
+
+
+@pytest.mark.parametrize(
+    "index",
+    [
+        pd.date_range("2020-01-01", periods=40, freq="D", name="date"),  # a calendar freq
+        pd.date_range("2020-01-31", periods=40, freq="ME"),  # month ends, inferred
+        pd.DatetimeIndex(pd.bdate_range("2020-01-01", periods=6).tolist()),  # too short
+        pd.date_range("2020-01-06", periods=6, freq="23h").as_unit("s"),  # 6 weekday labels
+        pd.DatetimeIndex(
+            [
+                "2020-01-06 00:00",
+                "2020-01-06 23:00",
+                "2020-01-08",
+                "2020-01-09",
+                "2020-01-09 23:30",
+                "2020-01-13",
+                "2020-01-14",
+                "2020-01-15",
+            ]
+        ),
+        pd.bdate_range(  # an exchange calendar: custom business days
+            "2020-11-20", "2020-12-24", freq="C", holidays=["2020-11-26", "2020-12-25"]
+        ),
+    ],
+)
+def test_other_dated_indexes_use_the_rule_on_the_joined_index(index):
+    """Indexes that are not plainly daily trading data are continued by future_index."""
+    history = SeriesHistory(np.zeros(len(index)), index)
+    seen = index
+    assert_same_labels(history.future_index(3), future_index(seen, 3))
+    for _ in range(3):
+        part = future_index(seen, 2)[1:]  # one label, skipping one step
+        history.append(pd.Series([1.0], index=part))
+        seen = seen.append(part)
+        assert_same_labels(history.future_index(3), future_index(seen, 3))
+    history.append(np.ones(4))
+    seen = seen.append(future_index(seen, 4))
+    assert_same_labels(history.future_index(5), future_index(seen, 5))
+    assert_same_labels(history.index, seen)
+
+
+def test_a_change_to_weekly_data_is_followed_by_the_rule():
+    """Business days until most spacings in the tail are a week; then the median week."""
+    seen = pd.bdate_range("2021-01-04", periods=80, name="date")
+    history = SeriesHistory(np.zeros(len(seen)), seen)
+    for _ in range(40):
+        part = pd.DatetimeIndex([seen[-1] + pd.offsets.Week(weekday=0)], name="date")
+        history.append(pd.Series([1.0], index=part))
+        seen = seen.append(part)
+        assert_same_labels(history.future_index(2), future_index(seen, 2))
+    assert future_index(seen, 1)[0] - seen[-1] == pd.Timedelta(days=7)
+
+
+def test_single_value_updates_are_still_checked(returns):
+    """The quick path for one dated value refuses what check_series and the order refuse."""
+    model = ARForecaster(2).fit(returns.iloc[:100])
+    last = returns.index[99]
+    with pytest.raises(ValueError, match=r"first label 1999-05-27 is not after the last label"):
+        model.update(returns.iloc[99:100])
+    with pytest.raises(ValueError, match=r"y_new contains 1 non-finite value.*1999-05-28"):
+        model.update(pd.Series([np.nan], index=[last + pd.Timedelta(days=1)]))
+    with pytest.raises(TypeError, match=r"y_new has a RangeIndex but the data seen so far"):
+        model.update(pd.Series([0.1]))
+    with pytest.raises(TypeError, match=r"y_new must be numeric, got dtype object"):
+        model.update(pd.Series(["a"], index=[last + pd.Timedelta(days=1)]))
+    assert len(model.index_) == 100
+    tz = pd.DatetimeIndex([last + pd.Timedelta(days=1)]).tz_localize("UTC")
+    model.update(pd.Series([0.01], index=tz), refit=True)  # made tz-naive, as by check_series
+    assert model.index_[-1] == pd.Timestamp("1999-05-28")
+    assert_same_labels(model.predict(2).index, future_index(model.index_, 2))

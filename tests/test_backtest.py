@@ -1,0 +1,276 @@
+"""Rolling-origin backtest: exact dates and shapes, no look-ahead, refit versus update."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.base import BaseEstimator
+from sklearn.exceptions import NotFittedError
+from sklearn.utils.validation import check_is_fitted
+
+import forecast
+from forecast._dates import future_index
+from forecast._validation import check_series
+from forecast.walkforward import COLUMNS, backtest
+
+CALLS: list[tuple] = []
+
+
+class Drift(BaseEstimator):
+    """A contract-following test forecaster: last value plus a drift estimated at fit.
+
+    ``F_{t+s} = y_t + s * drift_``, ``drift_`` = mean of the last ``k`` changes at the last
+    (re)fit: the forecast depends on both the state (last value) and a parameter.
+    Every call is logged in ``CALLS`` as (method, n_values, first label, last label, refit).
+    """
+
+    def __init__(self, *, k=5, nan=False):
+        self.k = k
+        self.nan = nan
+
+    def fit(self, y, X=None):
+        values, index = check_series(y, min_length=self.k + 1)
+        CALLS.append(("fit", len(values), index[0], index[-1], None, X is not None))
+        self.values_, self.index_ = values.copy(), index
+        self.drift_ = float(np.mean(np.diff(values[-self.k - 1 :])))
+        return self
+
+    def update(self, y_new, refit=False, X=None):
+        check_is_fitted(self)
+        values, index = check_series(y_new)
+        assert index[0] > self.index_[-1], "update must continue the data seen"
+        CALLS.append(("update", len(values), index[0], index[-1], refit, X is not None))
+        self.values_ = np.concatenate([self.values_, values])
+        self.index_ = self.index_.append(index)
+        if refit:
+            self.drift_ = float(np.mean(np.diff(self.values_[-self.k - 1 :])))
+        return self
+
+    def predict(self, horizon):
+        check_is_fitted(self)
+        f = self.values_[-1] + self.drift_ * np.arange(1, horizon + 1)
+        if self.nan:
+            f[-1] = np.nan
+        return pd.Series(f, index=future_index(self.index_, horizon), name="forecast")
+
+    def predict_interval(self, horizon, coverage=0.95):
+        f = self.predict(horizon)
+        half = coverage * np.sqrt(np.arange(1, horizon + 1))
+        return pd.DataFrame({"lower": f - half, "upper": f + half}, index=f.index)
+
+
+@pytest.fixture(autouse=True)
+def _clear_calls():
+    CALLS.clear()
+
+
+@pytest.fixture(scope="module")
+def sp500():
+    return forecast.load_dataset("sp500")["close"]
+
+
+def test_dates_and_shape_exact_around_christmas(sp500):
+    y = sp500.loc["2018-11-01":]
+    bt = backtest(Drift(), y, start="2018-12-24", horizon=2, model_name="drift")
+    assert list(bt.columns) == COLUMNS
+    day = pd.Timestamp
+    # trading days 12-21, 12-24, 12-26 (Christmas skipped), 12-27, 12-28, 12-31
+    expected_origins = ["2018-12-21", "2018-12-24", "2018-12-26", "2018-12-27"]
+    expected_targets = [
+        ("2018-12-24", "2018-12-26"),
+        ("2018-12-26", "2018-12-27"),
+        ("2018-12-27", "2018-12-28"),
+        ("2018-12-28", "2018-12-31"),
+    ]
+    assert bt["origin"].tolist() == [day(d) for d in expected_origins for _ in range(2)]
+    assert bt["target"].tolist() == [day(d) for pair in expected_targets for d in pair]
+    assert bt["step"].tolist() == [1, 2] * 4
+    assert (bt["model"] == "drift").all()
+    np.testing.assert_array_equal(bt["actual"].to_numpy(), y.loc[bt["target"]].to_numpy())
+    # the forecast at origin t is y_t + s * drift (drift fitted once, before the first origin)
+    train = y.loc[:"2018-12-21"].to_numpy()
+    drift = np.mean(np.diff(train[-6:]))
+    last = y.loc[bt["origin"]].to_numpy()
+    np.testing.assert_allclose(bt["forecast"], last + drift * bt["step"], rtol=1e-13)
+
+
+def test_start_as_position_fraction_and_negative_agree():
+    y = pd.Series(np.arange(100.0) ** 1.5)
+    frames = [
+        backtest(Drift(), y, start=s, horizon=3, step=2) for s in (80, -20, 0.8, 0.805)
+    ]
+    for other in frames[1:]:
+        pd.testing.assert_frame_equal(frames[0], other)
+    bt = frames[0]
+    # targets 80..99 with a full horizon of 3: origins at first targets 80, 82, ..., 96
+    assert bt["origin"].unique().tolist() == list(range(79, 96, 2))
+    assert len(bt) == 9 * 3
+    assert bt["target"].tolist() == [q + s for q in range(80, 97, 2) for s in range(3)]
+
+
+def test_interval_columns_come_from_predict_interval():
+    y = pd.Series(np.linspace(1.0, 2.0, 40))
+    bt = backtest(Drift(), y, start=30, horizon=2, coverage=0.5)
+    assert list(bt.columns) == COLUMNS + ["lower", "upper"]
+    np.testing.assert_allclose(bt["forecast"] - bt["lower"], 0.5 * np.sqrt(bt["step"]))
+    np.testing.assert_allclose(bt["upper"] - bt["forecast"], 0.5 * np.sqrt(bt["step"]))
+
+
+def test_forecaster_itself_is_left_unfitted():
+    model = Drift()
+    backtest(model, np.arange(20.0), start=15)
+    with pytest.raises(NotFittedError):
+        check_is_fitted(model)
+
+
+def _calls(kind, refit=None):
+    return [c for c in CALLS if c[0] == kind and (refit is None or c[4] == refit)]
+
+
+def test_refit_every_counts_fits_and_updates():
+    y = pd.Series(np.sqrt(np.arange(1.0, 51.0)))
+    backtest(Drift(), y, start=40, refit_every=3)  # 10 origins: refits at 0, 3, 6, 9
+    assert [c[:4] for c in _calls("fit")] == [("fit", 40, 0, 39)]
+    # origin i appends y[39 + i]; the refits are the updates at i = 3, 6, 9
+    assert [c[2] for c in _calls("update", refit=True)] == [42, 45, 48]
+    assert [c[2] for c in _calls("update", refit=False)] == [40, 41, 43, 44, 46, 47]
+    assert all(c[1] == 1 for c in _calls("update"))
+
+
+def test_no_refit_means_one_fit_then_updates_of_step_values():
+    y = np.sqrt(np.arange(1.0, 51.0))
+    bt = backtest(Drift(), y, start=30, step=4, horizon=2)
+    assert len(_calls("fit")) == 1 and _calls("update", refit=True) == []
+    updates = _calls("update", refit=False)
+    assert [(c[1], c[2], c[3]) for c in updates] == [(4, q - 4, q - 1) for q in range(34, 49, 4)]
+    assert bt["origin"].unique().tolist() == list(range(29, 48, 4))
+
+
+def test_cold_refits_fit_fresh_clones_on_everything_seen():
+    y = np.sqrt(np.arange(1.0, 31.0))
+    warm = backtest(Drift(), y, start=20, refit_every=5)
+    CALLS.clear()
+    cold = backtest(Drift(), y, start=20, refit_every=5, warm_start=False)
+    assert [c[:4] for c in _calls("fit")] == [("fit", 20, 0, 19), ("fit", 25, 0, 24)]
+    assert _calls("update", refit=True) == []
+    pd.testing.assert_frame_equal(warm, cold)  # the test forecaster refits exactly
+
+
+def test_rolling_window_refits_on_the_last_train_size_values():
+    y = np.sqrt(np.arange(1.0, 41.0))
+    backtest(Drift(), y, start=30, refit_every=4, window="rolling", train_size=12)
+    fits = [c[:4] for c in _calls("fit")]
+    assert fits == [("fit", 12, 18, 29), ("fit", 12, 22, 33), ("fit", 12, 26, 37)]
+    assert len(_calls("update", refit=False)) == 7
+    CALLS.clear()
+    backtest(Drift(), y, start=30, refit_every=5, window="rolling")  # train_size = start
+    assert [c[:4] for c in _calls("fit")] == [("fit", 30, 0, 29), ("fit", 30, 5, 34)]
+
+
+def test_exogenous_inputs_are_sliced_with_y():
+    y = np.sqrt(np.arange(1.0, 31.0))
+    X = pd.DataFrame({"x": np.arange(30.0)})
+    backtest(Drift(), y, start=25, refit_every=2, X=X)
+    assert all(c[5] for c in CALLS)
+    with pytest.raises(ValueError, match=r"len\(X\)=29, len\(y\)=30"):
+        backtest(Drift(), y, start=25, X=X.iloc[:29])
+
+
+def _perturbed_after(y: pd.Series, position: int, rng) -> pd.Series:
+    out = y.copy()
+    out.iloc[position:] = out.iloc[position:] * rng.uniform(0.5, 1.5, len(y) - position)
+    return out
+
+
+LEAK_CASES = {
+    "random walk": (lambda: forecast.NaiveForecaster(strategy="last"), dict(refit_every=None)),
+    "naive drift, refits": (
+        lambda: forecast.NaiveForecaster(strategy="drift"), dict(refit_every=2)
+    ),
+    "drift, fit once": (lambda: Drift(), dict(refit_every=None)),
+    "drift, refit every 4": (lambda: Drift(), dict(refit_every=4)),
+    "AR(3), fit once": (lambda: forecast.ARForecaster(order=3), dict(refit_every=None)),
+    "AR(3), incremental refits": (lambda: forecast.ARForecaster(order=3), dict(refit_every=1)),
+    "AR(2), cold refits": (
+        lambda: forecast.ARForecaster(order=2), dict(refit_every=3, warm_start=False)
+    ),
+    "AR(2), rolling": (
+        lambda: forecast.ARForecaster(order=2, trend="ct"),
+        dict(refit_every=2, window="rolling", train_size=30),
+    ),
+    "LSTM, warm refits": (
+        lambda: forecast.RNNForecaster("lstm", hidden_size=4, epochs=2, k1=10, random_state=0),
+        dict(refit_every=8),
+    ),
+}
+
+
+@pytest.mark.parametrize("case", list(LEAK_CASES))
+def test_leak_free_perturbing_the_future_never_moves_past_forecasts(sp500, case):
+    make, kwargs = LEAK_CASES[case]
+    y = sp500.iloc[-80:]
+    rng = np.random.default_rng(0)
+    kw = dict(start=60, horizon=3, **kwargs)
+    base = backtest(make(), y, **kw)
+    origins = base["origin"].unique()
+    for origin in origins:
+        position = y.index.get_loc(origin) + 1  # everything after the origin changes
+        other = backtest(make(), _perturbed_after(y, position, rng), **kw)
+        before = (base["origin"] <= origin).to_numpy()
+        np.testing.assert_array_equal(other["forecast"][before], base["forecast"][before])
+        if origin != origins[-1]:  # the perturbation does reach later forecasts
+            assert (other["forecast"][~before] != base["forecast"][~before]).all()
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "error", "match"),
+    [
+        (dict(start=0), ValueError, r"start=0 .* position in 1\.\.49"),
+        (dict(start=50), ValueError, r"start=50"),
+        (dict(start=-60), ValueError, r"start=-60"),
+        (dict(start=1.5), ValueError, r"in \(0, 1\), got 1\.5"),
+        (dict(start="2020-01-01"), TypeError, r"needs a DatetimeIndex"),
+        (dict(start=[3]), TypeError, r"got \[3\] of type list"),
+        (dict(start=48, horizon=3), ValueError, r"start at position 47 or earlier"),
+        (dict(horizon=0), ValueError, r"horizon must be >= 1, got horizon=0"),
+        (dict(step=0), ValueError, r"step must be >= 1"),
+        (dict(refit_every=0), ValueError, r"refit_every must be >= 1"),
+        (dict(window="sliding"), ValueError, r"unknown window='sliding'"),
+        (dict(train_size=10), ValueError, r"train_size=10 is only for window='rolling'"),
+        (dict(window="rolling", train_size=41), ValueError, r"train_size=41 is longer"),
+        (dict(coverage=1.0), ValueError, r"coverage must be < 1"),
+    ],
+)
+def test_bad_arguments_name_the_value(kwargs, error, match):
+    y = np.sqrt(np.arange(1.0, 51.0))
+    kwargs = {"start": 40} | kwargs
+    with pytest.raises(error, match=match):
+        backtest(Drift(), y, **kwargs)
+
+
+def test_date_start_outside_the_series(sp500):
+    with pytest.raises(ValueError, match=r"1999-01-04 \.\. 2018-12-31"):
+        backtest(Drift(), sp500, start="2019-06-01")
+    with pytest.raises(ValueError, match=r"is not a date"):
+        backtest(Drift(), sp500, start="not a date")
+
+
+def test_nan_forecast_names_the_origin(sp500):
+    with pytest.raises(ValueError, match=r"Drift.predict\(2\) returned NaN .* 2018-12-21"):
+        backtest(Drift(nan=True), sp500, start="2018-12-24", horizon=2)
+
+
+def test_progress_bar_is_off_on_a_non_terminal(capsys):
+    backtest(Drift(), np.sqrt(np.arange(1.0, 31.0)), start=20, progress=True)
+    assert capsys.readouterr().err == ""
+
+
+def test_incremental_ar_refits_equal_fresh_fits(sp500):
+    y = sp500.iloc[-300:]
+    kw = dict(start=-40, horizon=2, refit_every=1)
+    warm = backtest(forecast.ARForecaster(order=5), y, **kw)
+    cold = backtest(forecast.ARForecaster(order=5), y, warm_start=False, **kw)
+    np.testing.assert_allclose(warm["forecast"], cold["forecast"], rtol=1e-10)
+    once = backtest(forecast.ARForecaster(order=5), y, start=-40, horizon=2)
+    assert not np.allclose(once["forecast"], warm["forecast"], rtol=1e-10)
