@@ -9,8 +9,9 @@ cores) is timed too and the ratio numpy / torch printed (below 1: NumPy is faste
 
 Each time is the best of ``--repeats`` epochs after one warm-up epoch; NumPy and torch
 alternate so that both see the same machine load. The last column, "batch floor", is the
-ratio of 64 x the 10th percentile of the per-batch times, which a busy machine disturbs less. The data are standard normal noise (the
-speed does not depend on the values). Run from the repository root::
+ratio of 64 x the 10th percentile of the per-batch times, which a busy machine disturbs
+less. The data are standard normal noise (the speed does not depend on the values). Run from
+the repository root::
 
     python benchmarks/bench_rnn.py [--repeats 5] [--cells rnn lstm gru]
 """

@@ -13,6 +13,7 @@ The package is laid out like its architecture::
     metrics       MAE, RMSE, MAPE, sMAPE, MASE, Theil's U2, and from significance:
                   directional accuracy, Diebold-Mariano
     comparison    compare, CompareResult            (every model against the random walk)
+    many          many series: MultiCompareResult, n_jobs (joblib), Dask clusters
     plots         matplotlib functions that take and return Axes
     cli           the ``forecast`` command line
 
@@ -49,10 +50,11 @@ _PUBLIC = {
     "backtest": "forecast.walkforward",
     "compare": "forecast.comparison",
     "CompareResult": "forecast.comparison",
+    "MultiCompareResult": "forecast._multi",
 }
 
 #: submodules reachable as attributes after a plain ``import forecast``
-_SUBMODULES = ("data", "models", "nn", "metrics", "significance", "plots", "cli")
+_SUBMODULES = ("data", "models", "nn", "metrics", "significance", "plots", "many", "cli")
 
 __all__ = sorted(_PUBLIC) + ["__version__"]
 

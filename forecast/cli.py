@@ -131,8 +131,11 @@ all of these.""",
     source.add_argument("--dataset", help="bundled dataset (default: sp500)")
     source.add_argument("--ticker", help="Yahoo Finance ticker (cached download)")
     source.add_argument("--csv", help="a price CSV file with a date column")
-    cmp.add_argument("--column", default="close",
-                     help="price column (a symbol for stocks_monthly; default: close)")
+    from forecast.cli_many import add_many_arguments
+
+    add_many_arguments(cmp, source)
+    cmp.add_argument("--column", help="price column (default: close); for stocks_monthly a "
+                     "symbol, default all five symbols")
     cmp.add_argument("--start", help="first date of the data used")
     cmp.add_argument("--end", help="last date of the data used (for --ticker: exclusive)")
     cmp.add_argument("--cache-dir", help="Yahoo cache folder (with --ticker)")
@@ -225,6 +228,12 @@ def _compare(args: argparse.Namespace) -> int:
     from forecast.comparison import compare
 
     began = time.perf_counter()
+    if args.tickers or args.csv_dir or (args.dataset == "stocks_monthly" and not args.column):
+        from forecast.cli_many import compare_many_command
+
+        return compare_many_command(args, began)
+    if args.n_jobs != 1 or args.scheduler:
+        logger.info("--n-jobs and --scheduler only act on many series")
     y, source = _load_series(args)
     if args.test_size > len(y) - 2:
         raise CommandError(
@@ -271,10 +280,11 @@ def _load_series(args: argparse.Namespace) -> tuple[pd.Series, str]:
 
         name = args.dataset or DEFAULT_DATASET
         frame, source = load_dataset(name), name
-    column = canonical_field(args.column)
+    column = canonical_field(args.column or "close")
     if column not in frame.columns:
         raise CommandError(
-            f"forecast compare: no column {args.column!r} in {source}; use --column with one "
+            f"forecast compare: no column {args.column or 'close'!r} in {source}; use --column "
+            "with one "
             f"of {', '.join(map(str, frame.columns))}"
         )
     y = frame[column]

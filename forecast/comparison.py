@@ -189,28 +189,42 @@ def _compare_one(
     coverage: float | None,
     progress: bool,
 ) -> CompareResult:
-    """Compare validated ``models`` (reference included) on one validated series ``y``.
-
-    The unit of work of a comparison: a multi-series comparison maps it over its series.
-    """
-    frames, fitted = [], {}
-    for name, model in models.items():
-        logger.info("backtesting %s (refit_every=%s)", name, refit[name])
-        frame, fitted[name] = run_backtest(
-            model,
-            y,
-            start=start,
-            horizon=horizon,
-            step=step,
-            refit_every=refit[name],
-            window=window,
-            train_size=train_size,
-            warm_start=warm_start,
-            coverage=coverage,
+    """Compare validated ``models`` (reference included) on one validated series ``y``."""
+    runs = {
+        name: _backtest_one(
+            name, model, y, start=start, horizon=horizon, step=step, refit=refit[name],
+            window=window, train_size=train_size, warm_start=warm_start, coverage=coverage,
             progress=progress,
-            model_name=name,
         )
-        frames.append(frame)
+        for name, model in models.items()
+    }
+    return _assemble(models, runs, y, start=start, horizon=horizon, step=step, refit=refit,
+                     window=window, train_size=train_size)
+
+
+def _backtest_one(
+    name: str, model: Any, y: pd.Series, *, start: int, refit: int | None, **options: Any
+) -> tuple[pd.DataFrame, Any]:
+    """One model's backtest on one series: the unit of work of a parallel comparison."""
+    logger.info("backtesting %s (refit_every=%s)", name, refit)
+    return run_backtest(model, y, start=start, refit_every=refit, model_name=name, **options)
+
+
+def _assemble(
+    models: dict[str, Any],
+    runs: dict[str, tuple[pd.DataFrame, Any]],
+    y: pd.Series,
+    *,
+    start: int,
+    horizon: int,
+    step: int,
+    refit: dict[str, int | None],
+    window: str,
+    train_size: int | None,
+) -> CompareResult:
+    """Score the backtests ``runs`` (name -> (frame, fitted model)) into a CompareResult."""
+    frames = [runs[name][0] for name in models]
+    fitted = {name: runs[name][1] for name in models}
     bt = pd.concat(frames, ignore_index=True)
     values = y.to_numpy()
     origin_pos = y.index.get_indexer(pd.Index(bt["origin"]))

@@ -21,12 +21,12 @@ from sklearn.base import clone
 from threadpoolctl import threadpool_limits
 
 from forecast._multi import MultiCompareResult, summarize
-from forecast._result import CompareResult
+from forecast._scorecard import RNN_CLASSES
 from forecast._validation import check_choice, check_int
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["MultiCompareResult", "compare_many", "series_dict"]
+__all__ = ["MultiCompareResult", "backtest_many", "compare_many", "series_dict"]
 
 DASK_HINT = "pip install forecast[dask]"
 
@@ -110,6 +110,10 @@ def compare_many(
     series by :func:`forecast._multi.summarize`: median skill against the random walk and
     the number of series significantly better or worse under Diebold-Mariano (5 %).
 
+    The unit of parallel work is one model's backtest on one series (a clone of the
+    model, so the caller's forecasters are never fitted and every task starts from the
+    same ``random_state``); the scoring runs in the calling process.
+
     Parameters
     ----------
     models : mapping of str to forecaster
@@ -147,7 +151,13 @@ def compare_many(
     >>> int(res.summary.loc[("AR(1)", 1), "n_series"])
     5
     """
-    from forecast.comparison import _check_models, _check_target, _refit_schedule
+    from forecast.comparison import (
+        REFERENCE,
+        _assemble,
+        _check_models,
+        _check_target,
+        _refit_schedule,
+    )
 
     models = _check_models(models)
     horizon = check_int(horizon, "horizon", min_value=1)
@@ -155,27 +165,33 @@ def compare_many(
     test_size = check_int(test_size, "test_size", min_value=1)
     check_choice(window, "window", ("expanding", "rolling"))
     refit = _refit_schedule(refit_every, list(models))
-    if n_jobs is not None:
-        n_jobs = check_int(n_jobs, "n_jobs")
-        if n_jobs == 0:
-            raise ValueError("n_jobs must be a positive number of workers or -1 (all), got 0")
+    n_jobs = _check_n_jobs(n_jobs)
     tasks = {}
     for name, s in series_dict(data).items():
         tasks[name] = _check_target(s, f"series {name!r}", horizon=horizon, step=step,
                                     test_size=test_size)
-    options = dict(horizon=horizon, step=step, refit=refit, window=window,
-                   train_size=train_size, warm_start=warm_start, coverage=coverage,
-                   progress=progress)
-    logger.info("comparing %d models on %d series (n_jobs=%s, scheduler=%s)", len(models),
-                len(tasks), n_jobs, scheduler)
+    options = dict(horizon=horizon, step=step, window=window, train_size=train_size,
+                   warm_start=warm_start, coverage=coverage, progress=progress)
+    # the slow fits (recurrent networks) first, so that no worker is left with them at the end
+    slow = [name for name in models if type(models[name]).__name__ in RNN_CLASSES]
+    order = slow + [name for name in models if name not in slow]
+    jobs = [(series, name) for name in order for series in tasks]
+    logger.info("comparing %d models on %d series: %d backtests (n_jobs=%s, scheduler=%s)",
+                len(models), len(tasks), len(jobs), n_jobs, scheduler)
     with _backend(scheduler):
         parallel = Parallel(n_jobs=-1 if scheduler is not None else n_jobs)
         done = parallel(
-            delayed(_task)(models, y, start=start, **options) for y, start in tasks.values()
+            delayed(_task)(name, models[name], *tasks[series], refit=refit[name], **options)
+            for series, name in jobs
         )
-    results = dict(zip(tasks, done, strict=True))
-    from forecast.comparison import REFERENCE
-
+    runs: dict[str, dict[str, Any]] = {series: {} for series in tasks}
+    for (series, name), run in zip(jobs, done, strict=True):
+        runs[series][name] = run
+    results = {
+        series: _assemble(models, runs[series], y, start=start, horizon=horizon, step=step,
+                          refit=refit, window=window, train_size=train_size)
+        for series, (y, start) in tasks.items()
+    }
     settings = {"horizon": horizon, "test_size": test_size, "step": step, "window": window,
                 "refit_every": dict(refit), "n_jobs": n_jobs,
                 "n_obs": {k: len(y) for k, (y, _) in tasks.items()}}
@@ -183,13 +199,74 @@ def compare_many(
                               reference=REFERENCE, settings=settings)
 
 
-def _task(models: dict[str, Any], y: pd.Series, *, start: int, **options: Any) -> CompareResult:
-    """One series' comparison, on fresh clones, with one BLAS thread."""
-    from forecast.comparison import _compare_one
+def backtest_many(
+    forecaster: Any,
+    data: Any,
+    *,
+    n_jobs: int | None = None,
+    scheduler: Any = None,
+    **options: Any,
+) -> pd.DataFrame:
+    """Backtest one forecaster on many series, in parallel; the frames stacked.
+
+    Parameters
+    ----------
+    forecaster : forecaster
+        Cloned for every series (never modified).
+    data : dict of Series or DataFrame
+        The series; leading NaN of each are trimmed (see :func:`series_dict`). An integer
+        ``start`` is a position in each trimmed series; prefer a fraction or a date.
+    n_jobs, scheduler
+        As in :func:`compare_many`.
+    **options
+        ``start``, ``horizon``, ... as in :func:`forecast.backtest` (not ``X``).
+
+    Returns
+    -------
+    DataFrame
+        The columns of :func:`forecast.backtest` after a leading ``series`` column.
+
+    Examples
+    --------
+    >>> import forecast
+    >>> wide = forecast.load_dataset("stocks_monthly")
+    >>> bt = backtest_many(forecast.NaiveForecaster(), wide, start=-12)
+    >>> bt.groupby("series").size().tolist()
+    [12, 12, 12, 12, 12]
+    """
+    n_jobs = _check_n_jobs(n_jobs)
+    series = series_dict(data)
+    with _backend(scheduler):
+        parallel = Parallel(n_jobs=-1 if scheduler is not None else n_jobs)
+        frames = parallel(delayed(_backtest_task)(forecaster, y, **options)
+                          for y in series.values())
+    for name, frame in zip(series, frames, strict=True):
+        frame.insert(0, "series", name)
+    return pd.concat(frames, ignore_index=True)
+
+
+def _backtest_task(forecaster: Any, y: pd.Series, **options: Any) -> pd.DataFrame:
+    from forecast.walkforward import run_backtest
 
     with threadpool_limits(limits=1):
-        fresh = {name: clone(model) for name, model in models.items()}
-        return _compare_one(fresh, y, start=start, **options)
+        return run_backtest(clone(forecaster), y, **options)[0]
+
+
+def _check_n_jobs(n_jobs: Any) -> int | None:
+    if n_jobs is None:
+        return None
+    n_jobs = check_int(n_jobs, "n_jobs")
+    if n_jobs == 0:
+        raise ValueError("n_jobs must be a positive number of workers or -1 (all), got 0")
+    return n_jobs
+
+
+def _task(name: str, model: Any, y: pd.Series, start: int, **options: Any) -> Any:
+    """One model's backtest on one series, on a fresh clone, with one BLAS thread."""
+    from forecast.comparison import _backtest_one
+
+    with threadpool_limits(limits=1):
+        return _backtest_one(name, clone(model), y, start=start, **options)
 
 
 @contextlib.contextmanager

@@ -11,12 +11,13 @@ from __future__ import annotations
 import datetime as _dt
 import logging
 import numbers
+from collections.abc import Mapping
 from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
 from sklearn.base import clone
-from tqdm.auto import tqdm
+from tqdm.std import tqdm  # text bar: no ipywidgets needed in notebooks
 
 from forecast._validation import check_choice, check_float, check_int, check_series
 
@@ -43,8 +44,14 @@ def backtest(
     coverage: float | None = None,
     progress: bool = False,
     model_name: str | None = None,
+    n_jobs: int | None = None,
+    scheduler: Any = None,
 ) -> pd.DataFrame:
     """Evaluate a forecaster from rolling origins, using at each origin only the past.
+
+    ``y`` may also hold many series (a dict of Series or a wide DataFrame): each is
+    backtested on its own (see :func:`forecast.many.backtest_many`, which ``n_jobs`` and
+    ``scheduler`` are for) and the frames are stacked with a leading ``series`` column.
 
     With ``p`` the position of the first forecast target, the origins are the positions
     ``p, p + step, p + 2 step, ...`` while a full horizon of actuals is left. At the origin
@@ -141,6 +148,16 @@ def backtest(
     >>> len(bt), bool((bt["forecast"] == bt["forecast"].iloc[0]).iloc[:2].all())
     (8, True)
     """
+    if isinstance(y, (Mapping, pd.DataFrame)):
+        if X is not None:
+            raise ValueError("X is not supported with many series; backtest each series alone")
+        from forecast.many import backtest_many
+
+        return backtest_many(
+            forecaster, y, start=start, horizon=horizon, step=step, refit_every=refit_every,
+            window=window, train_size=train_size, warm_start=warm_start, coverage=coverage,
+            progress=progress, model_name=model_name, n_jobs=n_jobs, scheduler=scheduler,
+        )
     frame, _ = run_backtest(
         forecaster, y, start=start, horizon=horizon, step=step, refit_every=refit_every,
         window=window, train_size=train_size, warm_start=warm_start, X=X, coverage=coverage,

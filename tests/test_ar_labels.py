@@ -127,7 +127,7 @@ def test_followed_labels_equal_future_index_of_the_joined_index(walk):
         pd.date_range("2020-01-01", periods=40, freq="D", name="date"),  # a calendar freq
         pd.date_range("2020-01-31", periods=40, freq="ME"),  # month ends, inferred
         pd.DatetimeIndex(pd.bdate_range("2020-01-01", periods=6).tolist()),  # too short
-        pd.date_range("2020-01-06", periods=6, freq="23h").as_unit("s"),  # 6 weekday labels
+        pd.DatetimeIndex(pd.date_range("2020-01-06", periods=6, freq="23h").tolist()),
         pd.DatetimeIndex(
             [
                 "2020-01-06 00:00",
@@ -161,16 +161,28 @@ def test_other_dated_indexes_use_the_rule_on_the_joined_index(index):
     assert_same_labels(history.index, seen)
 
 
-def test_a_change_to_weekly_data_is_followed_by_the_rule():
-    """Business days until most spacings in the tail are a week; then the median week."""
+def test_the_tail_goes_weekly_and_back_to_business_days():
+    """Business days until most spacings in the tail are a week, then the median week."""
     seen = pd.bdate_range("2021-01-04", periods=80, name="date")
     history = SeriesHistory(np.zeros(len(seen)), seen)
-    for _ in range(40):
-        part = pd.DatetimeIndex([seen[-1] + pd.offsets.Week(weekday=0)], name="date")
-        history.append(pd.Series([1.0], index=part))
+
+    def append(part: pd.DatetimeIndex) -> None:
+        nonlocal seen
+        history.append(pd.Series(np.ones(len(part)), index=part))
         seen = seen.append(part)
         assert_same_labels(history.future_index(2), future_index(seen, 2))
+
+    for _ in range(40):  # one value a week, on Mondays
+        append(pd.DatetimeIndex([seen[-1] + pd.offsets.Week(weekday=0)], name="date"))
     assert future_index(seen, 1)[0] - seen[-1] == pd.Timedelta(days=7)
+    append(pd.DatetimeIndex([seen[-1] + pd.offsets.Week(weekday=5)], name="date"))  # Saturday
+    for _ in range(70):  # business days again, until the Saturday has left the tail
+        append(pd.DatetimeIndex([seen[-1] + pd.offsets.BDay()], name="date"))
+    assert history._business_daily()  # followed again, not joined and inferred
+    append(pd.date_range(seen[-1] + pd.Timedelta(days=7), periods=60, freq="7D", name="date"))
+    assert future_index(seen, 1)[0] - seen[-1] == pd.Timedelta(days=7)
+    append(pd.bdate_range(seen[-1] + pd.Timedelta(days=3), periods=60, name="date"))
+    assert history._business_daily()
 
 
 def test_single_value_updates_are_still_checked(returns):

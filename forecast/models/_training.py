@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-from tqdm.auto import tqdm
+from tqdm.std import tqdm  # text bar: no ipywidgets needed in notebooks
 
 from forecast import nn
 from forecast._validation import check_choice, check_float, check_int

@@ -7,14 +7,19 @@ holds ``a_t`` of shape ``(M, B)`` for each step ``t`` (one column per sequence o
 
 from __future__ import annotations
 
-from contextlib import AbstractContextManager
+from contextlib import AbstractContextManager, nullcontext
+from typing import Any
 
 import numpy as np
-from threadpoolctl import ThreadpoolController
 
 from forecast.nn import _buffers
 
-_controller: ThreadpoolController | None = None
+try:  # a dependency of scikit-learn, so normally present
+    from threadpoolctl import ThreadpoolController
+except ImportError:  # pragma: no cover
+    ThreadpoolController = None
+
+_controller: Any = None
 
 
 def single_threaded_blas() -> AbstractContextManager:
@@ -24,9 +29,12 @@ def single_threaded_blas() -> AbstractContextManager:
     operations. A multi-threaded BLAS wakes its worker threads for every small product and
     they then spin while NumPy runs the element-wise operations, so each step gets several
     times slower (on 2 cores, a (256, 64) @ (64, 64) product next to a ``tanh`` went from
-    80 us to 1.4 ms). The time loops therefore run with one BLAS thread.
+    80 us to 1.4 ms). The time loops therefore run with one BLAS thread (via threadpoolctl,
+    which scikit-learn depends on; without it this does nothing).
     """
     global _controller
+    if ThreadpoolController is None:
+        return nullcontext()
     if _controller is None:
         _controller = ThreadpoolController()
     return _controller.limit(limits=1, user_api="blas")
