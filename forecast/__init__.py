@@ -8,6 +8,7 @@ The package is laid out like its architecture::
     transforms    LogReturns, SimpleReturns, Differencer, Standardizer
     models        NaiveForecaster, ARForecaster, ARRegressor,   (baselines)
                   RNNRegressor, RNNForecaster, load_model       (NumPy RNN/LSTM/GRU)
+                  GlobalRNNForecaster                           (one RNN, many series)
     nn            the NumPy recurrent engine (cells, BPTT, truncated BPTT, optimisers)
     walkforward   backtest                          (rolling-origin evaluation)
     metrics       MAE, RMSE, MAPE, sMAPE, MASE, Theil's U2, and from significance:
@@ -45,6 +46,7 @@ _PUBLIC = {
     "ARRegressor": "forecast.models.ar_regressor",
     "RNNRegressor": "forecast.models.rnn_regressor",
     "RNNForecaster": "forecast.models.rnn_forecaster",
+    "GlobalRNNForecaster": "forecast.models.global_rnn",
     "load_model": "forecast.models.persistence",
     "save_model": "forecast.models.persistence",
     "backtest": "forecast.walkforward",

@@ -44,7 +44,7 @@ ALPHA = 0.05
 
 #: class names that mark the models tested against each other (AR against each RNN)
 AR_CLASSES = ("ARForecaster",)
-RNN_CLASSES = ("RNNForecaster",)
+RNN_CLASSES = ("RNNForecaster", "GlobalSeriesForecaster")
 
 
 def _guard(fn: Callable[..., Any], *args: Any, what: str, **kwargs: Any) -> Any:

@@ -43,6 +43,7 @@ def compare(
     progress: bool = False,
     n_jobs: int | None = None,
     scheduler: Any = None,
+    global_models: Mapping[str, Any] | None = None,
 ) -> CompareResult | MultiCompareResult:
     """Backtest several forecasters on the same origins and compare them with the random walk.
 
@@ -94,6 +95,9 @@ def compare(
     scheduler : str or dask.distributed.Client, optional
         Many series only: run on this Dask cluster (scheduler address or client) through
         joblib's ``"dask"`` backend; needs ``pip install forecast[dask]``.
+    global_models : mapping of str to GlobalRNNForecaster, optional
+        Many series only: one network trained across all series, compared beside the
+        per-series models (see :func:`forecast.many.compare_many`).
 
     Returns
     -------
@@ -130,8 +134,11 @@ def compare(
             models, y, horizon=horizon, test_size=test_size, step=step,
             refit_every=refit_every, window=window, train_size=train_size,
             warm_start=warm_start, coverage=coverage, progress=progress, n_jobs=n_jobs,
-            scheduler=scheduler,
+            scheduler=scheduler, global_models=global_models,
         )
+    if global_models is not None:
+        raise ValueError("global_models are trained across many series: pass y as a dict of "
+                         f"series or a DataFrame, got a single series ({type(y).__name__})")
     models = _check_models(models)
     horizon = check_int(horizon, "horizon", min_value=1)
     step = check_int(step, "step", min_value=1)

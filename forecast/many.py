@@ -102,6 +102,7 @@ def compare_many(
     progress: bool = False,
     n_jobs: int | None = None,
     scheduler: Any = None,
+    global_models: Mapping[str, Any] | None = None,
 ) -> MultiCompareResult:
     """Compare the same forecasters on many series, in parallel.
 
@@ -129,6 +130,13 @@ def compare_many(
     scheduler : str or dask.distributed.Client, optional
         A Dask scheduler address (``"tcp://host:8786"``) or client: the series run on that
         cluster through ``joblib.parallel_config(backend="dask")``.
+    global_models : mapping of str to GlobalRNNForecaster, optional
+        Models trained once across all series (see :mod:`forecast.models.global_rnn`),
+        listed in the results and the summary beside ``models``. Each is cloned and fitted
+        with ``fit_many`` on every series' data before its first forecast origin, in the
+        calling process; each series is then backtested with ``for_series(name)``, whose
+        state moves over the test data by ``update`` only: **a global model is not refit
+        during the backtest** (``refit_every`` must not name it).
 
     Returns
     -------
@@ -164,32 +172,42 @@ def compare_many(
     step = check_int(step, "step", min_value=1)
     test_size = check_int(test_size, "test_size", min_value=1)
     check_choice(window, "window", ("expanding", "rolling"))
+    global_models = _check_global(global_models, models)
     refit = _refit_schedule(refit_every, list(models))
+    refit.update(dict.fromkeys(global_models))
     n_jobs = _check_n_jobs(n_jobs)
     tasks = {}
     for name, s in series_dict(data).items():
         tasks[name] = _check_target(s, f"series {name!r}", horizon=horizon, step=step,
                                     test_size=test_size)
+    # global models: trained once on every series' data before its first origin
+    views = {name: clone(g).fit_many({k: y.iloc[:start] for k, (y, start) in tasks.items()})
+             for name, g in global_models.items()}
+    per_series = {series: {**models, **{name: g.for_series(series)
+                                        for name, g in views.items()}}
+                  for series in tasks}
     options = dict(horizon=horizon, step=step, window=window, train_size=train_size,
                    warm_start=warm_start, coverage=coverage, progress=progress)
     # the slow fits (recurrent networks) first, so that no worker is left with them at the end
     slow = [name for name in models if type(models[name]).__name__ in RNN_CLASSES]
     order = slow + [name for name in models if name not in slow]
     jobs = [(series, name) for name in order for series in tasks]
+    jobs = [(series, name) for name in global_models for series in tasks] + jobs
     logger.info("comparing %d models on %d series: %d backtests (n_jobs=%s, scheduler=%s)",
                 len(models), len(tasks), len(jobs), n_jobs, scheduler)
     with _backend(scheduler):
         parallel = Parallel(n_jobs=-1 if scheduler is not None else n_jobs)
         done = parallel(
-            delayed(_task)(name, models[name], *tasks[series], refit=refit[name], **options)
+            delayed(_task)(name, per_series[series][name], *tasks[series], refit=refit[name],
+                           **options)
             for series, name in jobs
         )
     runs: dict[str, dict[str, Any]] = {series: {} for series in tasks}
     for (series, name), run in zip(jobs, done, strict=True):
         runs[series][name] = run
     results = {
-        series: _assemble(models, runs[series], y, start=start, horizon=horizon, step=step,
-                          refit=refit, window=window, train_size=train_size)
+        series: _assemble(per_series[series], runs[series], y, start=start, horizon=horizon,
+                          step=step, refit=refit, window=window, train_size=train_size)
         for series, (y, start) in tasks.items()
     }
     settings = {"horizon": horizon, "test_size": test_size, "step": step, "window": window,
@@ -250,6 +268,23 @@ def _backtest_task(forecaster: Any, y: pd.Series, **options: Any) -> pd.DataFram
 
     with threadpool_limits(limits=1):
         return run_backtest(clone(forecaster), y, **options)[0]
+
+
+def _check_global(global_models: Any, models: Mapping[str, Any]) -> dict[str, Any]:
+    """``global_models`` as a dict of models with ``fit_many``, names distinct from models."""
+    if global_models is None:
+        return {}
+    if not isinstance(global_models, Mapping):
+        raise TypeError(f"global_models must be a mapping of names to GlobalRNNForecaster, "
+                        f"got {type(global_models).__name__}")
+    for name, g in global_models.items():
+        if name in models:
+            raise ValueError(f"global_models[{name!r}] has the name of one of the models "
+                             f"{list(models)}; give it another name")
+        if not callable(getattr(g, "fit_many", None)) or isinstance(g, type):
+            raise TypeError(f"global_models[{name!r}] must be a model with fit_many (a "
+                            f"GlobalRNNForecaster instance), got {g!r}")
+    return dict(global_models)
 
 
 def _check_n_jobs(n_jobs: Any) -> int | None:

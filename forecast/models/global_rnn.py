@@ -40,6 +40,8 @@ from forecast.models._rnn_training import plan_training
 from forecast.models._training import (
     check_settings,
     make_optimizer,
+    network_from_state,
+    network_state,
     train,
     validation_split,
 )
@@ -399,3 +401,18 @@ class GlobalSeriesForecaster(BaseEstimator):
 
     def __sklearn_is_fitted__(self) -> bool:
         return hasattr(self, "_history")
+
+    def __sklearn_clone__(self) -> GlobalSeriesForecaster:
+        # unfitted, with the same (read-only) network: the weights stay shared, not copied
+        return type(self)(**self.get_params(deep=False))
+
+    def __getstate__(self) -> dict[str, Any]:
+        state = dict(super().__getstate__())  # the network as plain arrays (for pickling)
+        if isinstance(state.get("network"), RecurrentNetwork):
+            state["network"] = network_state(state["network"])
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        if isinstance(state.get("network"), dict):
+            state = {**state, "network": network_from_state(state["network"])}
+        super().__setstate__(state)
