@@ -30,7 +30,7 @@ def returns():
 
 def assert_same_labels(actual: pd.Index, expected: pd.Index) -> None:
     pd.testing.assert_index_equal(actual, expected, exact=True)
-    assert actual.freq == expected.freq
+    assert getattr(actual, "freq", None) == getattr(expected, "freq", None)
 
 
 @pytest.mark.parametrize("model", [ARForecaster(5), NaiveForecaster(strategy="drift")])
@@ -89,7 +89,7 @@ def dated_walks(draw):
     return index, labels, steps
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=40, deadline=None)
 @given(dated_walks())
 def test_followed_labels_equal_future_index_of_the_joined_index(walk):
     index, labels, steps = walk
@@ -183,6 +183,41 @@ def test_the_tail_goes_weekly_and_back_to_business_days():
     assert future_index(seen, 1)[0] - seen[-1] == pd.Timedelta(days=7)
     append(pd.bdate_range(seen[-1] + pd.Timedelta(days=3), periods=60, name="date"))
     assert history._business_daily()
+
+
+def test_labels_follow_a_new_time_of_day_and_a_new_name():
+    """Closing times after midnight labels (and an unnamed part) move the labels with them."""
+    seen = pd.bdate_range("2021-01-04", periods=30, name="date")
+    history = SeriesHistory(np.zeros(len(seen)), seen)
+    assert_same_labels(history.future_index(3), future_index(seen, 3))
+    for name in ("date", "date", None):
+        label = seen[-1].normalize() + pd.offsets.BDay() + pd.Timedelta("16h")
+        part = pd.DatetimeIndex([label], name=name)
+        history.append(pd.Series([1.0], index=part))
+        seen = seen.append(part)
+        assert_same_labels(history.future_index(3), future_index(seen, 3))
+    assert seen.name is None and history._business_daily()
+
+
+def test_integer_series_updates_continue_the_range_index(returns):
+    """backtest passes an array as Series slices with a RangeIndex: as if arrays were passed."""
+    y = pd.Series(returns.to_numpy()[:300], index=pd.RangeIndex(300, name="i"))
+    model = ARForecaster(3).fit(y.iloc[:200])
+    twin = ARForecaster(3).fit(y.to_numpy()[:200])
+    for t in range(200, 250):
+        model.update(y.iloc[t : t + 1], refit=True)
+        twin.update(y.to_numpy()[t : t + 1], refit=True)
+        assert_same_labels(model.predict(2).index, pd.RangeIndex(t + 1, t + 3, name="i"))
+    np.testing.assert_array_equal(model.params_, twin.params_)
+    assert_same_labels(model.index_, pd.RangeIndex(250, name="i"))
+    model.update(pd.Series([0.01], index=pd.RangeIndex(250, 251, name="t")))  # another name
+    assert_same_labels(model.index_, pd.RangeIndex(251))  # so the joined index has none
+    model.update(pd.Series([0.02], index=pd.RangeIndex(260, 261)))  # a gap in the labels
+    expected = pd.Index([*range(251), 260])
+    assert_same_labels(model.index_, expected)
+    assert_same_labels(model.predict(2).index, future_index(expected, 2))
+    with pytest.raises(ValueError, match=r"first label 260 is not after the last label seen"):
+        model.update(pd.Series([0.03], index=pd.RangeIndex(260, 261)))
 
 
 def test_single_value_updates_are_still_checked(returns):

@@ -131,3 +131,16 @@ def test_qr_refuses_collinear_columns_naming_one():
     X = np.column_stack([np.ones(50), np.arange(50.0), 2 * np.arange(50.0) + 1])
     with pytest.raises(ValueError, match=r"collinear: column 2 \(c\)"):
         QRLeastSquares(X, np.arange(50.0), ["a", "b", "c"])
+
+
+def test_row_updates_keep_a_square_root_of_the_inverse_gram_matrix():
+    """After the row updates S S^T = (X^T X)^{-1}, as for a fresh QR with S = R^{-1}."""
+    rng = np.random.default_rng(1)
+    X, y = rng.normal(size=(400, 6)), rng.normal(size=400)
+    ls = QRLeastSquares(X[:10], y[:10])
+    for i in range(10, len(X)):
+        ls.add_row(X[i], y[i])
+    np.testing.assert_allclose(ls.S @ ls.S.T, np.linalg.inv(X.T @ X), rtol=1e-10, atol=1e-15)
+    expected, ssr, *_ = np.linalg.lstsq(X, y, rcond=None)
+    np.testing.assert_allclose(ls.solve(), expected, rtol=1e-10)
+    np.testing.assert_allclose(ls.ssr, ssr[0], rtol=1e-12)

@@ -3,12 +3,14 @@
 :class:`SeriesHistory` keeps every observation a forecaster has seen (from ``fit`` and every
 ``update``) in a growable buffer, so appending one value costs amortised O(1) and no pandas
 object is rebuilt on the hot path of a walk-forward; the index is assembled only when asked
-for. The small functions check ``horizon``/``coverage`` and wrap forecasts the same way for
-every forecaster.
+for, and the labels of forecasts follow from the last label without it (see the class
+Notes). The small functions check ``horizon``/``coverage`` and wrap forecasts the same way
+for every forecaster.
 """
 
 from __future__ import annotations
 
+import bisect
 import math
 from statistics import NormalDist
 from typing import Any
@@ -22,6 +24,8 @@ from forecast._validation import check_float, check_int, check_series
 #: one day in each unit a DatetimeIndex can have
 _DAY = {"s": 86_400, "ms": 86_400_000, "us": 86_400_000_000, "ns": 86_400_000_000_000}
 _BDAY = pd.offsets.BDay()
+#: how many business days ahead are labelled at once
+_BLOCK = 64
 
 
 class SeriesHistory:
@@ -43,22 +47,25 @@ class SeriesHistory:
 
     The labels after the data (:meth:`future_index`) are those of
     ``forecast._dates.future_index(self.index, horizon)``, found without joining the index
-    and inferring its step on every call. A ``RangeIndex`` continues with its step. A
-    DatetimeIndex is followed through the integer values of its last ``_TAIL`` labels
-    (the window ``infer_offset`` looks at) while they are **daily trading data**: the
-    index has no ``freq`` or the business-day one, and its tail
+    and inferring its step at every forecast. A ``RangeIndex`` continues with its step. A
+    tz-naive DatetimeIndex without a ``freq``, or with the business-day one, is followed
+    through the integers of its last ``_TAIL`` labels (the window that ``infer_offset``
+    looks at). While they are daily trading data, that is, the tail
 
-    (a) holds at least 7 labels, (b) all on weekdays, and (c) more than half of whose
-    consecutive spacings lie in [23 h, 24 h].
+    * holds at least 7 labels,
+    * all on weekdays (Monday to Friday), and
+    * more than half of its consecutive spacings lie in [23 h, 24 h],
 
-    Then the rule of :mod:`forecast._dates` continues with business days, whichever of its
-    branches applies: (a)-(c) leave ``pd.infer_freq`` no answer but "B" or none (a regular
-    frequency would need equal spacings, 7 of which cannot all fall on weekdays; month,
-    quarter and year anchors need one label per month; week-of-month rules need one
-    weekday), and (c) puts the median spacing in [23 h, 24 h]. Joining parts never gives
-    the index a ``freq`` other than that of its first part. So the next labels follow
-    from the last one by integer arithmetic, and an appended label only updates the
-    counts of (b) and (c). Any other index uses ``future_index`` on the joined index.
+    every branch of the rule in :mod:`forecast._dates` continues with business days.
+    ``pd.infer_freq`` can only answer "B" or nothing: a fixed frequency needs equal
+    spacings, which 7 weekday labels cannot have in [23 h, 24 h]; month, quarter and year
+    anchors allow one label per month, week-of-month anchors one weekday, business hours
+    only spacings of 1, 17 and 65 h. Then the median spacing is in [23 h, 24 h] and all
+    labels are weekdays, so the fallback is business days too. Joining parts never gives
+    the index a ``freq`` other than that of its first part. So the next labels follow from
+    the last one by integer arithmetic, and each appended label only updates the counts of
+    weekend labels and daily spacings in the tail. Any other index gets ``future_index`` of
+    the joined index.
     """
 
     def __init__(self, values: np.ndarray, index: pd.Index) -> None:
@@ -103,17 +110,14 @@ class SeriesHistory:
 
     def future_index(self, horizon: int) -> pd.Index:
         """The ``horizon`` labels after the last observation (see :mod:`forecast._dates`)."""
-        index, pending = self._index, self._pending  # consecutive array counts are merged
-        if isinstance(index, pd.RangeIndex) and (
-            not pending or (len(pending) == 1 and isinstance(pending[0], int))
-        ):
-            # rule 4 of forecast._dates, without building the extended RangeIndex first
-            start = index[-1] + (1 + (pending[0] if pending else 0)) * index.step
-            return pd.RangeIndex(start, start + horizon * index.step, index.step, name=index.name)
+        start, index = self._next_integer(), self._index
+        if start is not None:  # rule 4 of forecast._dates, without extending the RangeIndex
+            step = index.step
+            return pd.RangeIndex(start, start + horizon * step, step, name=index.name)
         if self._tail is None and isinstance(index, pd.DatetimeIndex):
             self._follow(self.index)  # followed again once the tail allows it
         if self._business_daily():
-            return pd.DatetimeIndex(self._next_business_days(horizon), name=self._name)
+            return self._business_days_after(horizon)
         return future_index(self.index, horizon)
 
     def append(self, y_new: Any, name: str = "y_new") -> np.ndarray:
@@ -133,25 +137,17 @@ class SeriesHistory:
             and y_new.dtype == np.float64
             and y_new.ndim == 1
             and len(y_new)
-            and np.isfinite(np.add.reduce(y_new))  # a finite sum: no NaN or inf
+            and (  # no NaN or inf: the value, or the sum of the values, is finite
+                math.isfinite(y_new[0]) if len(y_new) == 1 else np.isfinite(np.add.reduce(y_new))
+            )
         ):  # the walk-forward's fast path: values that check_series accepts unchanged
             self._extend(y_new)
             self._count_unlabelled(len(y_new))
             return y_new
-        if type(y_new) is pd.Series and len(y_new) == 1 and self._tail is not None:
-            index = y_new.index
-            if (  # one dated value (the dated walk-forward) that check_series accepts as is
-                type(index) is pd.DatetimeIndex
-                and index.tz is None
-                and index.unit == self._unit
-                and y_new.dtype == np.float64
-                and index.asi8[0] > self._tail[-1]  # it continues the data seen so far
-            ):
-                values = y_new.to_numpy()
-                if math.isfinite(values[0]):
-                    self._append_labels(index)
-                    self._extend(values)
-                    return values
+        if type(y_new) is pd.Series and len(y_new) == 1:
+            values = self._append_one(y_new)
+            if values is not None:
+                return values
         values, index = check_series(y_new, name)
         if isinstance(y_new, (pd.Series, pd.DataFrame)):
             seen_dates = isinstance(self._index, pd.DatetimeIndex)
@@ -172,6 +168,41 @@ class SeriesHistory:
             self._count_unlabelled(len(values))
         self._extend(values)
         return values
+
+    def _append_one(self, y_new: pd.Series) -> np.ndarray | None:
+        """Append one value on the walk-forward's fast path and return it, or return None.
+
+        Taken when ``check_series`` would accept the value as it is and its label is a
+        date after the last one (a followed tail, same unit, tz-naive) or the next label
+        of a RangeIndex (as ``backtest`` passes arrays). Otherwise the general path runs.
+        """
+        index, values = y_new.index, y_new.to_numpy()
+        if values.dtype != np.float64 or not math.isfinite(values[0]):
+            return None
+        if type(index) is pd.DatetimeIndex and self._tail is not None:
+            label = int(index.asi8[0])
+            if index.dtype != self._dtype or label <= self._tail[-1]:
+                return None
+            self._pending.append(index)
+            self._name = self._name if index.name == self._name else None
+            self._push([label])
+        elif type(index) is pd.RangeIndex and index.name == self._index.name:
+            if index.start != self._next_integer():
+                return None
+            self._count_unlabelled(1)  # the joined index stays the same RangeIndex
+        else:
+            return None
+        self._extend(values)
+        return values
+
+    def _next_integer(self) -> int | None:
+        """The label after the last one if the labels are a RangeIndex, else None."""
+        index, pending = self._index, self._pending  # consecutive array counts are merged
+        if isinstance(index, pd.RangeIndex) and (
+            not pending or (len(pending) == 1 and isinstance(pending[0], int))
+        ):
+            return index.start + (len(index) + (pending[0] if pending else 0)) * index.step
+        return None
 
     def _append_labels(self, index: pd.Index) -> None:
         """Record the labels of an appended Series (they continue the data seen)."""
@@ -215,8 +246,9 @@ class SeriesHistory:
             and index.unit in _DAY
             and (index.freq is None or index.freq == _BDAY)
         ):
-            self._unit, self._name = index.unit, index.name
+            self._unit, self._dtype, self._name = index.unit, str(index.dtype), index.name
             self._tail, self._n_weekend, self._n_daily = [], 0, 0
+            self._block, self._block_days = None, []
             self._push(index.asi8[-_TAIL:].tolist())
 
     def _push(self, labels: list[int]) -> None:
@@ -245,6 +277,28 @@ class SeriesHistory:
             and self._n_weekend == 0
             and 2 * self._n_daily > len(tail) - 1
         )
+
+    def _business_days_after(self, horizon: int) -> pd.DatetimeIndex:
+        """:meth:`_next_business_days` as an index, sliced from a block of upcoming ones.
+
+        Slicing a DatetimeIndex costs less than building one, so the ``_BLOCK`` business
+        days after a label are built at once, and forecasts take their labels from them
+        while the last label is one of those days (a day, or days with a holiday skipped,
+        later). ``_block_days`` holds the label the block follows, then the block's labels.
+        """
+        last, days = self._tail[-1], self._block_days
+        j = bisect.bisect_left(days, last)
+        if (
+            j == len(days)
+            or days[j] != last
+            or j + horizon >= len(days)
+            or self._block.name != self._name
+        ):
+            ahead = self._next_business_days(max(horizon, _BLOCK))
+            self._block = pd.DatetimeIndex(ahead, name=self._name)
+            self._block_days = days = [last, *ahead.view(np.int64).tolist()]
+            j = 0
+        return self._block[j : j + horizon]  # the days after days[j]
 
     def _next_business_days(self, horizon: int) -> np.ndarray:
         """The ``horizon`` weekdays after the last label, at its time of day (datetime64).

@@ -202,8 +202,8 @@ class ARForecaster(BaseEstimator):
         refit : bool, default=False
             False keeps the coefficients and ``sigma2_`` (only the lags and the time trend
             move on). True re-estimates them on all data seen, incrementally: each new row
-            is rotated into the QR factor in O(k^2), which equals a fresh fit on the
-            extended series to rounding. ``order_`` stays as selected at ``fit``.
+            is folded into a square root of ``(X^T X)^{-1}`` in O(k^2), which equals a fresh
+            fit on the extended series to rounding. ``order_`` stays as selected at ``fit``.
         X : None
             Not supported.
 

@@ -34,13 +34,14 @@ The API::
 Modules: ``rnn``, ``lstm``, ``gru`` (one layer's forward and backward over a sequence, side by
 side, equations in comments; inside a layer each step works on column vectors ``(D, B)``),
 ``network`` (stacking, dropout, head, weights), ``bptt``, ``optim``, ``losses``; private
-helpers ``_linalg`` (the step as one product, weight gradients as one product after the
-loop), ``_buffers`` (work arrays reused between calls) and ``_checks`` (input validation).
+helpers ``_linalg`` (the step as one product ``W z_t``, BLAS threading), ``_buffers`` (work
+arrays reused between calls) and ``_checks`` (input validation).
 
 Speed (``benchmarks/bench_rnn.py``): one product ``W [h_{t-1}; x_t; 1]`` per step with the
-gates stacked, activations in place on preallocated arrays, sigmoid and tanh through one
-``exp``, the weight gradient ``sum_t da_t z_t^T`` as one product after the loop, BLAS on one
-thread inside the time loops, and per-step storage reused between calls.
+gates stacked (input projection, recurrence and biases together), activations in place,
+sigmoid and tanh through one ``exp``, the weight gradient ``sum_t da_t z_t^T`` accumulated
+while ``da_t`` is in cache, small per-step work arrays reused, BLAS on one thread inside the
+time loops, and the per-sequence storage reused between calls.
 
 Gradient-flow diagnostics: after ``backward``, ``cache.grad_norms[k, t]`` is ||dL/dh_t|| for
 layer k, the norm over batch and units of the total gradient reaching the state at step t.

@@ -1,5 +1,5 @@
-"""Linear algebra shared by the three cells: the step's affine map as one product, the
-weight gradient as one product over time, gradient norms per step, and BLAS threading.
+"""Linear algebra shared by the three cells and the head: the step's affine map as one
+product, sums of outer products over time, and BLAS threading.
 
 Inside a layer, sequences are stacks of column-vector matrices: ``a`` of shape ``(T, M, B)``
 holds ``a_t`` of shape ``(M, B)`` for each step ``t`` (one column per sequence of the batch).
@@ -28,7 +28,7 @@ def single_threaded_blas() -> AbstractContextManager:
     A step of a recurrent layer is a small matrix product followed by a few element-wise
     operations. A multi-threaded BLAS wakes its worker threads for every small product and
     they then spin while NumPy runs the element-wise operations, so each step gets several
-    times slower (on 2 cores, a (256, 64) @ (64, 64) product next to a ``tanh`` went from
+    times slower (on 2 cores, a (64, 64) @ (64, 256) product followed by a ``tanh`` went from
     80 us to 1.4 ms). The time loops therefore run with one BLAS thread (via threadpoolctl,
     which scikit-learn depends on; without it this does nothing).
     """
@@ -67,8 +67,8 @@ def affine_inputs(x: np.ndarray, h0: np.ndarray) -> np.ndarray:
 def sum_outer(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """Return ``sum_t a_t b_t^T`` for ``a`` of shape (T, M, B) and ``b`` of shape (T, N, B).
 
-    This is the gradient of a weight shared over time, ``dW = sum_t da_t z_t^T``, computed
-    after the time loop as one product over time and batch, (M, T*B) @ (T*B, N).
+    This is the gradient of a weight shared over time, e.g. the head's
+    ``dW_head = sum_t dy_t h_t^T``, as one product over time and batch, (M, T*B) @ (T*B, N).
     """
     T, M, B = a.shape
     N = b.shape[1]
@@ -77,12 +77,3 @@ def sum_outer(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     b_mat = _buffers.empty((T, B, N), b.dtype)
     np.copyto(b_mat, b.transpose(0, 2, 1))  # rows (t, b) stacked
     return a_mat.reshape(M, T * B) @ b_mat.reshape(T * B, N)
-
-
-def step_norms(dh: np.ndarray) -> np.ndarray:
-    """Return ``||dh_t||`` for every step: the Frobenius norm over hidden units and batch.
-
-    ``dh`` has shape (T, H, B); the result has shape (T,), in the dtype of ``dh``.
-    """
-    flat = dh.reshape(len(dh), -1)
-    return np.sqrt(np.einsum("tk,tk->t", flat, flat))

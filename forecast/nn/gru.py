@@ -15,8 +15,11 @@ works on column vectors, as the equations are written: ``x_t`` is a ``(D, B)`` m
 of H rows (element-wise operations on a gate then run on contiguous memory) and a sequence is
 a ``(T, D, B)`` array. The step's affine map is one product: with ``W = [W_hh | W_ih | b]``
 and ``z_t = [h_{t-1}; x_t; 1]``, ``W_ih x_t + W_hh h_{t-1} + b = W z_t`` (``_linalg``), and
-backward gets ``[dh_{t-1}; dx_t]`` from ``W^T da_t`` and all weight gradients at once from
-``dW = sum_t da_t z_t^T``, one product after the time loop.
+backward gets ``[dh_{t-1}; dx_t]`` from ``W^T da_t`` and all weight gradients together as
+``dW = sum_t da_t z_t^T``, accumulated step by step while ``da_t`` is still in cache (measured
+faster here than storing every ``da_t`` and taking one (G*H, T*B) @ (T*B, H + D + 1) product
+after the loop, which needs transposed copies of both). The per-step work arrays are small
+and reused, so they stay in cache too.
 Because r_t multiplies only the hidden part of the candidate, ``W`` has four row blocks here:
 r, z, the candidate's input part and its hidden part ``hn_t`` (see ``_weights``).
 
@@ -33,8 +36,6 @@ from forecast.nn._linalg import (
     affine_inputs,
     affine_weights,
     single_threaded_blas,
-    step_norms,
-    sum_outer,
 )
 
 N_GATES = 3
@@ -153,42 +154,50 @@ def backward(
     Z, gates, W = cache
     T = len(gates)
     H = W.shape[0] // 4
-    B = Z.shape[2]
+    K, B = Z.shape[1:]
     hs = Z[:, :H]
     rz = gates[:, : 2 * H]
     r, z, n, hn = _gates(gates)
-    dgates = _buffers.empty(gates.shape, gates.dtype)  # dL/d(each row block of W z_t)
-    d_rz = dgates[:, : 2 * H]
-    dr, dz, d_an, d_hn = _gates(dgates)
-    dZ = _buffers.empty((T, *Z.shape[1:]), Z.dtype)  # W^T dgates_t = [dh_{t-1}; dx_t; unused]
-    dh = _buffers.empty((T, H, B), Z.dtype)  # dL/dh_t: from outside at t plus from step t+1
-    dh_next = np.zeros((H, B), Z.dtype) if dstate is None else dstate[0]
+    # per-step work arrays, small and reused so that they stay in cache
+    dgates = np.empty((4 * H, B), dtype=Z.dtype)  # dL/d(each row block of W z_t)
+    dr, dz, d_an, d_hn = np.split(dgates, 4)
+    d_rz = dgates[: 2 * H]
+    dact = np.empty((2 * H, B), dtype=Z.dtype)
+    d_inputs = np.empty((K, B), dtype=Z.dtype)  # W^T dgates_t = [dh_{t-1} via gates; dx_t; .]
+    dh = np.empty((H, B), dtype=Z.dtype)  # dL/dh_t: from outside at t plus from step t+1
     tmp = np.empty((H, B), dtype=Z.dtype)
     tmp2 = np.empty((H, B), dtype=Z.dtype)
-    dact = np.empty((2 * H, B), dtype=Z.dtype)
+    dW = np.zeros(W.shape, dtype=Z.dtype)
+    dW_t = np.empty(W.shape, dtype=Z.dtype)
+    dx = _buffers.empty((T, K - H - 1, B), Z.dtype)
+    dh_norm2 = np.empty(T)
+    dh_next = np.zeros((H, B), Z.dtype) if dstate is None else dstate[0]
     with single_threaded_blas():
         for t in reversed(range(T)):
             if active is None or active[t]:
-                np.add(dh_seq[t], dh_next, out=dh[t])
+                np.add(dh_seq[t], dh_next, out=dh)
             else:
-                dh[t] = dh_next
+                dh[...] = dh_next
+            dh_norm2[t] = np.vdot(dh, dh)
             np.subtract(1, z[t], out=tmp)
-            tmp *= dh[t]  # dL/dn_t = dh_t * (1 - z_t)
+            tmp *= dh  # dL/dn_t = dh_t * (1 - z_t)
             np.multiply(n[t], n[t], out=tmp2)
             np.subtract(1, tmp2, out=tmp2)
-            np.multiply(tmp, tmp2, out=d_an[t])  # dL/da_n = dL/dn_t * (1 - n_t^2)
-            np.multiply(d_an[t], r[t], out=d_hn[t])  # dL/dhn_t = dL/da_n * r_t
-            np.multiply(d_an[t], hn[t], out=dr[t])  # dL/dr_t = dL/da_n * hn_t
-            np.subtract(hs[t], n[t], out=dz[t])
-            dz[t] *= dh[t]  # dL/dz_t = dh_t * (h_{t-1} - n_t)
+            np.multiply(tmp, tmp2, out=d_an)  # dL/da_n = dL/dn_t * (1 - n_t^2)
+            np.multiply(d_an, r[t], out=d_hn)  # dL/dhn_t = dL/da_n * r_t
+            np.multiply(d_an, hn[t], out=dr)  # dL/dr_t = dL/da_n * hn_t
+            np.subtract(hs[t], n[t], out=dz)
+            dz *= dh  # dL/dz_t = dh_t * (h_{t-1} - n_t)
             np.subtract(1, rz[t], out=dact)
             dact *= rz[t]  # sigmoid' = s (1 - s) for r and z
-            d_rz[t] *= dact  # through the sigmoids
-            np.matmul(W.T, dgates[t], out=dZ[t])
-            dh_next = dZ[t, :H]
-            np.multiply(dh[t], z[t], out=tmp)
+            d_rz *= dact  # through the sigmoids
+            np.matmul(W.T, dgates, out=d_inputs)
+            dx[t] = d_inputs[H:-1]  # dx_t = W_ih^T (the input rows' gradients)
+            dh_next = d_inputs[:H]
+            np.multiply(dh, z[t], out=tmp)
             dh_next += tmp  # dh_{t-1} = W_hr^T da_r + W_hz^T da_z + W_hn^T dhn_t + dh_t * z_t
-    dW = sum_outer(dgates, Z[:-1])  # sum_t dgates_t [h_{t-1}; x_t; 1]^T
+            np.matmul(dgates, Z[t].T, out=dW_t)
+            dW += dW_t  # dW = sum_t dgates_t z_t^T
     rows_ih = np.r_[0 : 2 * H, 2 * H : 3 * H]  # r, z and the candidate's input part
     rows_hh = np.r_[0 : 2 * H, 3 * H : 4 * H]  # r, z and the candidate's hidden part
     grads = {
@@ -197,4 +206,4 @@ def backward(
         "bias_ih": dW[rows_ih, -1],
         "bias_hh": dW[rows_hh, -1],
     }
-    return dZ[:, H:-1], (dh_next.copy(),), grads, step_norms(dh)
+    return dx, (dh_next.copy(),), grads, np.sqrt(dh_norm2)

@@ -17,8 +17,11 @@ works on column vectors, as the equations are written: ``x_t`` is a ``(D, B)`` m
 of H rows (element-wise operations on a gate then run on contiguous memory) and a sequence is
 a ``(T, D, B)`` array. The step's affine map is one product: with ``W = [W_hh | W_ih | b]``
 and ``z_t = [h_{t-1}; x_t; 1]``, ``W_ih x_t + W_hh h_{t-1} + b = W z_t`` (``_linalg``), and
-backward gets ``[dh_{t-1}; dx_t]`` from ``W^T da_t`` and all weight gradients at once from
-``dW = sum_t da_t z_t^T``, one product after the time loop.
+backward gets ``[dh_{t-1}; dx_t]`` from ``W^T da_t`` and all weight gradients together as
+``dW = sum_t da_t z_t^T``, accumulated step by step while ``da_t`` is still in cache (measured
+faster here than storing every ``da_t`` and taking one (G*H, T*B) @ (T*B, H + D + 1) product
+after the loop, which needs transposed copies of both). The per-step work arrays are small
+and reused, so they stay in cache too.
 
 Speed: the three sigmoids and the tanh of the gates share one ``exp`` over the stacked gates,
 because sigmoid(a) = 1 / (1 + exp(-a)) and tanh(a) = 2 sigmoid(2a) - 1; the factors -1 and
@@ -35,8 +38,6 @@ from forecast.nn._linalg import (
     affine_inputs,
     affine_weights,
     single_threaded_blas,
-    step_norms,
-    sum_outer,
 )
 
 N_GATES = 4
@@ -145,22 +146,29 @@ def backward(
     """
     Z, cs, gates, tanh_c, W = cache
     T, H, B = tanh_c.shape
+    K = Z.shape[1]
     i, f, g, o = _gates(gates)
-    dgates = _buffers.empty(gates.shape, gates.dtype)  # dL/da_t, the four stacked gates
-    di, df, dg, do = _gates(dgates)
-    dZ = _buffers.empty((T, *Z.shape[1:]), Z.dtype)  # W^T da_t = [dh_{t-1}; dx_t; unused]
-    dh = _buffers.empty(tanh_c.shape, Z.dtype)  # dL/dh_t: from outside at t plus from t+1
-    dh_next = np.zeros((H, B), Z.dtype) if dstate is None else dstate[0]
-    dc_next = np.zeros((H, B), Z.dtype) if dstate is None else dstate[1].copy()
-    dc = np.empty((H, B), dtype=Z.dtype)
+    # per-step work arrays, small and reused so that they stay in cache
+    da = np.empty((4 * H, B), dtype=Z.dtype)  # dL/da_t for the four stacked gates
+    di, df, dg, do = np.split(da, 4)
     dact = np.empty((4 * H, B), dtype=Z.dtype)  # local derivative of each gate's activation
     dact_g = dact[2 * H : 3 * H]
+    d_inputs = np.empty((K, B), dtype=Z.dtype)  # W^T da_t = [dh_{t-1}; dx_t; unused]
+    dh = np.empty((H, B), dtype=Z.dtype)  # dL/dh_t: from outside at t plus from step t+1
+    dc = np.empty((H, B), dtype=Z.dtype)
+    dW = np.zeros(W.shape, dtype=Z.dtype)
+    dW_t = np.empty(W.shape, dtype=Z.dtype)
+    dx = _buffers.empty((T, K - H - 1, B), Z.dtype)
+    dh_norm2 = np.empty(T)
+    dh_next = np.zeros((H, B), Z.dtype) if dstate is None else dstate[0]
+    dc_next = np.zeros((H, B), Z.dtype) if dstate is None else dstate[1].copy()
     with single_threaded_blas():
         for t in reversed(range(T)):
             if active is None or active[t]:
-                np.add(dh_seq[t], dh_next, out=dh[t])
+                np.add(dh_seq[t], dh_next, out=dh)
             else:
-                dh[t] = dh_next
+                dh[...] = dh_next
+            dh_norm2[t] = np.vdot(dh, dh)
             np.subtract(1, gates[t], out=dact)
             dact *= gates[t]  # sigmoid' = s (1 - s) for i, f, o
             np.multiply(g[t], g[t], out=dact_g)
@@ -168,21 +176,23 @@ def backward(
             np.multiply(tanh_c[t], tanh_c[t], out=dc)
             np.subtract(1, dc, out=dc)
             dc *= o[t]
-            dc *= dh[t]
+            dc *= dh
             dc += dc_next  # dc_t = dh_t * o_t * (1 - tanh^2(c_t)) + dc_{t+1} * f_{t+1}
-            np.multiply(dc, g[t], out=di[t])  # dL/di_t
-            np.multiply(dc, cs[t], out=df[t])  # dL/df_t, cs[t] is c_{t-1}
-            np.multiply(dc, i[t], out=dg[t])  # dL/dg_t
-            np.multiply(dh[t], tanh_c[t], out=do[t])  # dL/do_t
-            dgates[t] *= dact  # through the activations: dL/da_t
+            np.multiply(dc, g[t], out=di)  # dL/di_t
+            np.multiply(dc, cs[t], out=df)  # dL/df_t, cs[t] is c_{t-1}
+            np.multiply(dc, i[t], out=dg)  # dL/dg_t
+            np.multiply(dh, tanh_c[t], out=do)  # dL/do_t
+            da *= dact  # through the activations: dL/da_t
             np.multiply(dc, f[t], out=dc_next)  # dc_{t-1} = dc_t * f_t
-            np.matmul(W.T, dgates[t], out=dZ[t])
-            dh_next = dZ[t, :H]  # dh_{t-1} = W_hh^T da_t
-    dW = sum_outer(dgates, Z[:-1])  # sum_t da_t [h_{t-1}; x_t; 1]^T = [dW_hh | dW_ih | db]
+            np.matmul(W.T, da, out=d_inputs)
+            dh_next = d_inputs[:H]  # dh_{t-1} = W_hh^T da_t
+            dx[t] = d_inputs[H:-1]  # dx_t = W_ih^T da_t
+            np.matmul(da, Z[t].T, out=dW_t)
+            dW += dW_t  # dW = sum_t da_t z_t^T = [dW_hh | dW_ih | db]
     grads = {
         "weight_ih": dW[:, H:-1].copy(),
         "weight_hh": dW[:, :H].copy(),
         "bias_ih": dW[:, -1].copy(),
         "bias_hh": dW[:, -1].copy(),
     }
-    return dZ[:, H:-1], (dh_next.copy(), dc_next), grads, step_norms(dh)
+    return dx, (dh_next.copy(), dc_next), grads, np.sqrt(dh_norm2)

@@ -9,8 +9,11 @@ works on column vectors, as the equations are written: ``x_t`` is a ``(D, B)`` m
 of H rows (element-wise operations on a gate then run on contiguous memory) and a sequence is
 a ``(T, D, B)`` array. The step's affine map is one product: with ``W = [W_hh | W_ih | b]``
 and ``z_t = [h_{t-1}; x_t; 1]``, ``W_ih x_t + W_hh h_{t-1} + b = W z_t`` (``_linalg``), and
-backward gets ``[dh_{t-1}; dx_t]`` from ``W^T da_t`` and all weight gradients at once from
-``dW = sum_t da_t z_t^T``, one product after the time loop.
+backward gets ``[dh_{t-1}; dx_t]`` from ``W^T da_t`` and all weight gradients together as
+``dW = sum_t da_t z_t^T``, accumulated step by step while ``da_t`` is still in cache (measured
+faster here than storing every ``da_t`` and taking one (G*H, T*B) @ (T*B, H + D + 1) product
+after the loop, which needs transposed copies of both). The per-step work arrays are small
+and reused, so they stay in cache too.
 ``forward`` returns ``hs`` of shape ``(T + 1, H, B)`` with ``hs[0] = h_0`` (the initial state)
 and ``hs[t] = h_t``, so ``hs[:-1]`` lines ``h_{t-1}`` up with step ``t``.
 """
@@ -24,8 +27,6 @@ from forecast.nn._linalg import (
     affine_inputs,
     affine_weights,
     single_threaded_blas,
-    step_norms,
-    sum_outer,
 )
 
 N_GATES = 1
@@ -112,31 +113,40 @@ def backward(
     """
     Z, W, nonlinearity = cache
     T = len(Z) - 1
-    H = W.shape[0]
+    H, K = W.shape
+    B = Z.shape[2]
     h = Z[1:, :H]  # h_t for t = 1 .. T
-    dh = _buffers.empty(h.shape, h.dtype)  # dL/dh_t: from outside at t plus from t+1
-    da = _buffers.empty(h.shape, h.dtype)  # dL/da_t at the pre-activation
-    dZ = _buffers.empty((T, *Z.shape[1:]), Z.dtype)  # W^T da_t = [dh_{t-1}; dx_t; unused]
-    dh_next = np.zeros_like(h[0]) if dstate is None else dstate[0]
+    # per-step work arrays, small and reused so that they stay in cache
+    da = np.empty((H, B), dtype=Z.dtype)  # dL/da_t at the pre-activation
+    dh = np.empty((H, B), dtype=Z.dtype)  # dL/dh_t: from outside at t plus from step t+1
+    d_inputs = np.empty((K, B), dtype=Z.dtype)  # W^T da_t = [dh_{t-1}; dx_t; unused]
+    dW = np.zeros(W.shape, dtype=Z.dtype)
+    dW_t = np.empty(W.shape, dtype=Z.dtype)
+    dx = _buffers.empty((T, K - H - 1, B), Z.dtype)
+    dh_norm2 = np.empty(T)
+    dh_next = np.zeros((H, B), Z.dtype) if dstate is None else dstate[0]
     with single_threaded_blas():
         for t in reversed(range(T)):
             if active is None or active[t]:
-                np.add(dh_seq[t], dh_next, out=dh[t])
+                np.add(dh_seq[t], dh_next, out=dh)
             else:
-                dh[t] = dh_next
+                dh[...] = dh_next
+            dh_norm2[t] = np.vdot(dh, dh)
             if nonlinearity == "tanh":
-                np.multiply(h[t], h[t], out=da[t])
-                np.subtract(1, da[t], out=da[t])  # tanh'(a_t) = 1 - h_t^2
-                da[t] *= dh[t]  # da_t = dh_t * (1 - h_t^2)
+                np.multiply(h[t], h[t], out=da)
+                np.subtract(1, da, out=da)  # tanh'(a_t) = 1 - h_t^2
+                da *= dh  # da_t = dh_t * (1 - h_t^2)
             else:
-                np.multiply(dh[t], h[t] > 0, out=da[t])  # relu'(a_t) = [h_t > 0]
-            np.matmul(W.T, da[t], out=dZ[t])
-            dh_next = dZ[t, :H]  # dh_{t-1} = W_hh^T da_t
-    dW = sum_outer(da, Z[:-1])  # sum_t da_t [h_{t-1}; x_t; 1]^T = [dW_hh | dW_ih | db]
+                np.multiply(dh, h[t] > 0, out=da)  # relu'(a_t) = [h_t > 0]
+            np.matmul(W.T, da, out=d_inputs)
+            dh_next = d_inputs[:H]  # dh_{t-1} = W_hh^T da_t
+            dx[t] = d_inputs[H:-1]  # dx_t = W_ih^T da_t
+            np.matmul(da, Z[t].T, out=dW_t)
+            dW += dW_t  # dW = sum_t da_t z_t^T = [dW_hh | dW_ih | db]
     grads = {
         "weight_ih": dW[:, H:-1].copy(),
         "weight_hh": dW[:, :H].copy(),
         "bias_ih": dW[:, -1].copy(),
         "bias_hh": dW[:, -1].copy(),
     }
-    return dZ[:, H:-1], (dh_next.copy(),), grads, step_norms(dh)
+    return dx, (dh_next.copy(),), grads, np.sqrt(dh_norm2)
