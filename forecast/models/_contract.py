@@ -72,7 +72,7 @@ class SeriesHistory:
         self._buffer = np.zeros(max(2 * len(values), 64))
         self._buffer[: len(values)] = values
         self._n = len(values)
-        self._index = index
+        self._set_index(index)
         self._pending: list[pd.Index | int] = []  # Index parts, or counts of array values
         self._tail: list[int] | None = None  # the last _TAIL labels as integers, see Notes
         self._follow(index)
@@ -99,7 +99,7 @@ class SeriesHistory:
                     parts = [future_index(index, part)]
                 else:
                     parts.append(part)
-            self._index = index.append(parts) if parts else index
+            self._set_index(index.append(parts) if parts else index)
             self._pending.clear()
         return self._index
 
@@ -110,10 +110,10 @@ class SeriesHistory:
 
     def future_index(self, horizon: int) -> pd.Index:
         """The ``horizon`` labels after the last observation (see :mod:`forecast._dates`)."""
-        start, index = self._next_integer(), self._index
-        if start is not None:  # rule 4 of forecast._dates, without extending the RangeIndex
-            step = index.step
-            return pd.RangeIndex(start, start + horizon * step, step, name=index.name)
+        n = self._range_length()
+        if n is not None:  # rule 4 of forecast._dates: the RangeIndex goes on with its step
+            return self._range_ahead[n : n + horizon]
+        index = self._index
         if self._tail is None and isinstance(index, pd.DatetimeIndex):
             self._follow(self.index)  # followed again once the tail allows it
         if self._business_daily():
@@ -187,7 +187,8 @@ class SeriesHistory:
             self._name = self._name if index.name == self._name else None
             self._push([label])
         elif type(index) is pd.RangeIndex and index.name == self._index.name:
-            if index.start != self._next_integer():
+            n = self._range_length()
+            if n is None or index.start != self._range_ahead[n]:
                 return None
             self._count_unlabelled(1)  # the joined index stays the same RangeIndex
         else:
@@ -195,13 +196,25 @@ class SeriesHistory:
         self._extend(values)
         return values
 
-    def _next_integer(self) -> int | None:
-        """The label after the last one if the labels are a RangeIndex, else None."""
-        index, pending = self._index, self._pending  # consecutive array counts are merged
-        if isinstance(index, pd.RangeIndex) and (
+    def _set_index(self, index: pd.Index) -> None:
+        """Store the joined index; a RangeIndex also as its endless continuation.
+
+        Slicing ``_range_ahead`` gives the labels after the first n without building a
+        RangeIndex from the last label (which costs more).
+        """
+        self._index = index
+        self._range_ahead = None
+        if isinstance(index, pd.RangeIndex):
+            start, step = index.start, index.step
+            self._range_ahead = pd.RangeIndex(start, start + 2**48 * step, step, name=index.name)
+
+    def _range_length(self) -> int | None:
+        """The number of labels seen if they are a RangeIndex (arrays appended), else None."""
+        pending = self._pending  # consecutive array counts are merged
+        if self._range_ahead is not None and (
             not pending or (len(pending) == 1 and isinstance(pending[0], int))
         ):
-            return index.start + (len(index) + (pending[0] if pending else 0)) * index.step
+            return len(self._index) + (pending[0] if pending else 0)
         return None
 
     def _append_labels(self, index: pd.Index) -> None:

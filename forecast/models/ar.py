@@ -337,9 +337,11 @@ class ARForecaster(BaseEstimator):
                 x = design_row(y, trend, self._models[h - 1][0], n + h - 1)
                 forecasts[h - 1] = x @ self.direct_params_[h - 1]
             return forecasts
+        c, d, phi_reversed = self.intercept_, self.trend_coef_, self.coef_[::-1]
+        if horizon == 1:  # one step (a walk-forward's): the lags are the last observations
+            return np.array([c + d * (n + 1) + phi_reversed @ y[n - p :]])
         path = np.empty(p + horizon)  # the last tau observations, then the forecasts
         path[:p] = y[n - p :]
-        c, d, phi_reversed = self.intercept_, self.trend_coef_, self.coef_[::-1]
         for h in range(p, p + horizon):  # path[h] is position t = n - p + h of the series
             # y^_t = c + d (t + 1) + phi_tau y~_{t-tau} + ... + phi_1 y~_{t-1}
             path[h] = c + d * (n - p + h + 1) + phi_reversed @ path[h - p : h]
