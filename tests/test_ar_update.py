@@ -1,8 +1,8 @@
 """Incremental refits: update(refit=True) equals a fresh AutoReg fit on the extended data.
 
-The least-squares state is rotated forward one row at a time (forecast.models._lstsq); on
-raw prices the design is nearly collinear, so these tests are where a normal-equations
-shortcut would fail.
+The least-squares state (the inverse factor S, S S^T = (X^T X)^-1) is updated one row at a
+time (forecast.models._lstsq); on raw prices the design is nearly collinear, so these tests
+are where a normal-equations shortcut would fail.
 """
 
 from __future__ import annotations
