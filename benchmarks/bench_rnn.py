@@ -13,7 +13,10 @@ ratio of 64 x the 10th percentile of the per-batch times, which a busy machine d
 less. The data are standard normal noise (the speed does not depend on the values). Run from
 the repository root::
 
-    python benchmarks/bench_rnn.py [--repeats 5] [--cells rnn lstm gru]
+    python benchmarks/bench_rnn.py [--repeats 5] [--cells rnn lstm gru] [--torch-generic]
+
+torch's CPU LSTM runs oneDNN's fused LSTM kernels by default (about twice as fast as its
+generic path here); ``--torch-generic`` adds a column with oneDNN switched off.
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ import argparse
 import os
 import platform
 import time
+import warnings
 
 import numpy as np
 
@@ -57,8 +61,12 @@ def numpy_epoch(cell: str, x: np.ndarray, y: np.ndarray):
     return epoch
 
 
-def torch_epoch(cell: str, x: np.ndarray, y: np.ndarray):
-    """Return a function running one epoch of the same model in PyTorch."""
+def torch_epoch(cell: str, x: np.ndarray, y: np.ndarray, onednn: bool = True):
+    """Return a function running one epoch of the same model in PyTorch.
+
+    ``onednn=False`` switches off ``torch.backends.mkldnn``: torch's CPU LSTM then runs its
+    generic path instead of oneDNN's fused LSTM kernels (RNN and GRU are not affected).
+    """
     import torch
 
     torch.manual_seed(0)
@@ -69,15 +77,18 @@ def torch_epoch(cell: str, x: np.ndarray, y: np.ndarray):
 
     def epoch() -> list[float]:
         times = []
-        for s in range(0, N_WINDOWS, BATCH):
-            start = time.perf_counter()
-            out, _ = rnn(xt[:, s : s + BATCH])
-            loss = torch.nn.functional.mse_loss(head(out[-1]), yt[s : s + BATCH])
-            optimizer.zero_grad()
-            loss.backward()
-            optimizer.step()
-            loss.item()
-            times.append(time.perf_counter() - start)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # a note about Intel GPUs from mkldnn.flags
+            with torch.backends.mkldnn.flags(enabled=onednn):
+                for s in range(0, N_WINDOWS, BATCH):
+                    start = time.perf_counter()
+                    out, _ = rnn(xt[:, s : s + BATCH])
+                    loss = torch.nn.functional.mse_loss(head(out[-1]), yt[s : s + BATCH])
+                    optimizer.zero_grad()
+                    loss.backward()
+                    optimizer.step()
+                    loss.item()
+                    times.append(time.perf_counter() - start)
         return times
 
     return epoch
@@ -87,6 +98,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--cells", nargs="+", default=["rnn", "lstm", "gru"])
+    parser.add_argument(
+        "--torch-generic",
+        action="store_true",
+        help="also time torch with oneDNN off (its generic LSTM path)",
+    )
     args = parser.parse_args()
 
     try:
@@ -112,19 +128,23 @@ def main() -> None:
     x = rng.standard_normal((T, N_WINDOWS, 1)).astype(np.float32)  # time-major (T, B, D)
     y = rng.standard_normal((N_WINDOWS, 1)).astype(np.float32)
 
-    print(
-        f"{'cell':<6}{'numpy s/epoch':>15}{'torch s/epoch':>15}{'numpy/torch':>13}"
-        f"{'(batch floor)':>15}"
-    )
+    header = f"{'cell':<6}{'numpy s/epoch':>15}"
+    if torch is not None:
+        header += f"{'torch s/epoch':>15}{'numpy/torch':>13}{'(batch floor)':>15}"
+        if args.torch_generic:
+            header += f"{'torch generic':>15}{'numpy/generic':>15}"
+    print(header)
     n_batches = N_WINDOWS // BATCH
     for cell in args.cells:
         runs = {"numpy": numpy_epoch(cell, x, y)}
         if torch is not None:
             runs["torch"] = torch_epoch(cell, x, y)
+            if args.torch_generic:
+                runs["generic"] = torch_epoch(cell, x, y, onednn=False)
         for epoch in runs.values():
             epoch()  # warm-up
         batches: dict[str, list[list[float]]] = {name: [] for name in runs}
-        for _ in range(args.repeats):  # alternate so that both see the same load
+        for _ in range(args.repeats):  # alternate so that all see the same load
             for name, epoch in runs.items():
                 batches[name].append(epoch())
         best = {name: min(sum(e) for e in epochs) for name, epochs in batches.items()}
@@ -133,13 +153,13 @@ def main() -> None:
             name: n_batches * float(np.percentile(np.concatenate(epochs), 10))
             for name, epochs in batches.items()
         }
+        line = f"{cell:<6}{best['numpy']:>15.3f}"
         if torch is not None:
-            print(
-                f"{cell:<6}{best['numpy']:>15.3f}{best['torch']:>15.3f}"
-                f"{best['numpy'] / best['torch']:>13.2f}{floor['numpy'] / floor['torch']:>15.2f}"
-            )
-        else:
-            print(f"{cell:<6}{best['numpy']:>15.3f}{'-':>15}{'-':>13}{'-':>15}")
+            line += f"{best['torch']:>15.3f}{best['numpy'] / best['torch']:>13.2f}"
+            line += f"{floor['numpy'] / floor['torch']:>15.2f}"
+            if args.torch_generic:
+                line += f"{best['generic']:>15.3f}{best['numpy'] / best['generic']:>15.2f}"
+        print(line)
     if hasattr(os, "getloadavg"):
         print("load average after: {:.2f} {:.2f} {:.2f}".format(*os.getloadavg()))
 

@@ -13,6 +13,8 @@ the last step; ratio = mean ||dL/dh_t|| over the first 10 steps / ||dL/dh_T||):
   ~6e-4, twenty-some orders of magnitude above the RNN. That is the LSTM's point: an additive
   cell path whose decay is a learnable gate.
 
+The GRU behaves like the LSTM: 7e-17 at PyTorch's initialisation, 1e-4 with ``forget_bias=2``
+(its update gate z starts near 0.88 and h_t = (1 - z_t) n_t + z_t h_{t-1} keeps the old state).
 Over seeds 0-4 the same picture held (RNN 1e-19..1e-27, LSTM default 1e-18..1e-21, LSTM with
 forget_bias=2 4e-4..2e-2).
 """
