@@ -20,6 +20,7 @@ from sklearn.base import clone
 from tqdm.std import tqdm  # text bar: no ipywidgets needed in notebooks
 
 from forecast._validation import check_choice, check_float, check_int, check_series
+from forecast.models._contract import SeriesSlice
 
 logger = logging.getLogger(__name__)
 
@@ -76,6 +77,12 @@ def backtest(
     Forecasts are paired with actuals by step (the s-th value after the origin), not by the
     label the forecaster puts on them, because a business-day calendar does not know the
     exchange holidays; the ``target`` column holds the label of the actual observation.
+
+    A forecaster that sets ``_backtest_fast_path = True`` (AR and naive) gets its new
+    observations as a :class:`~forecast.models._contract.SeriesSlice` (values and labels by
+    position) and is asked for ``_forecast(horizon)`` (the values of ``predict``): the same
+    numbers without building two pandas objects per origin, which made the walk-forward of
+    an AR(20) with a refit at every origin about 3x faster (``benchmarks/``).
 
     Parameters
     ----------
@@ -233,6 +240,9 @@ def run_backtest(
         disable=None if progress else True,
         leave=False,
     )
+    # AR and naive forecasters take their new observations by position and give their
+    # forecasts as arrays (see SeriesSlice): the same numbers, no pandas objects per step
+    fast = exog is None and getattr(forecaster, "_backtest_fast_path", False) is True
     for i, q in bar:
         q = int(q)
         refit = i == 0 or (refit_every is not None and i % refit_every == 0)
@@ -240,15 +250,18 @@ def run_backtest(
             lo = q - train_size if window == "rolling" else 0
             model = clone(forecaster)
             _call(model.fit, series.iloc[lo:q], exog, lo, q)
+        elif fast:
+            model.update(SeriesSlice(values, index, seen, q), refit=refit)
         else:
             _call(model.update, series.iloc[seen:q], exog, seen, q, refit=refit)
         seen = q
-        forecasts[i] = _checked(model.predict(horizon), horizon, name, index[q - 1], "predict")
+        point = model._forecast(horizon) if fast else model.predict(horizon)
+        forecasts[i] = _checked(point, horizon, name, index, q - 1, "predict")
         if bounds is not None:
             band = model.predict_interval(horizon, coverage=coverage)
             for j, col in enumerate(("lower", "upper")):
                 bounds[i, :, j] = _checked(
-                    band[col], horizon, name, index[q - 1], "predict_interval"
+                    band[col], horizon, name, index, q - 1, "predict_interval"
                 )
     bar.close()
     logger.debug("backtest of %s: %d origins, horizon %d", name, n_origins, horizon)
@@ -332,14 +345,22 @@ def _call(method: Any, y_part: pd.Series, exog: Any, lo: int, hi: int, **kwargs:
     method(y_part, **kwargs)
 
 
-def _checked(values: Any, horizon: int, name: str, origin: Any, what: str) -> np.ndarray:
-    """Return the ``horizon`` forecast values as floats, or raise naming the origin."""
+def _checked(
+    values: Any, horizon: int, name: str, index: pd.Index, origin: int, what: str
+) -> np.ndarray:
+    """Return the ``horizon`` forecast values as floats, or raise naming the origin.
+
+    ``origin`` is the position of the origin in ``index`` (its label is looked up only for
+    the message).
+    """
     values = np.asarray(values, dtype=np.float64)
     if values.shape != (horizon,):
         raise ValueError(
-            f"{name}.{what}({horizon}) returned shape {values.shape} at origin {origin}; "
-            f"expected ({horizon},)"
+            f"{name}.{what}({horizon}) returned shape {values.shape} at origin "
+            f"{index[origin]}; expected ({horizon},)"
         )
     if not np.isfinite(values).all():
-        raise ValueError(f"{name}.{what}({horizon}) returned NaN or inf at origin {origin}")
+        raise ValueError(
+            f"{name}.{what}({horizon}) returned NaN or inf at origin {index[origin]}"
+        )
     return values

@@ -274,3 +274,92 @@ def test_incremental_ar_refits_equal_fresh_fits(sp500):
     np.testing.assert_allclose(warm["forecast"], cold["forecast"], rtol=1e-10)
     once = backtest(forecast.ARForecaster(order=5), y, start=-40, horizon=2)
     assert not np.allclose(once["forecast"], warm["forecast"], rtol=1e-10)
+
+
+class _PublicOnlyAR(forecast.ARForecaster):
+    """AR driven through ``update(Series)`` and ``predict`` only: backtest's general path."""
+
+    _backtest_fast_path = False
+
+
+class _PublicOnlyNaive(forecast.NaiveForecaster):
+    _backtest_fast_path = False
+
+
+FAST_CASES = {
+    "AR(20), refit every origin": (lambda: forecast.ARForecaster(20), dict(refit_every=1)),
+    "AR(3) ct, every 3rd, step 2, horizon 4": (
+        lambda: forecast.ARForecaster(3, trend="ct"), dict(refit_every=3, step=2, horizon=4)
+    ),
+    "AR(2) direct, fit once": (
+        lambda: forecast.ARForecaster(2, strategy="direct", max_horizon=3),
+        dict(horizon=3),
+    ),
+    "AR(2), rolling": (
+        lambda: forecast.ARForecaster(2), dict(refit_every=2, window="rolling", train_size=50)
+    ),
+    "AR(4), intervals": (lambda: forecast.ARForecaster(4), dict(refit_every=1, coverage=0.9)),
+    "drift, refits": (lambda: forecast.NaiveForecaster(strategy="drift"), dict(refit_every=1)),
+    "seasonal, step 3": (
+        lambda: forecast.NaiveForecaster(strategy="seasonal_last", sp=5), dict(step=3, horizon=5)
+    ),
+}
+
+
+def _public_only(model):
+    cls = {forecast.ARForecaster: _PublicOnlyAR, forecast.NaiveForecaster: _PublicOnlyNaive}
+    return cls[type(model)](**model.get_params())
+
+
+@pytest.mark.parametrize("case", list(FAST_CASES))
+@pytest.mark.parametrize("kind", ["dates", "range", "integer labels"])
+def test_fast_path_equals_the_public_methods(sp500, case, kind, monkeypatch):
+    """Positional updates and array forecasts give exactly what update/predict give."""
+    from forecast.models._contract import SeriesSlice
+    from forecast.walkforward import run_backtest
+
+    if kind != "integer labels":  # dates and a RangeIndex never fall back to a Series
+
+        def no_fallback(self):
+            raise AssertionError(f"SeriesSlice {self.lo}:{self.hi} fell back to a Series")
+
+        monkeypatch.setattr(SeriesSlice, "to_series", no_fallback)
+
+    make, kwargs = FAST_CASES[case]
+    y = np.log(sp500.iloc[-400:]).diff().dropna()
+    if kind == "range":
+        y = y.to_numpy()
+    elif kind == "integer labels":  # not a RangeIndex: slices go through the general path
+        y = pd.Series(y.to_numpy(), index=pd.Index(np.arange(len(y)) * 7 + 3))
+    fast, fast_model = run_backtest(make(), y, start=-60, **kwargs)
+    slow, slow_model = run_backtest(_public_only(make()), y, start=-60, **kwargs)
+    pd.testing.assert_frame_equal(fast.drop(columns="model"), slow.drop(columns="model"))
+    # the model left after the walk has seen the same labels and forecasts the same way
+    pd.testing.assert_index_equal(fast_model.index_, slow_model.index_)
+    labels = y.index if kind != "range" else pd.RangeIndex(len(y))
+    end = labels.get_loc(fast["origin"].iloc[-1]) + 1  # the last origin is the last seen
+    pd.testing.assert_index_equal(
+        fast_model.index_, labels[end - len(fast_model.index_) : end], exact=True
+    )
+    pd.testing.assert_series_equal(fast_model.predict(3), slow_model.predict(3))
+
+
+def test_positional_update_checks_like_a_series(sp500):
+    """A SeriesSlice that does not continue the data, or holds NaN, is refused as a Series is."""
+    from forecast.models._contract import SeriesSlice
+
+    y = sp500.iloc[-50:]
+    values, index = check_series(y)
+    model = forecast.ARForecaster(2).fit(y.iloc[:30])
+    with pytest.raises(ValueError, match=r"first label 2018-.* is not after the last label"):
+        model.update(SeriesSlice(values, index, 20, 31))
+    bad = values.copy()
+    bad[30] = np.nan
+    with pytest.raises(ValueError, match=r"NaN"):
+        model.update(SeriesSlice(bad, index, 30, 32))
+    assert len(model.index_) == 30  # nothing was appended
+    model.update(SeriesSlice(values, index, 30, 32), refit=True)
+    model.update(SeriesSlice(values, index, 32, 33), refit=True)
+    fresh = forecast.ARForecaster(2).fit(y.iloc[:33])
+    np.testing.assert_allclose(model.params_, fresh.params_, rtol=1e-10)
+    pd.testing.assert_index_equal(model.index_, y.index[:33])

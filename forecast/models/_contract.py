@@ -13,7 +13,7 @@ from __future__ import annotations
 import bisect
 import math
 from statistics import NormalDist
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -26,6 +26,28 @@ _DAY = {"s": 86_400, "ms": 86_400_000, "us": 86_400_000_000, "ns": 86_400_000_00
 _BDAY = pd.offsets.BDay()
 #: how many business days ahead are labelled at once
 _BLOCK = 64
+
+
+class SeriesSlice(NamedTuple):
+    """Observations ``lo .. hi - 1`` of a validated series, given by position.
+
+    What :func:`forecast.backtest` passes to ``update`` of a forecaster that sets
+    ``_backtest_fast_path = True`` (AR and naive): the forecaster appends
+    ``values[lo:hi]`` with the labels ``index[lo:hi]`` exactly as it would append the Series
+    ``pd.Series(values[lo:hi], index=index[lo:hi])``, without building that Series (about
+    20-40 us per walk-forward step). ``values`` must be the float64 output of
+    ``check_series`` and ``index`` its index.
+    """
+
+    values: np.ndarray
+    index: pd.Index
+    lo: int
+    hi: int
+
+    def to_series(self) -> pd.Series:
+        """The Series these observations stand for."""
+        lo, hi = self.lo, self.hi
+        return pd.Series(self.values[lo:hi], index=self.index[lo:hi])
 
 
 class SeriesHistory:
@@ -41,9 +63,11 @@ class SeriesHistory:
     Notes
     -----
     ``append`` accepts a Series whose first label comes after the last label seen (same
-    kind of index) or an array, whose labels continue the index by
-    :func:`forecast._dates.future_index`. Labels are kept as a list of pending parts and
-    joined into one index only when :attr:`index` is read.
+    kind of index), an array, whose labels continue the index by
+    :func:`forecast._dates.future_index`, or a :class:`SeriesSlice`. Labels are kept as a
+    list of pending parts (an Index, a count of array values, or ``(index, lo, hi)`` for the
+    labels ``index[lo:hi]``, consecutive slices of one index merged) and joined into one
+    index only when :attr:`index` is read.
 
     The labels after the data (:meth:`future_index`) are those of
     ``forecast._dates.future_index(self.index, horizon)``, found without joining the index
@@ -73,7 +97,7 @@ class SeriesHistory:
         self._buffer[: len(values)] = values
         self._n = len(values)
         self._set_index(index)
-        self._pending: list[pd.Index | int] = []  # Index parts, or counts of array values
+        self._pending: list[Any] = []  # Index parts, counts of array values, index slices
         self._tail: list[int] | None = None  # the last _TAIL labels as integers, see Notes
         self._follow(index)
 
@@ -91,6 +115,8 @@ class SeriesHistory:
         if self._pending:
             index, parts = self._index, []
             for part in self._pending:
+                if isinstance(part, tuple):  # (index, lo, hi) of a SeriesSlice
+                    part = part[0][part[1] : part[2]]
                 if isinstance(part, int):  # array values: continue the labels seen so far
                     if isinstance(index, pd.RangeIndex) and not parts:
                         index = _extend_range(index, part)
@@ -106,6 +132,8 @@ class SeriesHistory:
     def _last(self) -> Any:
         """The last label seen (builds the index if arrays were appended since)."""
         last_part = self._pending[-1] if self._pending else self._index
+        if isinstance(last_part, tuple):  # (index, lo, hi) of a SeriesSlice
+            return last_part[0][last_part[2] - 1]
         return self.index[-1] if isinstance(last_part, int) else last_part[-1]
 
     def future_index(self, horizon: int) -> pd.Index:
@@ -144,6 +172,11 @@ class SeriesHistory:
             self._extend(y_new)
             self._count_unlabelled(len(y_new))
             return y_new
+        if type(y_new) is SeriesSlice:
+            values = self._append_slice(y_new)
+            if values is not None:
+                return values
+            y_new = y_new.to_series()  # checked and appended as the Series it stands for
         if type(y_new) is pd.Series and len(y_new) == 1:
             values = self._append_one(y_new)
             if values is not None:
@@ -191,6 +224,42 @@ class SeriesHistory:
             if n is None or index.start != self._range_ahead[n]:
                 return None
             self._count_unlabelled(1)  # the joined index stays the same RangeIndex
+        else:
+            return None
+        self._extend(values)
+        return values
+
+    def _append_slice(self, part: SeriesSlice) -> np.ndarray | None:
+        """Append a :class:`SeriesSlice` on the fast path and return its values, or None.
+
+        Taken under the conditions of :meth:`_append_one` (finite values; dates after the
+        last label of a followed tail, same dtype; or the next labels of a RangeIndex);
+        the slice's labels are kept as ``(index, lo, hi)`` and joined with :attr:`index`.
+        """
+        values, index, lo, hi = part
+        values = values[lo:hi]
+        if not (
+            hi > lo
+            and values.dtype == np.float64
+            and math.isfinite(values[0] if hi - lo == 1 else np.add.reduce(values))
+        ):
+            return None
+        if type(index) is pd.DatetimeIndex and self._tail is not None:
+            labels = index.asi8[lo:hi]
+            if index.dtype != self._dtype or labels[0] <= self._tail[-1]:
+                return None
+            last = self._pending[-1] if self._pending else None
+            if type(last) is tuple and last[0] is index and last[2] == lo:
+                self._pending[-1] = (index, last[1], hi)  # the slice goes on
+            else:
+                self._pending.append((index, lo, hi))
+            self._name = self._name if index.name == self._name else None
+            self._push(labels[-_TAIL:].tolist())
+        elif type(index) is pd.RangeIndex and index.name == self._index.name:
+            n = self._range_length()
+            if n is None or index[lo] != self._range_ahead[n] or index.step != self._index.step:
+                return None
+            self._count_unlabelled(hi - lo)  # the joined index stays the same RangeIndex
         else:
             return None
         self._extend(values)

@@ -117,6 +117,10 @@ class ARForecaster(BaseEstimator):
     ['2019-01-01', '2019-01-02', '2019-01-03']
     """
 
+    #: ``update`` accepts a ``SeriesSlice`` and ``_forecast`` gives ``predict``'s values as an
+    #: array: :func:`forecast.backtest` then walks forward without pandas objects per step
+    _backtest_fast_path = True
+
     def __init__(
         self,
         order: int | str = 20,
@@ -241,7 +245,8 @@ class ARForecaster(BaseEstimator):
         pandas.Series of length horizon, named "forecast", indexed by the dates (or
         integers) that follow the data (see :func:`forecast._dates.future_index`).
         """
-        check_is_fitted(self)
+        if not hasattr(self, "_history"):  # cheap test first: predict runs once per step
+            check_is_fitted(self)
         horizon = check_horizon(horizon)
         return forecast_series(self._forecast(horizon), self._history.future_index(horizon))
 

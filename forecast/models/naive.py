@@ -82,6 +82,10 @@ class NaiveForecaster(BaseEstimator):
     True
     """
 
+    #: ``update`` accepts a ``SeriesSlice`` and ``_forecast`` gives ``predict``'s values as an
+    #: array: :func:`forecast.backtest` then walks forward without pandas objects per step
+    _backtest_fast_path = True
+
     def __init__(self, *, strategy: str = "last", sp: int = 1) -> None:
         self.strategy = strategy
         self.sp = sp
