@@ -78,7 +78,8 @@ def backtest(
     label the forecaster puts on them, because a business-day calendar does not know the
     exchange holidays; the ``target`` column holds the label of the actual observation.
 
-    A forecaster that sets ``_backtest_fast_path = True`` (AR and naive) gets its new
+    A forecaster whose class sets ``_backtest_fast_path = True`` in its own body (AR and
+    naive; subclasses do not inherit it, so their ``update``/``predict`` always run) gets its new
     observations as a :class:`~forecast.models._contract.SeriesSlice` (values and labels by
     position) and is asked for ``_forecast(horizon)`` (the values of ``predict``): the same
     numbers without building two pandas objects per origin, which made the walk-forward of
@@ -241,8 +242,10 @@ def run_backtest(
         leave=False,
     )
     # AR and naive forecasters take their new observations by position and give their
-    # forecasts as arrays (see SeriesSlice): the same numbers, no pandas objects per step
-    fast = exog is None and getattr(forecaster, "_backtest_fast_path", False) is True
+    # forecasts as arrays (see SeriesSlice): the same numbers, no pandas objects per step.
+    # The flag counts on the forecaster's own class only: a subclass that overrides update
+    # or predict is not bypassed unless it sets the flag itself.
+    fast = exog is None and vars(type(forecaster)).get("_backtest_fast_path", False) is True
     for i, q in bar:
         q = int(q)
         refit = i == 0 or (refit_every is not None and i % refit_every == 0)

@@ -277,13 +277,19 @@ def test_incremental_ar_refits_equal_fresh_fits(sp500):
 
 
 class _PublicOnlyAR(forecast.ARForecaster):
-    """AR driven through ``update(Series)`` and ``predict`` only: backtest's general path."""
-
-    _backtest_fast_path = False
+    """AR driven through ``update(Series)`` and ``predict`` only: backtest's general path
+    (a subclass does not inherit the fast path)."""
 
 
 class _PublicOnlyNaive(forecast.NaiveForecaster):
-    _backtest_fast_path = False
+    pass
+
+
+class _ShiftedAR(forecast.ARForecaster):
+    """A user's subclass that changes ``predict``: backtest must call it."""
+
+    def predict(self, horizon):
+        return super().predict(horizon) + 1.0
 
 
 FAST_CASES = {
@@ -363,3 +369,10 @@ def test_positional_update_checks_like_a_series(sp500):
     fresh = forecast.ARForecaster(2).fit(y.iloc[:33])
     np.testing.assert_allclose(model.params_, fresh.params_, rtol=1e-10)
     pd.testing.assert_index_equal(model.index_, y.index[:33])
+
+
+def test_a_subclass_overriding_predict_is_not_bypassed(sp500):
+    y = sp500.iloc[-200:]
+    plain = backtest(forecast.ARForecaster(3), y, start=-20, refit_every=1)
+    shifted = backtest(_ShiftedAR(3), y, start=-20, refit_every=1)
+    np.testing.assert_allclose(shifted["forecast"], plain["forecast"] + 1.0, rtol=1e-12)

@@ -84,6 +84,7 @@ class NaiveForecaster(BaseEstimator):
 
     #: ``update`` accepts a ``SeriesSlice`` and ``_forecast`` gives ``predict``'s values as an
     #: array: :func:`forecast.backtest` then walks forward without pandas objects per step
+    #: (read from this class's own body, so subclasses keep their update/predict)
     _backtest_fast_path = True
 
     def __init__(self, *, strategy: str = "last", sp: int = 1) -> None:
