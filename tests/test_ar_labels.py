@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 
 import forecast
 from forecast._dates import future_index
-from forecast.models._contract import SeriesHistory
+from forecast.models._contract import SeriesHistory, SeriesSlice
 from forecast.models.ar import ARForecaster
 from forecast.models.naive import NaiveForecaster
 
@@ -79,7 +79,9 @@ def dated_walks(draw):
     steps = draw(
         st.lists(
             st.tuples(
-                st.sampled_from(["one", "one", "one", "chunk", "array", "saturday", "unit"]),
+                st.sampled_from(
+                    ["one", "one", "one", "chunk", "array", "saturday", "unit", "slice", "slice"]
+                ),
                 st.integers(1, 70),
                 st.sampled_from([None, "date", "other"]),
             ),
@@ -96,8 +98,17 @@ def test_followed_labels_equal_future_index_of_the_joined_index(walk):
     history = SeriesHistory(np.zeros(len(index)), index)
     seen = index  # what the joined index must be, built independently
     position = int(np.searchsorted(labels, index[-1], side="right"))
+    named = {name: labels.rename(name) for name in (None, "date", "other")}
+    ones = np.ones(len(labels))
     for kind, m, name in steps:
-        if kind == "array":
+        if kind == "slice":  # backtest's positional update, consecutive slices merged
+            part = named[name][position : position + m]
+            if len(part) == 0:
+                break
+            history.append(SeriesSlice(ones, named[name], position, position + len(part)))
+            seen = seen.append(part)
+            position += len(part)
+        elif kind == "array":
             history.append(np.zeros(m))
             seen = seen.append(future_index(seen, m))
             position = int(np.searchsorted(labels, seen[-1], side="right"))
