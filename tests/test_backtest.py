@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-from sklearn.base import BaseEstimator
+from sklearn.base import BaseEstimator, clone
 from sklearn.exceptions import NotFittedError
 from sklearn.utils.validation import check_is_fitted
 
@@ -376,3 +376,22 @@ def test_a_subclass_overriding_predict_is_not_bypassed(sp500):
     plain = backtest(forecast.ARForecaster(3), y, start=-20, refit_every=1)
     shifted = backtest(_ShiftedAR(3), y, start=-20, refit_every=1)
     np.testing.assert_allclose(shifted["forecast"], plain["forecast"] + 1.0, rtol=1e-12)
+
+
+@pytest.mark.parametrize(
+    "model", [forecast.ARForecaster(5), forecast.NaiveForecaster(strategy="drift")]
+)
+def test_model_after_a_positional_walk_saves_and_continues(sp500, model, tmp_path):
+    """The labels kept by position survive save/load, and the loaded model goes on alike."""
+    from forecast.walkforward import run_backtest
+
+    y = np.log(sp500).diff().dropna()
+    _, walked = run_backtest(model, y.iloc[:-5], start=-30, refit_every=1)
+    loaded = forecast.load_model(walked.save(tmp_path / "walked"))
+    # the last origin has seen all but the last value of y.iloc[:-5]
+    pd.testing.assert_index_equal(loaded.index_, y.index[:-6])
+    for m in (walked, loaded):
+        m.update(y.iloc[-6:-2], refit=True)
+    pd.testing.assert_series_equal(loaded.predict(4), walked.predict(4))
+    fresh = clone(model).fit(y.iloc[:-2])
+    pd.testing.assert_series_equal(loaded.predict(4), fresh.predict(4), rtol=1e-9)

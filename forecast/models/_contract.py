@@ -31,7 +31,7 @@ _BLOCK = 64
 class SeriesSlice(NamedTuple):
     """Observations ``lo .. hi - 1`` of a validated series, given by position.
 
-    What :func:`forecast.backtest` passes to ``update`` of a forecaster that sets
+    What :func:`forecast.backtest` passes to ``update`` of a forecaster whose class sets
     ``_backtest_fast_path = True`` (AR and naive): the forecaster appends
     ``values[lo:hi]`` with the labels ``index[lo:hi]`` exactly as it would append the Series
     ``pd.Series(values[lo:hi], index=index[lo:hi])``, without building that Series (about
