@@ -24,3 +24,23 @@ def test_readme_python_block_runs(code, tmp_path, monkeypatch):
 
 def test_readme_has_python_examples():
     assert len(BLOCKS) >= 1
+
+
+def test_ar_on_log_returns_figures_in_the_readme_are_measured():
+    """The README's sentence on AR fitted to log returns states what the code gives."""
+    import numpy as np
+
+    import forecast
+    from forecast import metrics
+
+    returns = np.log(forecast.load_dataset("sp500")["close"]).diff().dropna()
+    tau = forecast.ARForecaster(order="aic", max_order=20).fit(returns[:-500]).order_
+    bt = forecast.backtest(forecast.ARForecaster(tau), returns, start=-500, refit_every=1)
+    error, rw_error = bt["actual"] - bt["forecast"], bt["actual"]
+    skill = 1 - (error**2).mean() / (rw_error**2).mean()
+    pvalue = metrics.diebold_mariano(error, rw_error, h=1).pvalue
+    assert str(bt["origin"].iloc[0].date()) == "2017-01-04"  # the origins of forecast compare
+    text = " ".join(README.read_text().split())
+    assert f"AR({tau}) (τ by AIC on the same training part) has skill {skill:.2%}" in text
+    assert f"Diebold-Mariano p = {pvalue:.2f}" in text
+    assert f"# {tau} {skill:.4f} {pvalue:.2f}" in text
