@@ -165,9 +165,7 @@ class SeriesHistory:
             and y_new.dtype == np.float64
             and y_new.ndim == 1
             and len(y_new)
-            and (  # no NaN or inf: the value, or the sum of the values, is finite
-                math.isfinite(y_new[0]) if len(y_new) == 1 else np.isfinite(np.add.reduce(y_new))
-            )
+            and _finite(y_new)
         ):  # the walk-forward's fast path: values that check_series accepts unchanged
             self._extend(y_new)
             self._count_unlabelled(len(y_new))
@@ -177,8 +175,8 @@ class SeriesHistory:
             if values is not None:
                 return values
             y_new = y_new.to_series()  # checked and appended as the Series it stands for
-        if type(y_new) is pd.Series and len(y_new) == 1:
-            values = self._append_one(y_new)
+        if type(y_new) is pd.Series and len(y_new) == 1:  # a walk-forward step by hand
+            values = self._append_slice(SeriesSlice(y_new.to_numpy(), y_new.index, 0, 1))
             if values is not None:
                 return values
         values, index = check_series(y_new, name)
@@ -202,47 +200,17 @@ class SeriesHistory:
         self._extend(values)
         return values
 
-    def _append_one(self, y_new: pd.Series) -> np.ndarray | None:
-        """Append one value on the walk-forward's fast path and return it, or return None.
-
-        Taken when ``check_series`` would accept the value as it is and its label is a
-        date after the last one (a followed tail, same unit, tz-naive) or the next label
-        of a RangeIndex (as ``backtest`` passes arrays). Otherwise the general path runs.
-        """
-        index, values = y_new.index, y_new.to_numpy()
-        if values.dtype != np.float64 or not math.isfinite(values[0]):
-            return None
-        if type(index) is pd.DatetimeIndex and self._tail is not None:
-            label = int(index.asi8[0])
-            if index.dtype != self._dtype or label <= self._tail[-1]:
-                return None
-            self._pending.append(index)
-            self._name = self._name if index.name == self._name else None
-            self._push([label])
-        elif type(index) is pd.RangeIndex and index.name == self._index.name:
-            n = self._range_length()
-            if n is None or index.start != self._range_ahead[n]:
-                return None
-            self._count_unlabelled(1)  # the joined index stays the same RangeIndex
-        else:
-            return None
-        self._extend(values)
-        return values
-
     def _append_slice(self, part: SeriesSlice) -> np.ndarray | None:
         """Append a :class:`SeriesSlice` on the fast path and return its values, or None.
 
-        Taken under the conditions of :meth:`_append_one` (finite values; dates after the
-        last label of a followed tail, same dtype; or the next labels of a RangeIndex);
-        the slice's labels are kept as ``(index, lo, hi)`` and joined with :attr:`index`.
+        Taken when ``check_series`` would accept the values as they are (float64, finite)
+        and the labels are dates after the last one (a followed tail, same dtype) or the
+        next labels of a RangeIndex; otherwise None, and the caller takes the general path.
+        The labels are kept as ``(index, lo, hi)`` and joined with :attr:`index`.
         """
         values, index, lo, hi = part
         values = values[lo:hi]
-        if not (
-            hi > lo
-            and values.dtype == np.float64
-            and math.isfinite(values[0] if hi - lo == 1 else np.add.reduce(values))
-        ):
+        if not (hi > lo and values.dtype == np.float64 and _finite(values)):
             return None
         if type(index) is pd.DatetimeIndex and self._tail is not None:
             labels = index.asi8[lo:hi]
@@ -257,7 +225,11 @@ class SeriesHistory:
             self._push(labels[-_TAIL:].tolist())
         elif type(index) is pd.RangeIndex and index.name == self._index.name:
             n = self._range_length()
-            if n is None or index[lo] != self._range_ahead[n] or index.step != self._index.step:
+            if (
+                n is None
+                or index[lo] != self._range_ahead[n]
+                or (hi - lo > 1 and index.step != self._index.step)  # one label has no step
+            ):
                 return None
             self._count_unlabelled(hi - lo)  # the joined index stays the same RangeIndex
         else:
@@ -392,6 +364,11 @@ class SeriesHistory:
         steps = np.arange(1, horizon + 1)
         weekday = (last // day + 3) % 7
         return (last + (steps + 2 * ((weekday + steps) // 5)) * day).view(f"M8[{self._unit}]")
+
+
+def _finite(values: np.ndarray) -> bool:
+    """Whether a non-empty float array holds no NaN or inf (the value, or the sum, is finite)."""
+    return math.isfinite(values[0] if len(values) == 1 else np.add.reduce(values))
 
 
 def _label(label: Any) -> str:
