@@ -27,9 +27,8 @@ import numpy as np
 from forecast._validation import check_int
 from forecast.models._training import (
     Settings,
-    many_to_one_epoch,
-    predict_last,
     validation_split,
+    window_epoch_functions,
 )
 from forecast.nn import RecurrentNetwork, get_loss, train_tbptt
 
@@ -155,24 +154,7 @@ def window_functions(
     """``(run_epoch, validate, 0)`` of ``training="window"``."""
     x = windows(u, window)[:n_samples]  # window j ends at input j + window - 1
     t = u[window:, :1]  # and predicts the increment of the input after it
-    n_train = n_samples - n_val
-    loss_fn = get_loss(s.loss)
-
-    def run_epoch(epoch: int) -> tuple[float, float]:
-        return many_to_one_epoch(
-            net,
-            x[:n_train],
-            t[:n_train],
-            batch_size=s.batch_size,
-            optimizer=optimizer,
-            loss_fn=loss_fn,
-            clip_norm=s.clip_norm,
-            rng=rng,
-        )
-
-    def validate() -> float:
-        return loss_fn(predict_last(net, x[n_train:]), t[n_train:])[0]
-
+    run_epoch, validate = window_epoch_functions(net, x, t, n_samples - n_val, s, optimizer, rng)
     return run_epoch, validate, 0
 
 

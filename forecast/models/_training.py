@@ -300,6 +300,40 @@ def predict_last(net: Any, x: np.ndarray, chunk: int = 512) -> np.ndarray:
     return np.concatenate(parts)
 
 
+def window_epoch_functions(
+    net: Any,
+    x: np.ndarray,
+    y: np.ndarray,
+    n_train: int,
+    s: Settings,
+    optimizer: Any,
+    rng: np.random.Generator,
+) -> tuple[Callable[[int], tuple[float, float]], Callable[[], float]]:
+    """``(run_epoch, validate)`` for :func:`train` on windows ``x`` (n, T, D), targets ``y``.
+
+    The first ``n_train`` windows are trained on (:func:`many_to_one_epoch`), the rest give
+    the validation loss of the last-step outputs.
+    """
+    loss_fn = nn.get_loss(s.loss)
+
+    def run_epoch(epoch: int) -> tuple[float, float]:
+        return many_to_one_epoch(
+            net,
+            x[:n_train],
+            y[:n_train],
+            batch_size=s.batch_size,
+            optimizer=optimizer,
+            loss_fn=loss_fn,
+            clip_norm=s.clip_norm,
+            rng=rng,
+        )
+
+    def validate() -> float:
+        return loss_fn(predict_last(net, x[n_train:]), y[n_train:])[0]
+
+    return run_epoch, validate
+
+
 def make_optimizer(name: str, lr: float) -> Any:
     """The optimiser called ``name``: "adam", "adamw", "sgd", "momentum" (0.9) or "nesterov"."""
     name = check_choice(name, "optimizer", OPTIMIZER_NAMES)

@@ -30,6 +30,7 @@ from forecast.models._training import (
     predict_last,
     train,
     validation_split,
+    window_epoch_functions,
 )
 from forecast.nn import RecurrentNetwork, get_loss
 from forecast.transforms import Standardizer
@@ -180,23 +181,9 @@ class RNNRegressor(RegressorMixin, BaseEstimator):
         self._start(x[:n_train], y2[:n_train], s, rng, keep=self.warm_start)
         xs, ys = self._scaled(x), self._scaled_y(y2)
         optimizer = make_optimizer(s.optimizer, s.lr)
-        loss_fn = get_loss(s.loss)
-
-        def run_epoch(epoch: int) -> tuple[float, float]:
-            return many_to_one_epoch(
-                self.network_,
-                xs[:n_train],
-                ys[:n_train],
-                batch_size=s.batch_size,
-                optimizer=optimizer,
-                loss_fn=loss_fn,
-                clip_norm=s.clip_norm,
-                rng=rng,
-            )
-
-        def validate() -> float:
-            return loss_fn(predict_last(self.network_, xs[n_train:]), ys[n_train:])[0]
-
+        run_epoch, validate = window_epoch_functions(
+            self.network_, xs, ys, n_train, s, optimizer, rng
+        )
         try:
             result = train(
                 run_epoch,
