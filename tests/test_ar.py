@@ -215,3 +215,12 @@ def test_bad_updates_and_horizons(returns):
     with pytest.raises(TypeError, match=r"refit must be a bool, got 'yes'"):
         model.update(returns.iloc[100:101], refit="yes")
     assert len(model.index_) == 100  # nothing was appended by the failed calls
+
+
+@pytest.mark.parametrize(
+    "model",
+    [ARForecaster(2), forecast.NaiveForecaster(), forecast.RNNForecaster("rnn", epochs=1)],
+)
+def test_unfitted_forecasters_say_so_for_index_(model):
+    with pytest.raises(NotFittedError, match="not fitted yet"):
+        _ = model.index_

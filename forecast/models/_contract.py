@@ -1,11 +1,13 @@
-"""Plumbing shared by the forecasters that follow the forecaster contract (AR and naive).
+"""Plumbing shared by the forecasters that follow the forecaster contract (AR, naive, RNN).
 
 :class:`SeriesHistory` keeps every observation a forecaster has seen (from ``fit`` and every
 ``update``) in a growable buffer, so appending one value costs amortised O(1) and no pandas
 object is rebuilt on the hot path of a walk-forward; the index is assembled only when asked
 for, and the labels of forecasts follow from the last label without it (see the class
-Notes). The small functions check ``horizon``/``coverage`` and wrap forecasts the same way
-for every forecaster.
+Notes). :class:`SeriesForecaster` is the base of the forecasters that keep one (``save``,
+``index_``, what "fitted" means); :class:`SeriesSlice` is how ``backtest`` hands them new
+observations by position. The small functions check ``horizon``/``coverage`` and wrap
+forecasts the same way for every forecaster.
 """
 
 from __future__ import annotations
@@ -17,6 +19,8 @@ from typing import Any, NamedTuple
 
 import numpy as np
 import pandas as pd
+from sklearn.base import BaseEstimator
+from sklearn.utils.validation import check_is_fitted
 
 from forecast._dates import _TAIL, future_index
 from forecast._validation import check_float, check_int, check_series
@@ -26,6 +30,32 @@ _DAY = {"s": 86_400, "ms": 86_400_000, "us": 86_400_000_000, "ns": 86_400_000_00
 _BDAY = pd.offsets.BDay()
 #: how many business days ahead are labelled at once
 _BLOCK = 64
+
+
+class SeriesForecaster(BaseEstimator):
+    """What the forecasters that keep their observations in a :class:`SeriesHistory` share.
+
+    AR, naive and RNN forecasters store ``self._history`` in ``fit``; having it is what
+    "fitted" means. This class holds the pieces that only read it.
+    """
+
+    def save(self, path: Any) -> Any:
+        """Write the forecaster to ``path`` without pickle; read it with ``forecast.load_model``.
+
+        See :func:`forecast.models.persistence.save_model` (returns the path).
+        """
+        from forecast.models.persistence import save_model
+
+        return save_model(self, path)
+
+    def __sklearn_is_fitted__(self) -> bool:
+        return hasattr(self, "_history")
+
+    @property
+    def index_(self) -> pd.Index:
+        """Labels of all observations seen (``fit`` and every ``update``)."""
+        check_is_fitted(self)
+        return self._history.index
 
 
 class SeriesSlice(NamedTuple):

@@ -18,11 +18,11 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from sklearn.base import BaseEstimator
 from sklearn.utils.validation import check_is_fitted
 
 from forecast._validation import check_choice, check_int, check_series
 from forecast.models._contract import (
+    SeriesForecaster,
     SeriesHistory,
     check_horizon,
     forecast_series,
@@ -44,7 +44,7 @@ logger = logging.getLogger(__name__)
 STRATEGIES = ("recursive", "direct")
 
 
-class ARForecaster(BaseEstimator):
+class ARForecaster(SeriesForecaster):
     """Autoregressive model of order tau fitted by conditional least squares.
 
     Equal to ``statsmodels.tsa.ar_model.AutoReg(y, order, trend=trend, hold_back=hold_back)``
@@ -273,23 +273,6 @@ class ARForecaster(BaseEstimator):
             variance = self.direct_sigma2_[:horizon]
         index = self._history.future_index(horizon)
         return interval_frame(self._forecast(horizon), np.sqrt(variance), z, index)
-
-    def save(self, path: Any) -> Any:
-        """Write the fitted model to ``path`` without pickle; read it with ``forecast.load_model``.
-
-        See :func:`forecast.models.persistence.save_model` (returns the path).
-        """
-        from forecast.models.persistence import save_model
-
-        return save_model(self, path)
-
-    def __sklearn_is_fitted__(self) -> bool:
-        return hasattr(self, "_history")
-
-    @property
-    def index_(self) -> pd.Index:
-        """Labels of all observations seen (``fit`` and every ``update``)."""
-        return self._history.index
 
     @property
     def fittedvalues_(self) -> pd.Series:

@@ -12,11 +12,11 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from sklearn.base import BaseEstimator
 from sklearn.utils.validation import check_is_fitted
 
 from forecast._validation import check_choice, check_int, check_series
 from forecast.models._contract import (
+    SeriesForecaster,
     SeriesHistory,
     check_horizon,
     forecast_series,
@@ -30,7 +30,7 @@ logger = logging.getLogger(__name__)
 STRATEGIES = ("last", "mean", "drift", "seasonal_last")
 
 
-class NaiveForecaster(BaseEstimator):
+class NaiveForecaster(SeriesForecaster):
     """Naive forecasts from the last value, the mean, the drift or the last season.
 
     With observations ``y_1, ..., y_T`` (T = ``nobs_``, the data of the last (re)fit) and
@@ -175,23 +175,6 @@ class NaiveForecaster(BaseEstimator):
         std = np.sqrt(self.sigma2_) * factor
         index = self._history.future_index(horizon)
         return interval_frame(self._forecast(horizon), std, z, index)
-
-    def save(self, path: Any) -> Any:
-        """Write the fitted model to ``path`` without pickle; read it with ``forecast.load_model``.
-
-        See :func:`forecast.models.persistence.save_model` (returns the path).
-        """
-        from forecast.models.persistence import save_model
-
-        return save_model(self, path)
-
-    def __sklearn_is_fitted__(self) -> bool:
-        return hasattr(self, "_history")
-
-    @property
-    def index_(self) -> pd.Index:
-        """Labels of all observations seen (``fit`` and every ``update``)."""
-        return self._history.index
 
     def _estimate(self, y: np.ndarray) -> None:
         """Set ``mean_``, ``drift_``, ``sigma2_`` and ``nobs_`` from the observations ``y``."""

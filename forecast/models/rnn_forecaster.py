@@ -28,11 +28,15 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from sklearn.base import BaseEstimator
 from sklearn.utils.validation import check_is_fitted
 
 from forecast._validation import check_choice, check_float, check_series
-from forecast.models._contract import SeriesHistory, check_horizon, forecast_series
+from forecast.models._contract import (
+    SeriesForecaster,
+    SeriesHistory,
+    check_horizon,
+    forecast_series,
+)
 from forecast.models._rnn_rollout import conformal_bounds, rollout_state, rollout_window
 from forecast.models._rnn_series import TARGETS, TargetTransform, check_exog, check_target_values
 from forecast.models._rnn_training import (
@@ -59,7 +63,7 @@ TRAINING = ("tbptt", "window")
 INTERVAL_STEPS = 20
 
 
-class RNNForecaster(BaseEstimator):
+class RNNForecaster(SeriesForecaster):
     """Recurrent network forecaster (LSTM, GRU or RNN) with the AR forecaster's interface.
 
     Parameters
@@ -312,21 +316,6 @@ class RNNForecaster(BaseEstimator):
         bounds = np.array([conformal_bounds(e[~np.isnan(e)], coverage) for e in errors.T])
         lower, upper = self._features.interval(point.to_numpy(), bounds[:, 0], bounds[:, 1])
         return pd.DataFrame({"lower": lower, "upper": upper}, index=point.index)
-
-    def save(self, path: Any) -> Any:
-        """Write the forecaster to ``path`` (see :func:`forecast.models.persistence.save_model`)."""
-        from forecast.models.persistence import save_model
-
-        return save_model(self, path)
-
-    @property
-    def index_(self) -> pd.Index:
-        """Labels of all observations seen (``fit`` and every ``update``)."""
-        check_is_fitted(self)
-        return self._history.index
-
-    def __sklearn_is_fitted__(self) -> bool:
-        return hasattr(self, "_history")
 
     def __getstate__(self) -> dict[str, Any]:
         state = dict(super().__getstate__())  # a copy: object.__getstate__ returns __dict__
