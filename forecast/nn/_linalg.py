@@ -46,6 +46,24 @@ def affine_weights(W_hh: np.ndarray, W_ih: np.ndarray, b: np.ndarray) -> np.ndar
     return np.concatenate([W_hh, W_ih, b[:, None]], axis=1)
 
 
+def affine_grads(
+    dW: np.ndarray, H: int, rows_ih: Any = slice(None), rows_hh: Any = slice(None)
+) -> dict[str, np.ndarray]:
+    """Split ``dW = [dW_hh | dW_ih | db]``, the gradient of ``affine_weights``' ``W``.
+
+    ``b = b_ih + b_hh`` enters the step once, so both biases get ``db``. ``rows_ih`` and
+    ``rows_hh`` select the rows of ``W`` that belong to each weight when ``W`` stacks more
+    rows than one gate layout (the GRU's candidate has separate input and hidden rows).
+    Every gradient is an array of its own, so in-place updates (clipping) never alias.
+    """
+    return {
+        "weight_ih": dW[rows_ih, H:-1].copy(),
+        "weight_hh": dW[rows_hh, :H].copy(),
+        "bias_ih": dW[rows_ih, -1].copy(),
+        "bias_hh": dW[rows_hh, -1].copy(),
+    }
+
+
 def affine_inputs(x: np.ndarray, h0: np.ndarray) -> np.ndarray:
     """Return ``Z`` of shape (T + 1, H + D + 1, B) with ``Z[t] = [h_{t-1}; x_t; 1]``.
 

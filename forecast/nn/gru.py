@@ -33,6 +33,7 @@ import numpy as np
 
 from forecast.nn import _buffers
 from forecast.nn._linalg import (
+    affine_grads,
     affine_inputs,
     affine_weights,
     single_threaded_blas,
@@ -200,10 +201,4 @@ def backward(
             dW += dW_t  # dW = sum_t dgates_t z_t^T
     rows_ih = np.r_[0 : 2 * H, 2 * H : 3 * H]  # r, z and the candidate's input part
     rows_hh = np.r_[0 : 2 * H, 3 * H : 4 * H]  # r, z and the candidate's hidden part
-    grads = {
-        "weight_ih": dW[rows_ih, H:-1],
-        "weight_hh": dW[rows_hh, :H],
-        "bias_ih": dW[rows_ih, -1],
-        "bias_hh": dW[rows_hh, -1],
-    }
-    return dx, (dh_next.copy(),), grads, np.sqrt(dh_norm2)
+    return dx, (dh_next.copy(),), affine_grads(dW, H, rows_ih, rows_hh), np.sqrt(dh_norm2)

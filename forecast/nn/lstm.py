@@ -38,6 +38,7 @@ import numpy as np
 
 from forecast.nn import _buffers
 from forecast.nn._linalg import (
+    affine_grads,
     affine_inputs,
     affine_weights,
     single_threaded_blas,
@@ -191,10 +192,5 @@ def backward(
             np.matmul(da, Z[t].T, out=dW_t)
             dW += dW_t  # dW = sum_t da_t z_t^T = [dW_hh | dW_ih | db]
     dh_norms = np.sqrt(np.einsum("thb,thb->t", dh_all, dh_all), dtype=np.float64)
-    grads = {
-        "weight_ih": dW[:, H:-1].copy(),
-        "weight_hh": dW[:, :H].copy(),
-        "bias_ih": dW[:, -1].copy(),
-        "bias_hh": dW[:, -1].copy(),
-    }
+    grads = affine_grads(dW, H)
     return d_in[:T, H:-1], (d_in[0, :H].copy(), dc_next), grads, dh_norms

@@ -24,6 +24,7 @@ import numpy as np
 
 from forecast.nn import _buffers
 from forecast.nn._linalg import (
+    affine_grads,
     affine_inputs,
     affine_weights,
     single_threaded_blas,
@@ -143,10 +144,4 @@ def backward(
             dx[t] = d_inputs[H:-1]  # dx_t = W_ih^T da_t
             np.matmul(da, Z[t].T, out=dW_t)
             dW += dW_t  # dW = sum_t da_t z_t^T = [dW_hh | dW_ih | db]
-    grads = {
-        "weight_ih": dW[:, H:-1].copy(),
-        "weight_hh": dW[:, :H].copy(),
-        "bias_ih": dW[:, -1].copy(),
-        "bias_hh": dW[:, -1].copy(),
-    }
-    return dx, (dh_next.copy(),), grads, np.sqrt(dh_norm2)
+    return dx, (dh_next.copy(),), affine_grads(dW, H), np.sqrt(dh_norm2)
