@@ -272,7 +272,8 @@ def backtest_many(
     models = dict.fromkeys(series, forecaster)
     if callable(getattr(forecaster, "fit_many", None)) and not isinstance(forecaster, type):
         models = _global_backtest_models(forecaster, series, options)
-        options.setdefault("model_name", type(forecaster).__name__)
+        if options.get("model_name") is None:
+            options["model_name"] = type(forecaster).__name__
     with _backend(scheduler):
         parallel = Parallel(n_jobs=-1 if scheduler is not None else n_jobs)
         frames = parallel(delayed(_backtest_task)(models[name], y, **options)
