@@ -15,7 +15,6 @@ import logging
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-import numpy as np
 import pandas as pd
 from joblib import Parallel, delayed
 from sklearn.base import clone
@@ -24,6 +23,7 @@ from threadpoolctl import threadpool_limits
 from forecast._multi import MultiCompareResult, summarize
 from forecast._scorecard import RNN_CLASSES
 from forecast._validation import check_choice, check_int, check_series
+from forecast.models.global_series import global_forecasters
 
 logger = logging.getLogger(__name__)
 
@@ -32,9 +32,6 @@ __all__ = [
 ]
 
 DASK_HINT = "pip install forecast[dask]"
-
-#: a series with fewer observations up to a fit origin sits out that fit of a global model
-MIN_GLOBAL_OBS = 3
 
 
 def series_dict(data: Any) -> dict[str, pd.Series]:
@@ -140,15 +137,18 @@ def compare_many(
         Models trained across all series (see :mod:`forecast.models.global_rnn`), listed
         in the results and the summary beside ``models``. **No forecast of a global model
         depends on an observation of any series dated after its origin**, even when the
-        series end on different dates: see :func:`global_forecasters`. In short, the
-        network that forecasts series ``s`` from its first origin ``t`` (the date of its
-        last training observation) is a clone fitted with ``fit_many`` on every series
-        truncated at ``t`` (observations dated on or before ``t``); between refits its state
-        moves over ``s``'s own test data by ``update``. Series that share their dates share
-        one fit. A global model is refit only when ``refit_every`` is a mapping that names
-        it (a single ``refit_every`` value applies to the per-series ``models`` only): at
-        each refit origin ``t`` of ``s`` the network is again fitted on every series
-        truncated at ``t``. The fits run in the calling process.
+        series end on different dates (see
+        :func:`~forecast.models.global_series.global_forecasters`): the network that
+        forecasts series ``s`` from its first origin ``t`` (the date of its last training
+        observation) is a clone fitted with ``fit_many`` on every series truncated at ``t``
+        (observations dated on or before ``t``); between refits its state moves over the
+        test data of ``s`` alone, by ``update``. Series that share their dates share one
+        fit, so on series that end on the same date this is the single fit on every
+        series' data before its first target. A global model is refit only when
+        ``refit_every`` is a mapping that names it (a single ``refit_every`` value applies
+        to the per-series ``models`` only): at each refit origin ``t`` of ``s`` its network
+        is again fitted on every series truncated at ``t``. The fits run in the calling
+        process.
 
     Returns
     -------
@@ -245,7 +245,8 @@ def backtest_many(
     forecaster : forecaster or GlobalRNNForecaster
         Cloned for every series (never modified). A global model (one with ``fit_many``)
         is trained across the series without look-ahead, as described in
-        :func:`global_forecasters` (``refit_every`` refits it).
+        :func:`~forecast.models.global_series.global_forecasters` (``refit_every`` refits
+        it).
     data : dict of Series or DataFrame
         The series; leading NaN of each are trimmed (see :func:`series_dict`). An integer
         ``start`` is a position in each trimmed series; prefer a fraction or a date.
@@ -281,106 +282,6 @@ def backtest_many(
     for name, frame in zip(series, frames, strict=True):
         frame.insert(0, "series", name)
     return pd.concat(frames, ignore_index=True)
-
-
-def global_forecasters(
-    model: Any,
-    tasks: Mapping[str, tuple[pd.Series, int]],
-    *,
-    horizon: int = 1,
-    step: int = 1,
-    refit_every: int | None = None,
-) -> dict[str, Any]:
-    """Per-series forecasters of a global model, none trained on data after its origin.
-
-    The rule: **the network that forecasts series ``s`` from origin ``t`` (the date of the
-    last observation of ``s`` seen there) is fitted on every series truncated at ``t``**,
-    that is on the observations of all series dated on or before ``t``. Each series keeps
-    its own calendar of origins, those of :func:`forecast.backtest` with first target
-    ``start``; when the series end on different dates (MSFT in 2017, the S&P 500 in 2018)
-    their origins differ, and so do the fits they use.
-
-    The *fit origins* of ``s`` are its first origin and, with ``refit_every = k``, every
-    k-th origin after it. For each distinct fit-origin date ``c`` over all series, one clone
-    of ``model`` is fitted with ``fit_many`` on ``{r: y_r[dates <= c]}``; a series with
-    fewer than ``MIN_GLOBAL_OBS`` observations dated on or before ``c`` has no usable past
-    yet and sits out that fit (unless ``c`` is one of its own fit origins). Series ``s``
-    gets a :class:`~forecast.models.global_rnn.GlobalSeriesForecaster` with the network and
-    scaler of its first fit origin and those of its later fit origins as ``refits``; in a
-    backtest it switches to them at its refit origins and otherwise only moves its state
-    over its own observations with ``update``. So no forecast depends on an observation of
-    any series dated after its origin, in the fit, at refits, or between them. Series that
-    share their dates share their fits: on series that end on the same date the first
-    network is the single fit on every series' data before its first target.
-
-    Parameters
-    ----------
-    model : GlobalRNNForecaster
-        The template, cloned for every fit (never modified).
-    tasks : mapping of str to (Series, int)
-        Each validated series and the position of its first forecast target.
-    horizon, step : int, default=1
-        As in :func:`forecast.backtest`: they fix the origins.
-    refit_every : int or None, default=None
-        Refit at every ``refit_every``-th origin of each series; None fits once.
-
-    Returns
-    -------
-    dict of str to GlobalSeriesForecaster
-        Unfitted, one per series, for :func:`forecast.backtest` with the same settings.
-
-    Raises
-    ------
-    TypeError
-        If the indexes are not on one calendar (all dates with a time zone, all dates
-        without one, or all positions).
-    ValueError
-        If a series has no origin with a full horizon, or is too short for ``fit_many`` at
-        one of its fit origins (named).
-    """
-    from forecast.models.global_rnn import GlobalSeriesForecaster
-
-    kinds = {name: _calendar(y.index) for name, (y, _) in tasks.items()}
-    if len(set(kinds.values())) > 1:
-        raise TypeError(f"a global model aligns the series on one calendar, but their indexes "
-                        f"differ: {kinds}; give every series a DatetimeIndex (all with or all "
-                        f"without a time zone) or every series integer positions")
-    origins = {}
-    for name, (y, start) in tasks.items():
-        targets = np.arange(start, len(y) - horizon + 1, step)
-        if not len(targets):
-            raise ValueError(f"series {name!r} has no origin with a full horizon: its first "
-                             f"target is position {start} of {len(y)} and horizon={horizon}; "
-                             f"start earlier")
-        picks = targets[::refit_every] if refit_every else targets[:1]
-        origins[name] = list(y.index[picks - 1])
-    fits = {}
-    for cutoff in sorted({c for labels in origins.values() for c in labels}):
-        data = {}
-        for name, (y, _) in tasks.items():
-            past = y.iloc[: int(y.index.searchsorted(cutoff, side="right"))]
-            if len(past) >= MIN_GLOBAL_OBS or cutoff in origins[name]:
-                data[name] = past
-            else:
-                logger.info("global fit up to %s: series %r has %d observation(s) by then and "
-                            "sits it out", cutoff, name, len(past))
-        logger.info("global fit up to %s on %d series", cutoff, len(data))
-        fits[cutoff] = clone(model).fit_many(data)
-    return {
-        name: GlobalSeriesForecaster(
-            network=fits[labels[0]].network_,
-            scaler=fits[labels[0]].scalers_[name],
-            validation_fraction=model.validation_fraction,
-            refits=tuple((c, fits[c].network_, fits[c].scalers_[name]) for c in labels[1:]),
-        )
-        for name, labels in origins.items()
-    }
-
-
-def _calendar(index: pd.Index) -> str:
-    if isinstance(index, pd.DatetimeIndex):
-        return "dates with a time zone" if index.tz is not None else "dates"
-    return "positions"
 
 
 def _global_backtest_models(model: Any, series: dict[str, pd.Series],
