@@ -176,3 +176,12 @@ def test_malformed_refits_are_refused(series):
         (late, view.network, view.scaler), (early, view.network, view.scaler)])
     with pytest.raises(ValueError, match="increasing order"):
         unordered.fit(series["msft"])
+
+
+def test_a_series_with_no_past_at_an_origin_sits_out_that_fit(series):
+    late = series["sp500"][series["sp500"].index >= "2017-11-01"]  # after MSFT's first origin
+    data = {"sp500": late, "msft": series["msft"]}
+    got = _global(data)["msft"]
+    first = got.index[0]
+    alone = GlobalRNNForecaster(**SMALL).fit_many({"msft": series["msft"][:first]})
+    assert got.iloc[0] == pytest.approx(alone.for_series("msft").predict(1).iloc[0], rel=1e-12)
