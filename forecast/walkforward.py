@@ -19,6 +19,7 @@ import pandas as pd
 from sklearn.base import clone
 from tqdm.std import tqdm  # text bar: no ipywidgets needed in notebooks
 
+from forecast._dates import to_zone
 from forecast._validation import check_choice, check_float, check_int, check_series
 from forecast.models._contract import SeriesSlice
 
@@ -317,7 +318,7 @@ def _resolve_start(start: Any, index: pd.Index, n: int) -> int:
             when = pd.Timestamp(start)
         except ValueError as exc:
             raise ValueError(f"start={start!r} is not a date: {exc}") from None
-        first = int(index.searchsorted(when, side="left"))
+        first = int(index.searchsorted(to_zone(when, index.tz, "start", seen="y"), side="left"))
         if first == 0 or first >= n:
             span = f"{index[0].date()} .. {index[-1].date()}"
             raise ValueError(

@@ -22,7 +22,7 @@ import pandas as pd
 from sklearn.base import BaseEstimator
 from sklearn.utils.validation import check_is_fitted
 
-from forecast._dates import _TAIL, future_index
+from forecast._dates import _TAIL, future_index, to_zone
 from forecast._validation import check_float, check_int, check_series
 
 #: one day in each unit a DatetimeIndex can have
@@ -119,7 +119,8 @@ class SeriesHistory:
     the index a ``freq`` other than that of its first part. So the next labels follow from
     the last one by integer arithmetic, and each appended label only updates the counts of
     weekend labels and daily spacings in the tail. Any other index gets ``future_index`` of
-    the joined index.
+    the joined index (a tz-aware index among them: its labels are instants, its days local;
+    a Series appended to it is converted to its zone).
     """
 
     def __init__(self, values: np.ndarray, index: pd.Index) -> None:
@@ -218,6 +219,8 @@ class SeriesHistory:
                     f"{name} has a {type(index).__name__} but the data seen so far has {seen}; "
                     "pass a Series with the same kind of index, or an array"
                 )
+            if seen_dates:  # a tz-aware index is converted to the zone seen so far
+                index = to_zone(index, self._index.tz, name, seen="the data seen so far")
             last = self._last()
             if not index[0] > last:
                 raise ValueError(
@@ -327,6 +330,7 @@ class SeriesHistory:
         """Start following the tail of ``index`` if it may be daily trading data."""
         if (
             isinstance(index, pd.DatetimeIndex)
+            and index.tz is None  # the integers of a tz-aware index are UTC, not local days
             and index.unit in _DAY
             and (index.freq is None or index.freq == _BDAY)
         ):
