@@ -1,8 +1,9 @@
 """The package's shape for a price table, shared by every loader.
 
 A price frame has a strictly increasing ``DatetimeIndex`` named ``date`` (tz-aware when its
-source is: the zone is kept, the order is that of the instants) and float64 price columns; the usual price fields are called ``open, high, low, close,
-adj_close, volume`` whatever the source calls them ("Adj Close", "ADJ_CLOSE", ...).
+source is: the zone is kept, the order is that of the instants) and float64 price columns;
+the usual price fields are called ``open, high, low, close, adj_close, volume`` whatever
+the source calls them ("Adj Close", "ADJ_CLOSE", ...).
 :func:`normalize_price_frame` produces that shape or raises naming what is wrong; it never
 sorts, drops or fills anything.
 """
@@ -250,5 +251,7 @@ def zone_from_name(frame: pd.DataFrame) -> pd.DataFrame:
     try:
         index = pd.DatetimeIndex(pd.to_datetime(frame.index)).tz_localize("UTC").tz_convert(zone)
     except (ValueError, TypeError, KeyError) as err:
-        raise ValueError(f"the index {frame.index.name!r} names no usable time zone: {err}") from None
+        raise ValueError(
+            f"the index {frame.index.name!r} names no usable time zone: {err}"
+        ) from None
     return frame.set_axis(index.rename(name), axis=0)
