@@ -325,3 +325,19 @@ def test_yahoo_cache_keeps_the_zone_and_the_repeated_hour(closes, tmp_path, monk
 def test_check_index_returns_a_tz_aware_index_unchanged():
     index = pd.date_range("2020-11-01 00:00", periods=4, freq="h", tz=ZONE)
     assert check_index(index) is index
+
+
+def test_backtest_on_tz_aware_trading_data_matches_the_tz_naive_one():
+    y = forecast.load_dataset("sp500")["close"].iloc[-600:]
+    local = y.tz_localize("America/New_York")  # midnight in New York, across 10 DST changes
+    naive = forecast.backtest(forecast.ARForecaster(2), y, start=100, horizon=2)
+    aware = forecast.backtest(forecast.ARForecaster(2), local, start=100, horizon=2)
+    np.testing.assert_array_equal(aware["forecast"], naive["forecast"])
+    for col in ("origin", "target"):
+        assert str(aware[col].dt.tz) == "America/New_York"
+        assert (aware[col].dt.tz_localize(None) == naive[col]).all()
+    model = forecast.ARForecaster(2).fit(local.iloc[:-5])
+    model.update(local.iloc[-5:])
+    assert model.predict(2).index.equals(
+        forecast.ARForecaster(2).fit(y).predict(2).index.tz_localize("America/New_York")
+    )

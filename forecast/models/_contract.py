@@ -249,13 +249,17 @@ class SeriesHistory:
             labels = index.asi8[lo:hi]
             if index.dtype != self._dtype or labels[0] <= self._tail[-1]:
                 return None
-            last = self._pending[-1] if self._pending else None
-            if type(last) is tuple and last[0] is index and last[2] == lo:
-                self._pending[-1] = (index, last[1], hi)  # the slice goes on
-            else:
-                self._pending.append((index, lo, hi))
+            self._pending_slice(index, lo, hi)
             self._name = self._name if index.name == self._name else None
             self._push(labels[-_TAIL:].tolist())
+        elif (
+            type(index) is pd.DatetimeIndex
+            and index.tz is not None  # not followed (see Notes): its dates are checked here
+            and index.dtype == self._index.dtype
+        ):
+            if not index[lo] > self._last():
+                return None
+            self._pending_slice(index, lo, hi)
         elif type(index) is pd.RangeIndex and index.name == self._index.name:
             n = self._range_length()
             if (
@@ -269,6 +273,14 @@ class SeriesHistory:
             return None
         self._extend(values)
         return values
+
+    def _pending_slice(self, index: pd.Index, lo: int, hi: int) -> None:
+        """Record the labels ``index[lo:hi]``, merged with the slice of ``index`` before."""
+        last = self._pending[-1] if self._pending else None
+        if type(last) is tuple and last[0] is index and last[2] == lo:
+            self._pending[-1] = (index, last[1], hi)  # the slice goes on
+        else:
+            self._pending.append((index, lo, hi))
 
     def _set_index(self, index: pd.Index) -> None:
         """Store the joined index; a RangeIndex also as its endless continuation.
