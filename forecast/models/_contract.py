@@ -22,7 +22,7 @@ import pandas as pd
 from sklearn.base import BaseEstimator
 from sklearn.utils.validation import check_is_fitted
 
-from forecast._dates import _TAIL, future_index, to_zone
+from forecast._dates import _TAIL, extend_range, future_index, label_text, to_zone
 from forecast._validation import check_float, check_int, check_series
 
 #: one day in each unit a DatetimeIndex can have
@@ -150,7 +150,7 @@ class SeriesHistory:
                     part = part[0][part[1] : part[2]]
                 if isinstance(part, int):  # array values: continue the labels seen so far
                     if isinstance(index, pd.RangeIndex) and not parts:
-                        index = _extend_range(index, part)
+                        index = extend_range(index, part)
                         continue
                     index = index.append(parts) if parts else index
                     parts = [future_index(index, part)]
@@ -225,7 +225,7 @@ class SeriesHistory:
             if not index[0] > last:
                 raise ValueError(
                     f"{name} must continue the data seen so far: its first label "
-                    f"{_label(index[0])} is not after the last label seen, {_label(last)}"
+                    f"{label_text(index[0])} is not after the last label seen, {label_text(last)}"
                 )
             self._append_labels(index)
         else:
@@ -415,18 +415,6 @@ class SeriesHistory:
 def _finite(values: np.ndarray) -> bool:
     """Whether a non-empty float array holds no NaN or inf (the value, or the sum, is finite)."""
     return math.isfinite(values[0] if len(values) == 1 else np.add.reduce(values))
-
-
-def _label(label: Any) -> str:
-    """A label for messages: dates without a midnight time part."""
-    if isinstance(label, pd.Timestamp) and label == label.normalize():
-        return label.strftime("%Y-%m-%d")
-    return str(label)
-
-
-def _extend_range(index: pd.RangeIndex, n: int) -> pd.RangeIndex:
-    """``index`` followed by its next ``n`` labels, still a RangeIndex."""
-    return pd.RangeIndex(index.start, index[-1] + (n + 1) * index.step, index.step, name=index.name)
 
 
 def check_horizon(horizon: Any) -> int:
