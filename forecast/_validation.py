@@ -110,7 +110,7 @@ def check_index(index: pd.Index, name: str = "y") -> pd.Index:
         if values.dtype.kind not in "iu":
             kind = f"{type(index).__name__} of dtype {index.dtype}"
             raise TypeError(
-                f"{name} must have a DatetimeIndex or an integer index, got a {kind}; "
+                f"{name} must have a DatetimeIndex or an integer index, got {kind}; "
                 "pass dates, or y.reset_index(drop=True) for positions"
             )
     # compare neighbours directly: np.diff of int64 wraps around near the limits

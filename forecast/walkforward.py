@@ -102,7 +102,7 @@ def backtest(
           observations are forecast targets);
         * float in (0, 1): a fraction of the series, ``p = floor(start * n)``;
         * str, date or Timestamp (DatetimeIndex only): the first observation on or after
-          that date.
+          that date; tz-aware (any zone) if and only if ``y``'s index is.
     horizon : int, default=1
         Number of steps forecast at each origin (``>= 1``).
     step : int, default=1
@@ -141,7 +141,8 @@ def backtest(
     Raises
     ------
     ValueError
-        If ``start`` leaves no origin with a full horizon, the arguments are out of range,
+        If ``start`` leaves no origin with a full horizon, is tz-aware and ``y`` is not (or
+        the reverse), the arguments are out of range,
         ``X`` does not match ``y`` in length, or the forecaster returns a forecast of the
         wrong length or with NaN/inf (naming the origin).
     TypeError

@@ -146,7 +146,7 @@ def test_an_increasing_int64_index_spanning_the_whole_range_is_accepted(closes):
 def test_a_float_index_is_refused_as_the_docs_say(closes, length):
     y = pd.Series(closes.to_numpy()[:length], index=np.arange(length) + 0.5)
     with pytest.raises(TypeError, match=r"y must have a DatetimeIndex or an integer index, got "
-                       r"a Index of dtype float64; pass dates, or y.reset_index\(drop=True\)"):
+                       r"Index of dtype float64; pass dates, or y.reset_index\(drop=True\)"):
         check_series(y)
     with pytest.raises(TypeError, match=r"X must have a DatetimeIndex or an integer index"):
         list(forecast.WalkForwardSplit(n_splits=1, test_size=1).split(y.to_frame()))
@@ -214,6 +214,18 @@ def test_make_windows_accepts_both_transitions(closes):
     np.testing.assert_array_equal(X[0], values[:3])
     np.testing.assert_array_equal(Y[-1], values[-2:])
     assert len(X) == len(y) - 3 - 2 + 1
+
+
+@pytest.mark.parametrize(
+    "entry", [e for e in FIT_ENTRY_POINTS if e != "backtest"]  # backtest: its own test below
+)
+def test_every_entry_point_accepts_data_over_both_transitions(closes, entry):
+    # 06:00 .. 05:00 the next day, twice: 2020-03-08 has 23 hours, 2020-11-01 has 25
+    y = pd.concat(
+        [_hourly(closes, "2020-03-07 06:00", 23), _hourly(closes.iloc[23:], "2020-10-31 06:00", 25)]
+    )
+    assert y.index.is_unique and y.index.tz_localize(None).duplicated().sum() == 1
+    FIT_ENTRY_POINTS[entry](y)  # no error: order and uniqueness are those of the instants
 
 
 def test_backtest_and_compare_on_tz_aware_data_date_targets_in_the_zone(closes):
