@@ -103,7 +103,7 @@ def check_index(index: pd.Index, name: str = "y") -> pd.Index:
                 f"position {int(missing[0])}. Drop those rows or give them their dates first."
             )
         values = index.asi8  # int64 instants: UTC for a tz-aware index
-    elif len(index) == 0:
+    elif len(index) == 0 or (isinstance(index, pd.RangeIndex) and index.step > 0):
         return index
     else:
         values = np.asarray(index)
