@@ -131,12 +131,12 @@ def test_unsorted_file_is_sorted_keeping_each_value_with_its_date(tmp_path, capl
     assert "sorting" in caplog.text
 
 
-def test_tz_aware_dates_keep_wall_time_and_drop_the_zone(tmp_path):
+def test_tz_aware_dates_keep_wall_time_and_their_offset(tmp_path):
     text = "date,close\n2020-01-02T09:30:00-05:00,1\n2020-01-02T09:31:00-05:00,2\n"
     path = _write(tmp_path, text)
     frame = load_csv(path)
-    assert frame.index.tz is None
-    assert frame.index[0] == pd.Timestamp("2020-01-02 09:30")
+    assert str(frame.index.tz) == "UTC-05:00"  # the zone is kept (issue 12)
+    assert frame.index[0] == pd.Timestamp("2020-01-02 09:30", tz="-05:00")
 
 
 # --- long files ---------------------------------------------------------------------------

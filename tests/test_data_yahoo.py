@@ -132,14 +132,15 @@ def test_auto_adjust_false_keeps_adj_close(serve, tmp_path):
         np.testing.assert_allclose(frame["adj_close"], _expected()["close"] * 0.98, rtol=0)
 
 
-def test_tz_aware_intraday_index_keeps_exchange_wall_time(serve, tmp_path):
+def test_tz_aware_intraday_index_keeps_exchange_wall_time_and_zone(serve, tmp_path):
     recorded = _recorded("multi", rows=3)
     stamps = ["2017-11-10 09:30", "2017-11-10 09:31", "2017-11-10 09:32"]
     recorded.index = pd.DatetimeIndex(stamps, name="Datetime").tz_localize("America/New_York")
     serve(recorded)
     frame = load_yahoo("MSFT", interval="1m", cache_dir=tmp_path)
-    assert frame.index.tz is None
-    assert frame.index.equals(pd.DatetimeIndex(stamps, name="date"))
+    assert str(frame.index.tz) == "America/New_York"  # the zone is kept (issue 12)
+    expected = pd.DatetimeIndex(stamps, name="date").tz_localize("America/New_York")
+    assert frame.index.equals(expected)
     # and the cached copy reads back identically, times included
     again = load_yahoo("MSFT", interval="1m", cache_dir=tmp_path)
     pd.testing.assert_frame_equal(again, frame, check_exact=True)

@@ -23,7 +23,12 @@ import numpy as np
 import pandas as pd
 
 from forecast._validation import check_choice
-from forecast.data._frame import canonical_field, missing_report, normalize_price_frame
+from forecast.data._frame import (
+    canonical_field,
+    missing_report,
+    mixed_offsets,
+    normalize_price_frame,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -74,7 +79,8 @@ def load_csv(
     Returns
     -------
     pandas.DataFrame
-        Indexed by a tz-naive, strictly increasing DatetimeIndex named ``date``; price
+        Indexed by a strictly increasing DatetimeIndex named ``date`` (tz-aware if the
+        dates carry UTC offsets: in that offset, or in UTC if they differ); price
         fields named ``open, high, low, close, adj_close, volume``, other columns (symbols)
         as written; values as float64. Rows are returned in date order: a file written
         newest first is sorted (logged at INFO level); the values are unchanged.
@@ -197,10 +203,14 @@ def _parse_dates(
         raise ValueError(
             f"{source}: {empty.size} row(s) without a date; the first is line {lines[empty[0]]}"
         )
+    try:  # offsets that differ (a daylight-saving change) are held in UTC
+        utc = mixed_offsets(text, lines)
+    except ValueError as err:
+        raise ValueError(f"{source}: {err}") from None
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         try:
-            parsed = pd.to_datetime(text, format=date_format, errors="coerce")
+            parsed = pd.to_datetime(text, format=date_format, errors="coerce", utc=utc)
         except (ValueError, TypeError) as err:
             raise ValueError(f"{source}: could not parse the dates: {err}") from err
     for warning in caught:

@@ -36,7 +36,12 @@ from typing import IO, Any
 import pandas as pd
 
 from forecast._validation import check_choice
-from forecast.data._frame import PRICE_COLUMNS, normalize_price_frame
+from forecast.data._frame import (
+    PRICE_COLUMNS,
+    normalize_price_frame,
+    zone_from_name,
+    zone_to_name,
+)
 from forecast.data.bundled import list_datasets
 
 logger = logging.getLogger(__name__)
@@ -96,9 +101,10 @@ def load_yahoo(
     Returns
     -------
     pandas.DataFrame
-        Indexed by a tz-naive, strictly increasing DatetimeIndex named ``date`` (an
-        intraday index keeps the exchange's wall-clock time); columns ``open, high, low,
-        close, volume`` (plus ``adj_close`` when ``auto_adjust=False``).
+        Indexed by a strictly increasing DatetimeIndex named ``date`` (an intraday index
+        keeps the exchange's zone, e.g. America/New_York, also in the cached copy);
+        columns ``open, high, low, close, volume`` (plus ``adj_close`` when
+        ``auto_adjust=False``).
 
     Raises
     ------
@@ -259,12 +265,12 @@ def _read_cache(path: Path, source: str) -> pd.DataFrame | None:
     try:
         frame = pd.read_csv(
             path,
-            index_col="date",
-            parse_dates=["date"],
+            index_col=0,  # "date", or "date@<zone>" (see zone_to_name)
+            parse_dates=True,
             date_format="ISO8601",
             **_EXACT_FLOATS,
         )
-        return normalize_price_frame(frame, f"{source} (cache {path})")
+        return normalize_price_frame(zone_from_name(frame), f"{source} (cache {path})")
     except FileNotFoundError:
         return None
     except (OSError, ValueError, pd.errors.ParserError) as err:
@@ -274,7 +280,7 @@ def _read_cache(path: Path, source: str) -> pd.DataFrame | None:
 
 def _write_frame(frame: pd.DataFrame, handle: IO[str]) -> None:
     """Serialise ``frame`` to an open text file (round-trips float64 exactly)."""
-    frame.to_csv(handle, date_format="%Y-%m-%dT%H:%M:%S")
+    zone_to_name(frame).to_csv(handle, date_format="%Y-%m-%dT%H:%M:%S")  # tz: UTC + name
 
 
 def _write_cache(frame: pd.DataFrame, path: Path) -> None:
