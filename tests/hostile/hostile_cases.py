@@ -143,7 +143,8 @@ CASES = [
     Case("dst_spring_forward", lambda y: _hourly(y, "2020-03-08 01:00"), "ok", "valid",
          r"tz|zone"),
     Case("mixed_tz", _mixed_tz, "error", "index", r"tz|zone|mixed|offset"),
-    Case("float_index", lambda y: _relabel(y, np.arange(len(y), dtype=float)), "error",
+    # issue 12 allows refusing a float index (as the docs say) or documenting it: either
+    Case("float_index", lambda y: _relabel(y, np.arange(len(y), dtype=float)), "either",
          "index", r"float|index"),
     Case("int_index_overflow", _int_overflow, "error", "index", r"sort|order|increas"),
     Case("nonpositive", _nonpositive, "either", "value", r"positive|<= ?0|zero|negative"),

@@ -50,7 +50,8 @@ def _assert_cell(code: int, out: str, err: str, expect: str) -> None:
 
 
 #: the CLI reads a close column: a second column is simply not used
-_CLI = {"length_1": "error", "too_short": "error", "two_d": "ok", "object_dtype": "ok",
+_CLI = {"float_index": "error", "length_1": "error", "too_short": "error", "two_d": "ok",
+        "object_dtype": "ok",
         "constant": "either", "mixed_tz": "either", "nonpositive": "either",
         "unsorted": "either"}
 CLI_CASES = [c for c in CASES if c.kind != "type"]
@@ -102,7 +103,8 @@ def test_bad_arguments(argv, capsys, tmp_path):
 
 def test_latin1_csv(tmp_path, capsys):
     path = tmp_path / "prices.csv"
-    path.write_bytes("date,close,note\n2020-01-02,1.0,caf\xe9\n".encode("latin-1"))
+    path.write_bytes("date,close\n2020-01-02,1.0\n2020-01-03,2.0\n2020-01-0\xe9,3.0\n"
+                     .encode("latin-1"))
     code, _, err = _run(capsys, "compare", "--csv", path)
     _assert_one_line_error(code, err)
 

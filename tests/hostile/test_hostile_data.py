@@ -7,6 +7,8 @@ accepts (see :mod:`hostile_cases`).
 
 from __future__ import annotations
 
+import gzip
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -40,8 +42,9 @@ def _check_frame(y, frame: pd.DataFrame) -> None:
 
 # --------------------------------------------------------------------------- loaders
 
+#: a loader reads dates: a number such as 0.0 or 2**62 is not one
 _LOADER = {"length_1": "ok", "too_short": "ok", "two_d": "ok", "object_dtype": "ok",
-           "constant": "ok", "mixed_tz": "either"}
+           "constant": "ok", "mixed_tz": "either", "float_index": "error"}
 
 
 def _write_csv(y, path):
@@ -208,3 +211,21 @@ def test_transform_inverse(case, name):
              "empty": "either", "object_dtype": "either", "bool_dtype": "either"}
     run_cell(lambda: fitted.inverse_transform(z), resolve(case, rules), args=("X",),
              words=case.words, check=lambda prices: _check_prices(name, prices))
+
+
+BROKEN_FILES = {
+    "latin1.csv": "date,close\n2020-01-02,1.0\n2020-01-03,2.0\n2020-01-0\xe9,3.0\n".encode(
+        "latin-1"),
+    "fake.csv.gz": b"date,close\n2020-01-02,1.0\n",
+    "truncated.csv.gz": gzip.compress(b"date,close\n2020-01-02,1.0\n2020-01-03,2.0\n")[:20],
+    "year1200.csv": b"date,close\n1200-01-01,1.0\n1200-01-02,2.0\n",
+    "binary.csv": bytes(range(256)),
+}
+
+
+@pytest.mark.parametrize("name", list(BROKEN_FILES))
+def test_load_csv_broken_file_names_the_file(name, tmp_path):
+    path = tmp_path / name
+    path.write_bytes(BROKEN_FILES[name])
+    run_cell(lambda: forecast.load_csv(path), "error", args=(name,), words=r"(?!)",
+             check=check_result)
