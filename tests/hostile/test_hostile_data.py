@@ -82,8 +82,7 @@ YAHOO_CASES = [c for c in SERIES_CASES if c.name != "empty"]
 
 @pytest.mark.parametrize("case", YAHOO_CASES, ids=[c.name for c in YAHOO_CASES])
 def test_load_yahoo_normalises_a_yfinance_frame(case, tmp_path, monkeypatch):
-    import yfinance
-
+    yfinance = pytest.importorskip("yfinance")
     y = case.build(BASE)
     monkeypatch.setattr(yfinance, "download", lambda *a, **k: _yfinance_frame(y))
     run_cell(lambda: forecast.load_yahoo("TEST", cache_dir=tmp_path),
