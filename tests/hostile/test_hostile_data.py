@@ -63,9 +63,9 @@ def test_load_csv(case, tmp_path):
              check=lambda frame: _check_frame(y, frame))
 
 
-def _yfinance_frame(y) -> pd.DataFrame:
+def _yfinance_frame(y, ticker: str = "TEST") -> pd.DataFrame:
     """What ``yfinance.download`` returns: (Price, Ticker) columns, a Date index."""
-    columns = {"TEST": y} if isinstance(y, pd.Series) else {"TEST": y.iloc[:, 0],
+    columns = {ticker: y} if isinstance(y, pd.Series) else {ticker: y.iloc[:, 0],
                                                              "OTHR": y.iloc[:, 1]}
     parts = {}
     for field in ("Close", "High", "Low", "Open"):
@@ -228,3 +228,32 @@ def test_load_csv_broken_file_names_the_file(name, tmp_path):
     path.write_bytes(BROKEN_FILES[name])
     run_cell(lambda: forecast.load_csv(path), "error", args=(name,), words=r"(?!)",
              check=check_result)
+
+
+# --------------------------------------------------------------------------- Yahoo settings
+
+#: (id, arguments of load_yahoo, the argument named); the download itself would succeed
+YAHOO_SETTINGS = [
+    ("ticker-newline", ("MSFT\n",), {}, "ticker"),
+    ("ticker-path", ("../x",), {}, "ticker"),
+    ("ticker-empty", ("",), {}, "ticker"),
+    ("ticker-space", ("MS FT",), {}, "ticker"),
+    ("ticker-long", ("A" * 21,), {}, "ticker"),
+    ("ticker-none", (None,), {}, "ticker"),
+    ("ticker-int", (5,), {}, "ticker"),
+    ("interval", ("MSFT",), {"interval": "7m"}, "interval"),
+    ("start-not-a-date", ("MSFT",), {"start": "yesterday-ish"}, "start"),
+    ("start-after-end", ("MSFT",), {"start": "2020-01-01", "end": "2019-01-01"}, "start"),
+    ("max-age-negative", ("MSFT",), {"max_age": -1}, "max_age"),
+    ("max-age-string", ("MSFT",), {"max_age": "1 day"}, "max_age"),
+    ("auto-adjust-string", ("MSFT",), {"auto_adjust": "yes"}, "auto_adjust"),
+]
+
+
+@pytest.mark.parametrize("args, kwargs, param", [s[1:] for s in YAHOO_SETTINGS],
+                         ids=[s[0] for s in YAHOO_SETTINGS])
+def test_load_yahoo_setting(args, kwargs, param, tmp_path, monkeypatch):
+    yfinance = pytest.importorskip("yfinance")
+    monkeypatch.setattr(yfinance, "download", lambda ticker, **k: _yfinance_frame(BASE, ticker))
+    run_cell(lambda: forecast.load_yahoo(*args, cache_dir=tmp_path, **kwargs), "error",
+             args=(param,), words=r"(?!)", check=check_result)

@@ -118,19 +118,26 @@ _UPDATE = {"length_1": "ok", "too_short": "ok", "empty": "either", "valid": "err
            "constant": "either"}
 
 
-def _update(model, y_new):
-    return forecasts(model.update(y_new))
+def _update(model, y_new, refit: bool = False):
+    return forecasts(model.update(y_new, refit=refit))
 
 
-@pytest.mark.parametrize("name", [*FORECASTERS, "global"])
+#: update(refit=True) re-estimates: the global model refuses it by design (named error)
+UPDATES = [(name, False) for name in (*FORECASTERS, "global")] + [
+    (name, True) for name in FORECASTERS]
+
+
+@pytest.mark.parametrize("name, refit", UPDATES,
+                         ids=[f"{n}-refit" if r else n for n, r in UPDATES])
 @pytest.mark.parametrize("case", CASES, ids=CASE_IDS)
-def test_forecaster_update(case, name, fitted):
+def test_forecaster_update(case, name, refit, fitted):
     model = copy.deepcopy(fitted[name])
     y_new = case.build(NEW_PART)
     rules = {**_UPDATE, "nonpositive": "error" if name in (*RNNS, "global") else "ok"}
     seen = FIT_PART.index.append(y_new.index) if isinstance(y_new, pd.Series) else None
-    run_cell(lambda: _update(model, y_new), resolve(case, rules), args=("y_new",),
-             words=case.words, check=lambda out: check_forecasts(out, seen))
+    run_cell(lambda: _update(model, y_new, refit), resolve(case, rules),
+             args=("y_new", "horizon"), words=case.words,
+             check=lambda out: check_forecasts(out, seen))
 
 
 @pytest.mark.parametrize("name", [*FORECASTERS, "global"])
@@ -189,6 +196,34 @@ def test_regressor_fit_predict(case, name):
              check=lambda pred: check_result(pred))
 
 
+X_CASES = {
+    # name: (X given to predict of a regressor fitted on clean windows, expectation, words)
+    "nan": (_inject(X_GOOD[:3], np.nan), "error", r"nan|finite"),
+    "inf": (_inject(X_GOOD[:3], np.inf), "error", r"inf|finite"),
+    "dot_string": (_inject(X_GOOD[:3], "."), "error", r"numeric|object|'\.'"),
+    "wrong_width": (X_GOOD[:3, :4], "error", r"feature|\b4\b|\b5\b|width"),
+    "one_d": (X_GOOD[0], "error", r"2-D|2D|shape|dimension|reshape"),
+    "empty": (X_GOOD[:0], "either", r"empty|0 sample|at least|\b0\b"),
+    "huge_1e300": (X_GOOD[:3] / X_GOOD.max() * 1e300, "either", r"overflow|finite|scale"),
+    "complex": (X_GOOD[:3].astype(complex), "error", r"complex|real"),
+    "none": (None, "error", r"None"),
+}
+
+
+@pytest.fixture(scope="module")
+def fitted_regressors():
+    return {name: make().fit(X_GOOD, Y_GOOD) for name, make in REGRESSORS.items()}
+
+
+@pytest.mark.parametrize("name", list(REGRESSORS))
+@pytest.mark.parametrize("case", list(X_CASES))
+def test_regressor_predict(case, name, fitted_regressors):
+    X, expect, words = X_CASES[case]
+    model = copy.deepcopy(fitted_regressors[name])
+    run_cell(lambda: model.predict(X), expect, args=("X",), words=words,
+             check=lambda pred: check_result(pred, horizon=len(X)))
+
+
 # --------------------------------------------------------------------------- backtest, compare
 
 
@@ -240,4 +275,19 @@ def test_compare_many_series(case):
     series = {"bad": y, "good": _partner(y)}
     run_cell(lambda: compare({"AR": ARForecaster(2)}, series, test_size=5),
              resolve(case, {"nonpositive": "ok"}), args=("y", "bad"), words=case.words,
+             check=_check_compare)
+
+
+GLOBAL_CASES = ["nan", "nat_label", "unsorted", "tz_aware", "dst_fall_back", "constant",
+                "nonpositive", "length_1"]
+
+
+@pytest.mark.parametrize("name", GLOBAL_CASES)
+def test_compare_with_a_global_model(name):
+    case = next(c for c in CASES if c.name == name)
+    y = case.build(BASE)
+    series = {"bad": y, "good": _partner(y)}
+    run_cell(lambda: compare({"AR": ARForecaster(2)}, series, test_size=5,
+                             global_models={"G": GlobalRNNForecaster(**SMALL)}),
+             resolve(case, _LOG_TARGET), args=("y", "bad"), words=case.words,
              check=_check_compare)

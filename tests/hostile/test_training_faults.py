@@ -139,3 +139,48 @@ def test_constant_series_gives_a_flat_forecast_inside_its_interval_or_a_named_er
     out = call_cell(lambda: (model.predict(3), model.predict_interval(3, coverage=0.9)))
     assert out.error is None, repr(out.error)
     check_forecasts(out.result, y.index)
+
+
+def test_divergence_without_gradient_clipping_raises_or_stays_sane():
+    model = RNNForecaster("lstm", hidden_size=8, epochs=10, lr=1e3, optimizer="sgd",
+                          clip_norm=None, random_state=0)
+    fitted, err = _fit_outcome(lambda: model.fit(SERIES))
+    if err is not None:
+        _assert_unfitted(model)
+    else:
+        _assert_sane_forecasts(fitted, SERIES.index)
+
+
+def test_divergent_refit_keeps_a_usable_model_or_raises():
+    model = RNNForecaster("lstm", hidden_size=8, epochs=3, random_state=0).fit(SERIES.iloc[:250])
+    model.set_params(lr=1e3, epochs=10)
+    fitted, err = _fit_outcome(lambda: model.update(SERIES.iloc[250:], refit=True))
+    if err is None:
+        _assert_sane_forecasts(fitted, SERIES.index)
+        return
+    # after the named error: unfitted, or still the usable model it was
+    try:
+        model.predict(3)
+    except NotFittedError:
+        return
+    _assert_sane_forecasts(model, model.index_)
+
+
+def test_nan_in_one_series_of_a_global_model_is_refused():
+    bad = SERIES.copy()
+    bad.iloc[150] = np.nan
+    with pytest.raises(ValueError, match="NaN"):
+        GlobalRNNForecaster(hidden_size=4, epochs=2, random_state=0).fit_many(
+            {"a": SERIES, "bad": bad})
+
+
+def test_nan_batch_in_partial_fit_is_refused_and_leaves_the_weights():
+    X, Y = (np.array(a) for a in make_windows(SERIES.to_numpy(), window=5))
+    model = RNNRegressor(hidden_size=4, epochs=2, random_state=0).fit(X, Y)
+    before = {k: v.copy() for k, v in model.get_weights().items()}
+    X_bad = X[:32].copy()
+    X_bad[16, 2] = np.nan
+    with pytest.raises(ValueError, match="NaN|finite"):
+        model.partial_fit(X_bad, Y[:32])
+    after = model.get_weights()
+    assert all(np.array_equal(before[k], after[k]) for k in before)
