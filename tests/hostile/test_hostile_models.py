@@ -235,7 +235,8 @@ def _check_backtest(frame: pd.DataFrame, n_series: int, seen) -> None:
     assert (frame["target"] > frame["origin"]).all(), "a target not after its origin"
     assert ((frame["lower"] <= frame["forecast"]) & (frame["forecast"] <= frame["upper"])).all()
     if isinstance(seen, pd.DatetimeIndex):
-        assert getattr(frame["target"].dt, "tz", None) == seen.tz, "the time zone was dropped"
+        zone = getattr(frame["target"].dt, "tz", None)
+        assert str(zone) == str(seen.tz), f"the data is in {seen.tz}, the targets in {zone}"
 
 
 _MANY_OK = {"two_d": "ok", "nonpositive": "ok"}  # a wide frame is many series

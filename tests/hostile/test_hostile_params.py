@@ -84,8 +84,12 @@ def test_horizon_of_functions(where, horizon, expect):
         "backtest": lambda: backtest(NaiveForecaster(), BASE, start=-10, horizon=horizon),
         "compare": lambda: compare({}, BASE, test_size=10, horizon=horizon),
     }
-    run_cell(calls[where], expect, args=("horizon",), words=repr(horizon),
-             check=lambda out: None)
+    checks = {
+        "make_windows": lambda out: check_result(out),
+        "backtest": lambda frame: check_result(frame[["forecast", "actual"]]),
+        "compare": lambda result: check_result(result.metrics[["mae", "rmse"]]),
+    }
+    run_cell(calls[where], expect, args=("horizon",), words=repr(horizon), check=checks[where])
 
 
 @pytest.mark.parametrize("coverage, expect", COVERAGES[:-2] + [(0.5, "ok")],
