@@ -174,10 +174,12 @@ def case(name: str) -> Case:
 
 
 def assert_named(err: BaseException, arg_names: tuple[str, ...], words: str) -> None:
-    """The message of ``err`` names one of ``arg_names`` (as a word) or matches ``words``."""
+    """The message of ``err`` names one of ``arg_names`` (as a word), matches ``words``, or
+    points at the offending position."""
     message = str(err)
     by_arg = any(re.search(rf"(?<![\w.]){re.escape(a)}(?!\w)", message) for a in arg_names)
-    by_value = re.search(words, message, flags=re.IGNORECASE) is not None
+    # pointing at the offending value ("at position 140") names it too
+    by_value = re.search(rf"{words}|position \d+", message, flags=re.IGNORECASE) is not None
     assert by_arg or by_value, (
         f"{type(err).__name__} names neither the argument {arg_names} nor the value "
         f"(/{words}/): {message!r}"

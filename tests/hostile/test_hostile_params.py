@@ -241,7 +241,6 @@ FUNCTION_SETTINGS = [  # (id, call, the parameter named)
     ("dm-variance", lambda: significance.diebold_mariano(BASE, BASE * 2, variance="x"),
      "variance"),
     ("csv-missing", lambda: forecast.load_csv(_csv(), missing="zero"), "missing"),
-    ("csv-columns-str", lambda: forecast.load_csv(_csv(), columns="close"), "columns"),
     ("csv-date-column", lambda: forecast.load_csv(_csv(), date_column="when"),
      "date_column|'when'"),
     ("csv-date-format-int", lambda: forecast.load_csv(_csv(), date_format=5), "date_format"),
@@ -259,3 +258,15 @@ def _csv():
                          ids=[s[0] for s in FUNCTION_SETTINGS])
 def test_function_setting(call, param):
     run_cell(call, "error", args=tuple(param.split("|")), words=r"(?!)", check=check_result)
+
+
+def test_load_csv_columns_given_as_one_string():
+    """``columns="close"`` is refused naming ``columns``, or read as the one column "close"
+    (never as the columns 'c', 'l', 'o', 's', 'e')."""
+
+    def one_close_column(frame):
+        check_result(frame)
+        assert list(frame.columns) == ["close"], list(frame.columns)
+
+    run_cell(lambda: forecast.load_csv(_csv(), columns="close"), "either", args=("columns",),
+             words=r"(?!)", check=one_close_column)
