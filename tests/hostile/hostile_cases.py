@@ -178,8 +178,9 @@ def assert_named(err: BaseException, arg_names: tuple[str, ...], words: str) -> 
     points at the offending position."""
     message = str(err)
     by_arg = any(re.search(rf"(?<![\w.]){re.escape(a)}(?!\w)", message) for a in arg_names)
-    # pointing at the offending value ("at position 140") names it too
-    by_value = re.search(rf"{words}|position \d+", message, flags=re.IGNORECASE) is not None
+    # pointing at the offending value ("at position 140") names it too; a codec's "in
+    # position 50" of a file it does not name does not
+    by_value = re.search(rf"{words}|\bat position \d+", message, flags=re.I) is not None
     assert by_arg or by_value, (
         f"{type(err).__name__} names neither the argument {arg_names} nor the value "
         f"(/{words}/): {message!r}"
