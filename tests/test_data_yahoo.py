@@ -235,13 +235,14 @@ def test_cache_round_trip_is_exact(serve, tmp_path):
     pd.testing.assert_frame_equal(cached, downloaded, check_exact=True)
 
 
-def test_corrupt_cache_file_is_ignored_and_replaced(serve, tmp_path, caplog):
+def test_corrupt_cache_file_is_reported_as_corrupt_and_replaced(serve, tmp_path, caplog):
     path = cache_path("MSFT", cache_dir=tmp_path)
     path.write_text("date,close\n2017-01-03,1.0\n2017-01-0")
     fake = serve(_recorded("multi"))
     with caplog.at_level(logging.WARNING, logger="forecast.data.yahoo"):
         frame = load_yahoo("MSFT", cache_dir=tmp_path)
-    assert "unreadable cache file" in caplog.text
+    assert f"the cache file '{path}' is corrupt" in caplog.text
+    assert "downloading again" in caplog.text
     assert len(fake.calls) == 1
     pd.testing.assert_frame_equal(frame, _expected(), check_exact=True)
     pd.testing.assert_frame_equal(load_yahoo("MSFT", cache_dir=tmp_path), frame, check_exact=True)
