@@ -38,8 +38,6 @@ DEFAULT_EPOCHS = 20
 DEFAULT_HIDDEN = 16
 #: largest order tried when ``ar`` picks its order by AIC
 AR_MAX_ORDER = 20
-#: how many of the last targets the forecast figure shows
-FIGURE_LAST = 60
 
 RNN_NAMES = {"rnn": "RNN", "lstm": "LSTM", "gru": "GRU"}
 
@@ -320,7 +318,9 @@ def _compare(args: argparse.Namespace) -> int:
     print(f"# {source}\n")
     print(result.to_markdown())
     if args.out:
-        written = _write_outputs(result, Path(args.out), source, elapsed)
+        from forecast.cli_report import write_outputs
+
+        written = write_outputs(result, Path(args.out), source, elapsed)
         print(f"wrote {len(written)} files to {args.out}")
     print(f"compared {len(result.models)} models on {result.settings['n_origins']} origins "
           f"in {time.perf_counter() - began:.1f} s")
@@ -399,51 +399,6 @@ def rnn_forecaster(cell: str, args: argparse.Namespace) -> Any:
     return RNNForecaster(
         cell=cell, hidden_size=DEFAULT_HIDDEN, epochs=args.epochs, random_state=args.seed
     )
-
-
-def _write_outputs(result: Any, out: Path, source: str, elapsed: float) -> list[Path]:
-    """CSV tables, report.md and PNG figures in ``out``."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    written = result.to_csv(out)
-    report = out / "report.md"
-    report.write_text(f"# {source}\n\n{result.to_markdown()}\nRun time: {elapsed:.1f} s\n")
-    written.append(report)
-    label = source.split(",")[0]
-    h = result.settings["horizon"]
-    ahead = "one-step" if h == 1 else "step-1"
-    titles = {
-        "forecast": f"{ahead} forecasts, last {FIGURE_LAST} targets",
-        "loss": "",
-        "errors": f"{ahead} forecast errors",
-        "training": "RNN training loss (final fit)",
-    }
-    figures = {
-        "forecast.png": dict(kind="forecast", last=FIGURE_LAST),
-        "cumulative_loss.png": dict(kind="loss"),
-        "errors.png": dict(kind="errors"),
-        "training.png": dict(kind="training"),
-    }
-    for filename, options in figures.items():
-        if options["kind"] == "loss" and len(result.models) < 2:
-            continue
-        if options["kind"] == "training" and not any(
-            getattr(m, "history_", None) for m in result.models.values()
-        ):
-            continue
-        fig, ax = plt.subplots(figsize=(10, 5))
-        try:
-            result.plot(ax=ax, **options)
-            ax.set_title(f"{label}: {titles[options['kind']] or ax.get_title()}")
-            fig.tight_layout()
-            fig.savefig(out / filename, dpi=110)
-        finally:
-            plt.close(fig)
-        written.append(out / filename)
-    return written
 
 
 def parse_date(text: str | None, flag: str) -> pd.Timestamp | None:

@@ -377,6 +377,14 @@ def test_bad_dates_and_max_age(tmp_path):
         load_yahoo("MSFT", auto_adjust="yes", cache_dir=tmp_path)
 
 
+def test_refresh_and_cache_dir_of_the_wrong_type_are_named(offline, tmp_path):
+    with pytest.raises(TypeError, match="refresh must be True or False, got 'no'"):
+        load_yahoo("MSFT", refresh="no", cache_dir=tmp_path)
+    with pytest.raises(TypeError, match="cache_dir must be a folder path or None, got 3"):
+        load_yahoo("MSFT", cache_dir=3)
+    assert offline.calls == []
+
+
 # --- issue 12: tickers, stale temporary files, corrupt cache, a quiet yfinance -------------
 
 

@@ -150,9 +150,14 @@ def load_yahoo(
     ValueError
         for an invalid ticker (including path tricks such as ``"../x"``), interval, dates
         or max_age, or prices with missing values (naming how many and the first dates).
+    TypeError
+        for a ticker, ``auto_adjust``, ``refresh``, ``cache_dir`` or ``max_age`` of the
+        wrong type.
     YahooDownloadError
         (a ``ConnectionError``) when the download fails or returns no rows and there is no
-        cached copy; the message names the ticker, the cache file and the bundled datasets.
+        usable cached copy; the message names the ticker, the cause (its ``network``
+        attribute is True when a host name could not be resolved), the cache file (missing
+        or corrupt) and the bundled datasets.
 
     Examples
     --------
@@ -162,8 +167,9 @@ def load_yahoo(
     """
     ticker = check_ticker(ticker)
     check_choice(interval, "interval", VALID_INTERVALS)
-    if not isinstance(auto_adjust, bool):
-        raise TypeError(f"auto_adjust must be True or False, got {auto_adjust!r}")
+    for name, flag in [("auto_adjust", auto_adjust), ("refresh", refresh)]:
+        if not isinstance(flag, bool):
+            raise TypeError(f"{name} must be True or False, got {flag!r}")
     first, last = _timestamp(start, "start"), _timestamp(end, "end")
     if first is not None and last is not None and first >= last:
         raise ValueError(f"start must be before end, got start={start!r} and end={end!r}")
@@ -257,6 +263,10 @@ def cache_path(
     """The cache file of one download: ``<dir>/<TICKER>_<interval>_<start>_<end>_<adj>.csv``."""
     ticker = check_ticker(ticker)
     check_choice(interval, "interval", VALID_INTERVALS)
+    if cache_dir is not None and (
+        isinstance(cache_dir, bool) or not isinstance(cache_dir, (str, os.PathLike))
+    ):
+        raise TypeError(f"cache_dir must be a folder path or None, got {cache_dir!r}")
     folder = Path(cache_dir) if cache_dir is not None else default_cache_dir() / "yahoo"
     first = _key(_timestamp(start, "start"), "first")
     last = _key(_timestamp(end, "end"), "latest")
