@@ -9,6 +9,7 @@ Python's own last-resort log handler and warning display are the real ones.
 from __future__ import annotations
 
 import gzip
+import os
 import re
 import subprocess
 import sys
@@ -190,3 +191,18 @@ def test_a_warning_during_a_command_is_one_log_line(capsys, monkeypatch):
     code, out, err = _run(capsys, "datasets")
     assert code == 0
     assert err == "forecast: WARNING: RuntimeWarning: overflow in exp second line\n"
+
+
+def test_offline_with_a_corrupt_cache_is_one_line_naming_the_file_as_corrupt(capsys, tmp_path):
+    from forecast.data.yahoo import cache_path
+
+    path = cache_path("MSFT", cache_dir=tmp_path)
+    path.write_text("date,close\n2017-01-03,1.0\n2017-01-0")
+    stale = tmp_path / f".{path.name}.x1y2.tmp"
+    stale.write_text("date,close\n")
+    os.utime(stale, (0, 0))
+    code, out, err = _run(capsys, "fetch", "MSFT", "--cache-dir", str(tmp_path))
+    assert code == 2 and out == "" and not stale.exists()
+    (line,) = err.splitlines()
+    assert f"the cached copy '{path}' is corrupt: " in line and "(delete it)" in line
+    assert "no cached copy" not in line

@@ -244,7 +244,7 @@ def test_corrupt_cache_file_is_reported_as_corrupt_and_replaced(serve, tmp_path,
     with caplog.at_level(logging.WARNING, logger="forecast.data.yahoo"):
         frame = load_yahoo("MSFT", cache_dir=tmp_path)
     assert f"the cache file '{path}' is corrupt" in caplog.text
-    assert "downloading again" in caplog.text
+    assert "downloaded again and replaced it" in caplog.text
     assert len(fake.calls) == 1
     pd.testing.assert_frame_equal(frame, _expected(), check_exact=True)
     pd.testing.assert_frame_equal(load_yahoo("MSFT", cache_dir=tmp_path), frame, check_exact=True)
@@ -411,7 +411,7 @@ def test_stale_temporary_files_are_removed_and_fresh_ones_kept(serve, tmp_path, 
     fresh = _temp_file(tmp_path, ".MSFT_1d_first_latest_adjusted.csv.live01.tmp", 5)
     unrelated = _temp_file(tmp_path, "notes.tmp", 2 * 3600)
     serve(_recorded("multi"))
-    with caplog.at_level(logging.WARNING, logger="forecast.data.yahoo_cache"):
+    with caplog.at_level(logging.INFO, logger="forecast.data.yahoo_cache"):
         load_yahoo("MSFT", cache_dir=tmp_path)
     assert not stale.exists() and not other.exists()
     assert fresh.exists() and unrelated.exists()

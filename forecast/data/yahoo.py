@@ -178,11 +178,13 @@ def load_yahoo(
     source = f"yahoo:{ticker}"
     remove_stale_temp_files(path.parent)
 
+    corrupt = None
     if not refresh and is_fresh(path, seconds):
         try:
             cached = read_cache(path, source)
         except CorruptCacheError as err:
-            logger.warning("%s: %s; downloading again", source, err)
+            corrupt = err  # reported below: replaced, or named in the YahooDownloadError
+            logger.info("%s: %s; downloading again", source, err)
         else:
             if cached is not None:
                 logger.debug("%s: served from the cache %s", source, path)
@@ -202,6 +204,8 @@ def load_yahoo(
 
     frame = _from_yfinance(raw, ticker, source)
     _write_cache(frame, path)
+    if corrupt is not None:
+        logger.warning("%s: %s; downloaded again and replaced it", source, corrupt)
     return frame
 
 

@@ -104,7 +104,7 @@ def remove_stale_temp_files(
             tmp.unlink()
         except OSError:
             continue
-        logger.warning(
+        logger.info(
             "removed the stale temporary cache file %s (%d bytes), left by an interrupted "
             "download", tmp, info.st_size,
         )
