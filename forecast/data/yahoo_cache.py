@@ -61,11 +61,12 @@ def read_cache(path: Path, source: str) -> pd.DataFrame | None:
             date_format="ISO8601",
             **_EXACT_FLOATS,
         )
-        return normalize_price_frame(frame, f"{source} cache")
+        return normalize_price_frame(frame, source)
     except FileNotFoundError:
         return None
     except (OSError, ValueError, TypeError, KeyError, IndexError, pd.errors.ParserError) as err:
-        raise CorruptCacheError(path, " ".join(str(err).split()) or type(err).__name__) from err
+        reason = " ".join(str(err).split()).removeprefix(f"{source}: ")
+        raise CorruptCacheError(path, reason or type(err).__name__) from err
 
 
 def remove_stale_temp_files(
