@@ -450,7 +450,7 @@ def test_text_beyond_max_bytes_is_refused_after_decompression(tmp_path):
     with pytest.raises(ValueError, match=r"prices.csv: more than max_bytes=100000 bytes of text;"):
         load_csv(plain, max_bytes=100_000)
     assert len(load_csv(plain, max_bytes=len(big))) == 40_000
-    assert forecast.data.csv.MAX_CSV_BYTES == 256 * 2**20
+    assert forecast.data.csv.MAX_CSV_BYTES == 128 * 2**20
 
 
 def test_header_naming_a_column_twice_is_refused(tmp_path):

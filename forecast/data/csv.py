@@ -10,7 +10,7 @@ Two layouts are understood and told apart by the header:
 Missing values (empty cells and the markers in :data:`MISSING_MARKERS`) are found and
 reported; they are dropped or filled only when ``missing=`` asks for it.
 
-Files are untrusted input: at most ``MAX_CSV_BYTES`` (256 MiB) of text are read, after
+Files are untrusted input: at most ``MAX_CSV_BYTES`` (128 MiB) of text are read, after
 decompression; see :mod:`forecast.data.csv_input` for what else is refused.
 """
 
@@ -90,7 +90,7 @@ def load_csv(
         The text encoding (UTF-8, with or without a byte-order mark, by default); e.g.
         ``"latin-1"`` or ``"cp1252"`` for files saved by older spreadsheet programs.
     max_bytes : int or None, default MAX_CSV_BYTES
-        Refuse files with more text than this (bytes, after decompression; 256 MiB by
+        Refuse files with more text than this (bytes, after decompression; 128 MiB by
         default); None reads any size.
 
     Returns

@@ -20,16 +20,19 @@ import zipfile
 import zlib
 from collections.abc import Sequence
 from pathlib import Path
+from typing import BinaryIO
 
 import numpy as np
 import pandas as pd
 
 from forecast.data._frame import canonical_field
 
-#: the most text :func:`load_csv` reads by default (bytes, after decompression): 256 MiB,
-#: about four million rows of daily OHLCV prices
-MAX_CSV_BYTES = 256 * 2**20
+#: the most text :func:`load_csv` reads by default (bytes, after decompression): 128 MiB,
+#: about 5.9 million rows of ``date,close`` minute bars. Parsing takes about 12 bytes of
+#: memory per byte of text (measured: a 45 MB file, 2 million rows, peaked at 0.53 GB RSS)
+MAX_CSV_BYTES = 128 * 2**20
 
+_CHUNK = 2**20
 _OPENERS = {".gz": gzip.open, ".bz2": bz2.open, ".xz": lzma.open}
 #: what a damaged or fake compressed file raises while it is read
 _DECOMPRESSION_ERRORS = (
@@ -109,10 +112,21 @@ def check_date_range(
         )
 
 
+def _read_at_most(handle: BinaryIO, max_bytes: int | None) -> bytes | None:
+    """Read ``handle`` to its end in chunks; None as soon as it holds over ``max_bytes``."""
+    chunks: list[bytes] = []
+    total = 0
+    while chunk := handle.read(_CHUNK):
+        total += len(chunk)
+        if max_bytes is not None and total > max_bytes:
+            return None
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
 def read_text(path: Path, source: str, encoding: str, max_bytes: int | None) -> str:
     """The file's text, decompressed by extension, at most ``max_bytes`` bytes of it."""
     suffix = path.suffix.lower()
-    limit = -1 if max_bytes is None else max_bytes + 1
     try:
         if suffix == ".zip":
             with zipfile.ZipFile(path) as archive:
@@ -124,10 +138,10 @@ def read_text(path: Path, source: str, encoding: str, max_bytes: int | None) -> 
                         f"{len(members)} {names}. Extract the one you want"
                     )
                 with archive.open(members[0]) as handle:
-                    data = handle.read(limit)
+                    data = _read_at_most(handle, max_bytes)
         else:
             with _OPENERS.get(suffix, open)(path, "rb") as handle:
-                data = handle.read(limit)
+                data = _read_at_most(handle, max_bytes)
     except (FileNotFoundError, PermissionError, IsADirectoryError):
         raise
     except _DECOMPRESSION_ERRORS as err:
@@ -139,7 +153,7 @@ def read_text(path: Path, source: str, encoding: str, max_bytes: int | None) -> 
             f"or not {kind}-compressed. Download it again, or if it is plain text rename it "
             f"without the {suffix!r} extension"
         ) from None
-    if max_bytes is not None and len(data) > max_bytes:
+    if data is None:
         raise ValueError(
             f"{source}: more than max_bytes={max_bytes} bytes of text"
             + (" after decompression" if suffix in _OPENERS or suffix == ".zip" else "")
