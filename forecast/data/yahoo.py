@@ -215,16 +215,11 @@ def _serve_cache_after(err: Exception, ticker: str, path: Path, source: str) -> 
     network = bool(getattr(err, "network", False)) or name_resolution_failed([reason])
     try:
         cached = read_cache(path, source)
-        problem = "missing" if cached is None else None
+        problem, where = "missing", f"there is no cached copy at '{path}'"
     except CorruptCacheError as corrupt:
         cached, problem = None, f"corrupt: {corrupt.reason}"
+        where = f"the cached copy '{path}' is corrupt ({corrupt.reason}; delete it)"
     if cached is None:
-        where = (
-            f"there is no cached copy at '{path}'"
-            if problem == "missing"
-            else f"the cached copy '{path}' is corrupt ({problem[len('corrupt: '):]}; "
-            "delete it)"
-        )
         raise YahooDownloadError(
             f"could not download {ticker!r} from Yahoo Finance ({reason}) and {where}. "
             "To work offline, use a bundled dataset: forecast.load_dataset(name) with name "
@@ -244,7 +239,11 @@ def _serve_cache_after(err: Exception, ticker: str, path: Path, source: str) -> 
 
 
 def check_ticker(ticker: Any) -> str:
-    """Return ``ticker`` upper-cased if it is a plausible Yahoo symbol; refuse path tricks."""
+    """Return ``ticker`` upper-cased if it is a plausible Yahoo symbol; refuse path tricks.
+
+    The whole string must be 1 to 20 of ``A-Z a-z 0-9 ^ = . _ -`` (a full match: a trailing
+    newline, which a ``$`` pattern would let through into a cache file name, is refused).
+    """
     if not isinstance(ticker, str):
         raise TypeError(f"ticker must be a string, got {ticker!r} of type {type(ticker).__name__}")
     if not _TICKER.fullmatch(ticker) or ticker in (".", ".."):

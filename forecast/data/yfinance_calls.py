@@ -35,7 +35,7 @@ NAME_RESOLUTION_MARKERS = (
 
 _HOST = re.compile(r"resolve host:?\s*'?([A-Za-z0-9.-]+[A-Za-z0-9])")
 #: one yfinance call at a time touches the shared ``yfinance`` logger and warning filters
-_LOCK = threading.Lock()
+_LOCK = threading.RLock()
 
 
 class _Collect(logging.Handler):
