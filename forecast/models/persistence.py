@@ -32,12 +32,14 @@ optimiser.
 
 from __future__ import annotations
 
+import copy
 import importlib
-import io
 import json
 import os
 import tempfile
+import warnings
 import zipfile
+import zlib
 from pathlib import Path
 from typing import Any
 
@@ -45,15 +47,27 @@ import numpy as np
 import pandas as pd
 
 import forecast
+from forecast._validation import check_series
+from forecast.models._contract import SeriesHistory
 from forecast.models._training import network_from_state, network_state
+from forecast.models.model_archive import (
+    ARRAY_KINDS,
+    FORMAT,
+    FORMAT_VERSION,
+    METADATA,
+    ModelFileError,
+    collect_refs,
+    node_tag,
+    read_array,
+    read_members,
+    read_metadata,
+    read_referenced,
+)
+from forecast.models.model_schema import SchemaError, check_state
 from forecast.nn import RecurrentNetwork
 
 __all__ = ["ModelFileError", "load_model", "save_model"]
 
-#: the ``format`` field of the metadata
-FORMAT = "forecast-model"
-#: bumped whenever the layout of the state changes incompatibly
-FORMAT_VERSION = 1
 #: the classes a model file may hold, by name (the top-level model)
 MODELS = {
     "ARForecaster": "forecast.models.ar",
@@ -74,12 +88,6 @@ HELPERS = {
 }
 #: attributes never saved: optimiser state and random generators (recreated when needed)
 TRANSIENT = ("_optimizer", "_rng")
-_METADATA = "__metadata__"
-_ARRAY_KINDS = "biufcmM"  # bool, int, uint, float, complex, timedelta, datetime
-
-
-class ModelFileError(ValueError):
-    """A file that is not a valid model file of this version (nothing in it was run)."""
 
 
 def save_model(estimator: Any, path: str | os.PathLike) -> Path:
@@ -103,6 +111,9 @@ def save_model(estimator: Any, path: str | os.PathLike) -> Path:
     TypeError
         if the estimator's class is not one of the models listed above, or its state holds
         a value this format cannot store (the message names the attribute).
+    ValueError
+        if its state breaks the model file schema (so the file could not be loaded), or
+        the folder of ``path`` does not exist.
 
     Examples
     --------
@@ -120,6 +131,20 @@ def save_model(estimator: Any, path: str | os.PathLike) -> Path:
             f"save_model saves {', '.join(MODELS)}; got an object of type "
             f"{type(estimator).__module__}.{name}"
         )
+    path = Path(path)
+    folder = path.parent
+    if not folder.is_dir():
+        raise ValueError(
+            f"cannot save the model to path={str(path)!r}: the folder {str(folder)!r} does "
+            "not exist; create it first (e.g. os.makedirs(folder)) or choose another path"
+        )
+    try:
+        check_state(type(estimator), {k: v for k, v in vars(estimator).items() if k not in TRANSIENT})
+    except SchemaError as err:
+        raise ValueError(
+            f"cannot save this {name}: {err}; a file of it could not be loaded (see "
+            "forecast.models.model_schema)"
+        ) from None
     arrays: dict[str, np.ndarray] = {}
     state = _encode_attributes(estimator, arrays, name)
     metadata = {
@@ -129,9 +154,8 @@ def save_model(estimator: Any, path: str | os.PathLike) -> Path:
         "forecast_version": forecast.__version__,
         "state": state,
     }
-    arrays[_METADATA] = np.array(json.dumps(metadata, allow_nan=True))
-    path = Path(path)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent or ".")
+    arrays[METADATA] = np.array(json.dumps(metadata, allow_nan=True))
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
     try:
         with os.fdopen(fd, "wb") as handle:
             np.savez(handle, **arrays)
@@ -167,65 +191,53 @@ def load_model(path: str | os.PathLike) -> Any:
     Raises
     ------
     ModelFileError
-        (a ValueError) if the file is not a model file, has another format version, names
-        a class that is not a model of this package, holds a pickled object, or misses an
-        array. Nothing in the file is executed in any case.
+        (a ValueError) naming the file and the field, for any file that is not a valid
+        model file (see the module docstring for what is checked). Nothing in the file is
+        executed in any case.
     FileNotFoundError
         if there is no file at ``path``.
     """
     path = Path(path)
-    arrays = _read_arrays(path)
-    metadata = _read_metadata(arrays.pop(_METADATA), path)
-    used: set[str] = set()
+    if not path.is_file():
+        raise FileNotFoundError(f"no model file at {path}")
+    _check_magic(path)
+    try:
+        with zipfile.ZipFile(path) as archive:
+            members = read_members(archive, path)
+            metadata = read_metadata(read_array(archive, members[METADATA], path), path)
+            refs: list[str] = []
+            collect_refs(metadata["state"], refs, path, "state", 0)
+            arrays = read_referenced(archive, members, refs, path)
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, OSError, zlib.error) as err:
+        raise ModelFileError(f"{path} is not a valid model file (.npz archive): {err}") from None
+    except (NotImplementedError, RuntimeError) as err:  # unsupported compression, encryption
+        raise ModelFileError(f"{path} is not a model file this package reads: {err}") from None
     cls = _resolve(metadata["class"], MODELS, path, "model class")
-    estimator = cls.__new__(cls)
-    state = _decode(metadata["state"], arrays, used, path)
+    state = _decode(metadata["state"], arrays, path, cls.__name__)
     if not isinstance(state, dict):
-        raise ModelFileError(f"{path}: the model state must be a dict of attributes")
+        raise ModelFileError(f"{path}: field {cls.__name__}: the state must be a dict")
+    try:
+        check_state(cls, state)
+    except SchemaError as err:
+        raise ModelFileError(f"{path}: {err}") from None
+    if "_history" in state:
+        state["_history"] = _rebuilt_history(state["_history"], path, cls.__name__)
+    estimator = cls.__new__(cls)
     estimator.__dict__.update(state)
-    extra = sorted(set(arrays) - used)
-    if extra:
-        raise ModelFileError(
-            f"{path} holds arrays that the metadata does not refer to: {extra[:10]}; "
-            "the file was modified after it was saved"
-        )
+    _probe(estimator, path)
     return estimator
 
 
-def _read_arrays(path: Path) -> dict[str, np.ndarray]:
-    """Every array of the archive at ``path``, read without unpickling anything."""
-    raw = path.read_bytes()
-    if raw[:6] == b"\x93NUMPY":
+def _check_magic(path: Path) -> None:
+    """Refuse a single .npy array, a pickle or any non-zip file by its first bytes."""
+    with path.open("rb") as handle:
+        start = handle.read(8)
+    if start[:6] == b"\x93NUMPY":
         raise ModelFileError(f"{path} holds a single .npy array, not a model file")
-    if raw[:1] == b"\x80":  # the opcode that starts a pickle (protocol >= 2)
+    if start[:1] == b"\x80":  # the opcode that starts a pickle (protocol >= 2)
         raise ModelFileError(f"{path} is a pickle, not a model file; refusing to unpickle it")
-    if raw[:4] != b"PK\x03\x04":
-        raise ModelFileError(
-            f"{path} is not a model file (an .npz archive): it starts with {raw[:8]!r}"
-        )
-    try:
-        with np.load(io.BytesIO(raw), allow_pickle=False) as archive:
-            names = set(archive.files)
-            if _METADATA not in names:
-                raise ModelFileError(
-                    f"{path} is an .npz archive but not a model file: it has no {_METADATA!r} "
-                    f"entry (entries: {sorted(names)[:10]})"
-                )
-            arrays = {key: archive[key] for key in sorted(names)}
-    except ModelFileError:
-        raise
-    except (ValueError, OSError, zipfile.BadZipFile, EOFError) as err:
-        if "allow_pickle" in str(err):
-            raise ModelFileError(
-                f"{path} contains a pickled object array; model files hold only plain "
-                "arrays, so it was not written by save_model (or was tampered with) and "
-                "was not loaded"
-            ) from None
-        raise ModelFileError(f"{path} is not a model file (.npz archive): {err}") from None
-    broken = [key for key, value in arrays.items() if not isinstance(value, np.ndarray)]
-    if broken:
-        raise ModelFileError(f"{path} is not a model file: entries {broken} are not .npy arrays")
-    return arrays
+    if start[:4] != b"PK\x03\x04":
+        raise ModelFileError(f"{path} is not a model file (an .npz archive): it starts with {start!r}")
 
 
 # ------------------------------------------------------------------------------ encoding
@@ -256,7 +268,7 @@ def _encode(value: Any, arrays: dict[str, np.ndarray], where: str) -> Any:
         return value
     if isinstance(value, (np.ndarray, np.generic)):
         array = np.asarray(value)
-        if array.dtype.kind not in _ARRAY_KINDS:
+        if array.dtype.kind not in ARRAY_KINDS:
             raise TypeError(
                 f"cannot save {where}: arrays of dtype {array.dtype} are not supported "
                 "(only numeric, boolean and datetime arrays)"
@@ -316,97 +328,131 @@ def _encode_index(index: pd.Index, arrays: dict[str, np.ndarray], where: str) ->
 # ------------------------------------------------------------------------------ decoding
 
 
-def _read_metadata(entry: np.ndarray, path: Path) -> dict:
-    """Parse and check the JSON header: format, version, class, state."""
-    if entry.dtype.kind != "U" or entry.ndim != 0:
-        raise ModelFileError(f"{path}: {_METADATA!r} must be a JSON string")
-    try:
-        metadata = json.loads(str(entry))
-    except json.JSONDecodeError as err:
-        raise ModelFileError(f"{path}: the metadata is not valid JSON ({err})") from None
-    if not isinstance(metadata, dict) or metadata.get("format") != FORMAT:
-        found = metadata.get("format") if isinstance(metadata, dict) else type(metadata).__name__
-        raise ModelFileError(f"{path} is not a model file: format {found!r}, expected {FORMAT!r}")
-    version = metadata.get("format_version")
-    if version != FORMAT_VERSION:
-        raise ModelFileError(
-            f"{path} has model file format version {version!r}; this version of forecast "
-            f"({forecast.__version__}) reads version {FORMAT_VERSION} only. Re-save the model "
-            "with the version of forecast that wrote it, or refit it"
-        )
-    missing = [key for key in ("class", "state") if key not in metadata]
-    if missing:
-        raise ModelFileError(f"{path}: the metadata lacks {missing}")
-    return metadata
-
-
 def _resolve(name: Any, allowed: dict[str, str], path: Path, what: str) -> type:
     """The class called ``name`` if it is on the ``allowed`` whitelist, else raise."""
     if not isinstance(name, str) or name not in allowed:
         raise ModelFileError(
-            f"{path} names the {what} {name!r}, which is not one this package loads "
+            f"{path}: field class: names the {what} {name!r:.60}, which is not one this package loads "
             f"(allowed: {', '.join(allowed)}); refusing to load it"
         )
     return getattr(importlib.import_module(allowed[name]), name)
 
 
-def _decode(node: Any, arrays: dict[str, np.ndarray], used: set[str], path: Path) -> Any:
-    """Inverse of :func:`_encode`."""
+def _decode(node: Any, arrays: dict[str, np.ndarray], path: Path, where: str) -> Any:
+    """Inverse of :func:`_encode` (the nesting depth was bounded by :func:`_collect_refs`)."""
     if node is None or isinstance(node, (bool, int, float, str)):
         return node
     if isinstance(node, list):
-        return [_decode(v, arrays, used, path) for v in node]
-    if not isinstance(node, dict) or len(node) == 0:
-        raise ModelFileError(f"{path}: unexpected value in the model state: {node!r:.80}")
-    if "__array__" in node:
-        key = node["__array__"]
-        if key not in arrays:
-            raise ModelFileError(
-                f"{path} lacks the array {key!r} that the metadata refers to; the file is "
-                "incomplete or was modified after it was saved"
-            )
-        used.add(key)
-        return arrays[key][()] if node.get("scalar") else arrays[key]
-    if "__tuple__" in node:
-        return tuple(_decode(v, arrays, used, path) for v in node["__tuple__"])
-    if "__dict__" in node:
-        return {
-            _hashable(_decode(k, arrays, used, path)): _decode(v, arrays, used, path)
-            for k, v in node["__dict__"]
-        }
-    if "__timestamp__" in node:
-        return pd.Timestamp(_decode(node["__timestamp__"], arrays, used, path))
-    if "__index__" in node:
-        return _decode_index(node["__index__"], arrays, used, path)
-    if "__network__" in node:
-        config = _decode(node["__network__"], arrays, used, path)
+        return [_decode(v, arrays, path, f"{where}[{i}]") for i, v in enumerate(node)]
+    tag = node_tag(node, path, where)
+    if tag == "__array__":
+        array = arrays[node["__array__"]]
+        if node["scalar"]:
+            if array.ndim != 0:
+                raise ModelFileError(f"{path}: field {where}: a scalar stored as {array.shape}")
+            return array[()]
+        return array
+    if tag == "__tuple__":
+        items = _decode(node["__tuple__"], arrays, path, where)
+        return tuple(_expect(items, list, path, where))
+    if tag == "__dict__":
+        pairs = _expect(_decode(node["__dict__"], arrays, path, where), list, path, where)
+        out: dict = {}
+        for pair in pairs:
+            if not (isinstance(pair, list) and len(pair) == 2):
+                raise ModelFileError(f"{path}: field {where}: a dict entry must be a pair")
+            key = pair[0].item() if isinstance(pair[0], np.generic) else pair[0]
+            if not isinstance(key, (str, int, float, bool)) or key is None or key in out:
+                raise ModelFileError(f"{path}: field {where}: bad or repeated key {key!r:.60}")
+            out[key] = pair[1]
+        return out
+    if tag == "__timestamp__":
+        value = _decode(node["__timestamp__"], arrays, path, where)
+        if not isinstance(value, np.datetime64) or np.isnat(value):
+            raise ModelFileError(f"{path}: field {where}: a timestamp must be a datetime64")
+        return pd.Timestamp(value)
+    if tag == "__index__":
+        return _decode_index(node["__index__"], arrays, path, where)
+    if tag == "__network__":
+        config = _expect(_decode(node["__network__"], arrays, path, where), dict, path, where)
         try:
             return network_from_state(config)
         except (TypeError, ValueError, KeyError, AttributeError) as err:
-            raise ModelFileError(f"{path}: invalid network in the model state: {err}") from None
-    if "__object__" in node:
-        cls = _resolve(node["__object__"], HELPERS, path, "helper class")
-        obj = cls.__new__(cls)
-        state = _decode(node["state"], arrays, used, path)
-        if not isinstance(state, dict):
-            raise ModelFileError(f"{path}: the state of a {cls.__name__} must be a dict")
-        obj.__dict__.update(state)
-        return obj
-    raise ModelFileError(f"{path}: unknown tag in the model state: {sorted(node)[:3]}")
+            raise ModelFileError(f"{path}: field {where}: invalid network: {err}") from None
+    cls = _resolve(node["__object__"], HELPERS, path, "helper class")
+    state = _expect(_decode(node["state"], arrays, path, where), dict, path, where)
+    obj = cls.__new__(cls)
+    obj.__dict__.update(state)
+    return obj
 
 
-def _hashable(key: Any) -> Any:
-    return key.item() if isinstance(key, np.generic) else key
+def _expect(value: Any, kind: type, path: Path, where: str) -> Any:
+    if not isinstance(value, kind):
+        raise ModelFileError(f"{path}: field {where}: expected a {kind.__name__}")
+    return value
 
 
-def _decode_index(node: dict, arrays: dict, used: set[str], path: Path) -> pd.Index:
+def _decode_index(node: Any, arrays: dict, path: Path, where: str) -> pd.Index:
+    node = _expect(node, dict, path, where)
     kind = node.get("kind")
-    name = _decode(node.get("name"), arrays, used, path)
-    if kind == "range":
-        return pd.RangeIndex(node["start"], node["stop"], node["step"], name=name)
-    values = _decode(node.get("values"), arrays, used, path)
-    if kind == "datetime":
-        return pd.DatetimeIndex(values, freq=node.get("freq"), name=name)
-    if kind == "index":
+    keys = {"range": {"kind", "start", "stop", "step", "name"}}.get(
+        kind, {"kind", "values", "freq", "name"} if kind == "datetime" else {"kind", "values", "name"}
+    )
+    if set(node) != keys or kind not in ("range", "datetime", "index"):
+        raise ModelFileError(f"{path}: field {where}: unknown index {node!r:.80}")
+    name = _decode(node["name"], arrays, path, where)
+    try:
+        if kind == "range":
+            if not all(type(node[k]) is int for k in ("start", "stop", "step")):
+                raise TypeError("start, stop and step must be integers")
+            return pd.RangeIndex(node["start"], node["stop"], node["step"], name=name)
+        values = _decode(node["values"], arrays, path, where)
+        if not isinstance(values, np.ndarray) or values.ndim != 1:
+            raise TypeError("the labels must be a 1-D array")
+        if kind == "datetime":
+            if values.dtype.kind != "M" or not (node["freq"] is None or isinstance(node["freq"], str)):
+                raise TypeError("a datetime index needs datetime64 labels and a str freq")
+            return pd.DatetimeIndex(values, freq=node["freq"], name=name)
+        if values.dtype.kind not in "iu":
+            raise TypeError(f"an integer index cannot hold {values.dtype} labels")
         return pd.Index(values, name=name)
-    raise ModelFileError(f"{path}: unknown index kind {kind!r} in the model state")
+    except (TypeError, ValueError, OverflowError) as err:  # incl. pandas' DateParseError
+        raise ModelFileError(f"{path}: field {where}: invalid index ({err})") from None
+
+
+def _rebuilt_history(history: Any, path: Path, where: str) -> SeriesHistory:
+    """A fresh SeriesHistory of the saved values and labels, both checked like ``fit`` does.
+
+    The saved bookkeeping (pending label parts, the tail that is followed) is only used to
+    join the labels; the model goes on from the values and labels alone.
+    """
+    where = f"{where}._history"
+    try:
+        index = history.index  # joins the pending label parts
+        if len(index) != history._n or history._n > len(history._buffer):
+            raise ValueError(f"{history._n} values for {len(index)} labels")
+        values, index = check_series(pd.Series(history._buffer[: history._n], index=index))
+    except (TypeError, ValueError, IndexError, OverflowError) as err:
+        raise ModelFileError(f"{path}: field {where}: invalid observations ({err})") from None
+    return SeriesHistory(values.copy(), index)
+
+
+def _probe(estimator: Any, path: Path) -> None:
+    """Forecast one step with a copy of ``estimator``: a file that makes it fail is refused."""
+    if "network_" not in vars(estimator) and "_history" not in vars(estimator):
+        return  # not fitted
+    twin = copy.deepcopy(estimator)
+    try:
+        with np.errstate(all="ignore"), warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            if hasattr(twin, "n_features_in_"):
+                out = np.asarray(twin.predict(np.zeros((1, twin.n_features_in_))))
+            else:
+                out = np.asarray(twin.predict(1))
+    except Exception as err:  # noqa: BLE001 - any failure of the model means a bad file
+        raise ModelFileError(
+            f"{path}: the model it holds fails on a one-step forecast "
+            f"({type(err).__name__}: {err}); the file is inconsistent"
+        ) from None
+    if not np.isfinite(out).all():
+        raise ModelFileError(f"{path}: the model it holds forecasts {out!r:.60} (not finite)")
