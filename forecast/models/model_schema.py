@@ -82,7 +82,10 @@ class Int(Spec):
 
 
 class Float(Spec):
-    """A Python or NumPy float (``ints=True``: an int too, as parameters may be)."""
+    """A Python or NumPy float (``ints=True``: an int too, as parameters may be).
+
+    ``finite=False`` admits inf, ``nan=True`` NaN (a diverged epoch's loss).
+    """
 
     def __init__(
         self,
@@ -91,16 +94,18 @@ class Float(Spec):
         *,
         open_lo: bool = False,
         finite: bool = True,
+        nan: bool = False,
         ints: bool = False,
     ) -> None:
         self.lo, self.hi, self.open_lo, self.finite, self.ints = lo, hi, open_lo, finite, ints
+        self.nan = nan
 
     def check(self, value: Any, field: str, dims: dict[str, int]) -> None:
         ok = isinstance(value, (float, np.floating)) or (self.ints and _is_int(value))
         if not ok:
             raise SchemaError(field, f"must be a float, got {_short(value)}")
-        if self.finite and not np.isfinite(value):
-            raise SchemaError(field, f"must be finite, got {value}")
+        if (self.finite and not np.isfinite(value)) or (np.isnan(value) and not self.nan):
+            raise SchemaError(field, f"must be {'finite' if self.finite else 'a number'}, got {value}")
         low = self.lo is not None and (value <= self.lo if self.open_lo else value < self.lo)
         if low or (self.hi is not None and value > self.hi):
             bracket = "(" if self.open_lo else "["
@@ -355,7 +360,7 @@ _RNN_SETTINGS = {
     "verbose": Bool(),
 }
 _TRAIN_HISTORY = Rec(
-    {key: ListOf(Float(finite=False)) for key in ("train_loss", "grad_norm", "val_loss")},
+    {key: ListOf(Float(finite=False, nan=True)) for key in ("train_loss", "grad_norm", "val_loss")},
     optional=("val_loss",),
 )
 

@@ -356,15 +356,16 @@ def _decode(node: Any, arrays: dict[str, np.ndarray], path: Path, where: str) ->
         items = _decode(node["__tuple__"], arrays, path, where)
         return tuple(_expect(items, list, path, where))
     if tag == "__dict__":
-        pairs = _expect(_decode(node["__dict__"], arrays, path, where), list, path, where)
         out: dict = {}
-        for pair in pairs:
+        for pair in _expect(node["__dict__"], list, path, where):
             if not (isinstance(pair, list) and len(pair) == 2):
                 raise ModelFileError(f"{path}: field {where}: a dict entry must be a pair")
-            key = pair[0].item() if isinstance(pair[0], np.generic) else pair[0]
+            key = _decode(pair[0], arrays, path, f"{where} key")
+            key = key.item() if isinstance(key, np.generic) else key
             if not isinstance(key, (str, int, float, bool)) or key is None or key in out:
                 raise ModelFileError(f"{path}: field {where}: bad or repeated key {key!r:.60}")
-            out[key] = pair[1]
+            field = f"{where}.{key}" if isinstance(key, str) else f"{where}[{key!r}]"
+            out[key] = _decode(pair[1], arrays, path, field)
         return out
     if tag == "__timestamp__":
         value = _decode(node["__timestamp__"], arrays, path, where)

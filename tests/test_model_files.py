@@ -1,0 +1,338 @@
+"""Model files are checked, not trusted: a schema per class, and bounded reads of the archive.
+
+Every malformed file must raise one ModelFileError naming the file and the field; a mutated
+file either raises it or loads as a model bitwise identical to the saved one.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import struct
+import tracemalloc
+import zipfile
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import forecast
+from forecast.models.ar import ARForecaster
+from forecast.models.ar_regressor import ARRegressor
+from forecast.models.model_archive import MAX_DEPTH, MAX_TOTAL_BYTES
+from forecast.models.naive import NaiveForecaster
+from forecast.models.persistence import ModelFileError, load_model, save_model
+from forecast.models.rnn_forecaster import RNNForecaster
+from forecast.models.rnn_regressor import RNNRegressor
+
+RNN = dict(hidden_size=3, epochs=1, random_state=0)
+
+
+def _fit_models():
+    close = forecast.load_dataset("sp500")["close"].iloc[-300:]
+    X, y = forecast.make_windows(np.log(close).diff().dropna().to_numpy(), window=4)
+    return {
+        "ar": ARForecaster(3).fit(close),
+        "ar-direct": ARForecaster("aic", max_order=2, strategy="direct", max_horizon=2).fit(close),
+        "naive": NaiveForecaster(strategy="drift").fit(close),
+        "ar-regressor": ARRegressor(alpha=0.1).fit(X, y.ravel()),
+        "rnn": RNNForecaster("lstm", **RNN).fit(close.iloc[-150:]),
+        "rnn-regressor": RNNRegressor("gru", **RNN).fit(X[:100], y[:100]),
+    }
+
+
+MODELS = _fit_models()  # fitted once per module: hypothesis reuses them
+
+
+@pytest.fixture(scope="module")
+def files(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("models")
+    out = {}
+    for name, model in MODELS.items():
+        out[name] = save_model(model, folder / f"{name}.npz").read_bytes()
+    return out
+
+
+def _unpack(raw: bytes) -> tuple[dict[str, np.ndarray], dict]:
+    with np.load(io.BytesIO(raw)) as archive:
+        arrays = {key: archive[key] for key in archive.files}
+    return arrays, json.loads(str(arrays.pop("__metadata__")))
+
+
+def _pack(arrays: dict[str, np.ndarray], metadata: dict | str) -> bytes:
+    text = metadata if isinstance(metadata, str) else json.dumps(metadata, allow_nan=True)
+    buffer = io.BytesIO()
+    np.savez(buffer, **arrays, __metadata__=np.array(text))
+    return buffer.getvalue()
+
+
+def _attrs(metadata: dict) -> dict:
+    """The top-level attributes of the saved state, as a dict of JSON nodes."""
+    return dict(metadata["state"]["__dict__"])
+
+
+def _with(metadata: dict, **changes) -> dict:
+    """``metadata`` with top-level attributes replaced (None as a key value deletes)."""
+    pairs = [[k, changes.get(k, v)] for k, v in metadata["state"]["__dict__"]]
+    pairs += [[k, v] for k, v in changes.items() if k not in _attrs(metadata)]
+    return {**metadata, "state": {"__dict__": pairs}}
+
+
+def _load(raw: bytes, tmp_path, name="model.npz"):
+    path = tmp_path / name
+    path.write_bytes(raw)
+    return load_model(path)
+
+
+def _refused(raw: bytes, tmp_path, *fields: str):
+    """Assert that the file is refused with one ModelFileError naming it and ``fields``."""
+    with pytest.raises(ModelFileError) as info:
+        _load(raw, tmp_path, "bad.npz")
+    message = str(info.value)
+    assert "bad.npz" in message
+    for field in fields:
+        assert field in message, message
+    return message
+
+
+# ------------------------------------------------------------------ the listed cases
+
+
+def test_a_nan_coefficient_is_refused(files, tmp_path):
+    arrays, metadata = _unpack(files["ar"])
+    ref = _attrs(metadata)["coef_"]["__array__"]
+    arrays[ref] = np.where(np.arange(arrays[ref].size) == 0, np.nan, arrays[ref])
+    _refused(_pack(arrays, metadata), tmp_path, "coef_", "NaN")
+
+
+def test_a_negative_variance_is_refused(files, tmp_path):
+    arrays, metadata = _unpack(files["ar"])
+    _refused(_pack(arrays, _with(metadata, sigma2_=-1.0)), tmp_path, "sigma2_", "-1.0")
+    arrays, metadata = _unpack(files["naive"])
+    _refused(_pack(arrays, _with(metadata, sigma2_=-1.0)), tmp_path, "sigma2_")
+
+
+def test_an_integer_variance_is_refused_as_the_wrong_type(files, tmp_path):
+    arrays, metadata = _unpack(files["ar"])
+    _refused(_pack(arrays, _with(metadata, sigma2_=1)), tmp_path, "sigma2_", "float")
+
+
+def test_a_string_order_is_refused(files, tmp_path):
+    arrays, metadata = _unpack(files["ar"])
+    _refused(_pack(arrays, _with(metadata, order_="abc")), tmp_path, "order_", "'abc'")
+
+
+def test_a_coefficient_vector_of_the_wrong_length_is_refused(files, tmp_path):
+    arrays, metadata = _unpack(files["ar"])
+    ref = _attrs(metadata)["coef_"]["__array__"]
+    arrays[ref] = arrays[ref][:-1]
+    _refused(_pack(arrays, metadata), tmp_path, "coef_")
+
+
+def test_a_key_that_shadows_a_method_is_refused(files, tmp_path):
+    arrays, metadata = _unpack(files["ar"])
+    _refused(_pack(arrays, _with(metadata, predict=5)), tmp_path, "ARForecaster.predict", "method")
+    arrays, metadata = _unpack(files["ar"])  # a property too
+    _refused(_pack(arrays, _with(metadata, fittedvalues_=5)), tmp_path, "fittedvalues_")
+
+
+def test_a_key_outside_the_schema_is_refused_at_every_level(files, tmp_path):
+    arrays, metadata = _unpack(files["ar"])
+    _refused(_pack(arrays, _with(metadata, extra_=1.0)), tmp_path, "ARForecaster.extra_")
+    arrays, metadata = _unpack(files["naive"])
+    history = _attrs(metadata)["_history"]
+    history["state"]["__dict__"].append(["_evil", 1])
+    _refused(_pack(arrays, metadata), tmp_path, "_history._evil")
+
+
+def test_a_class_relabelled_from_ar_to_naive_is_refused(files, tmp_path):
+    arrays, metadata = _unpack(files["ar"])
+    _refused(_pack(arrays, {**metadata, "class": "NaiveForecaster"}), tmp_path, "NaiveForecaster.")
+
+
+def test_a_missing_fitted_attribute_is_refused(files, tmp_path):
+    arrays, metadata = _unpack(files["naive"])
+    metadata["state"]["__dict__"] = [p for p in metadata["state"]["__dict__"] if p[0] != "drift_"]
+    _refused(_pack(arrays, metadata), tmp_path, "drift_", "missing")
+
+
+def test_deeply_nested_json_is_refused(files, tmp_path):
+    arrays, metadata = _unpack(files["naive"])
+    head = json.dumps({k: v for k, v in metadata.items() if k != "state"})[:-1]
+    deep = head + ', "state": ' + "[" * 100_000 + "]" * 100_000 + "}"  # RecursionError before
+    _refused(_pack({}, deep), tmp_path, "nested")
+    moderate = _with(metadata, sp=json.loads("[" * (MAX_DEPTH + 5) + "]" * (MAX_DEPTH + 5)))
+    _refused(_pack(arrays, moderate), tmp_path, "nested deeper than")
+
+
+def test_metadata_without_a_state_is_refused(files, tmp_path):
+    arrays, metadata = _unpack(files["naive"])
+    del metadata["state"]
+    _refused(_pack(arrays, metadata), tmp_path, "state")
+
+
+def test_an_unhashable_dict_key_is_refused(files, tmp_path):
+    arrays, metadata = _unpack(files["naive"])
+    metadata["state"]["__dict__"].append([[1, 2], 3])
+    _refused(_pack(arrays, metadata), tmp_path, "key [1, 2]")
+    metadata = _unpack(files["naive"])[1]
+    metadata["state"]["__dict__"].append([{"__dict__": []}, 3])
+    _refused(_pack(arrays, metadata), tmp_path, "key")
+
+
+def test_a_bad_date_is_refused(files, tmp_path):
+    for change in ({"values": "2020-13-45"}, {"freq": "not-a-frequency"}, {"freq": "D"}):
+        arrays, metadata = _unpack(files["naive"])
+        index = _attrs(metadata)["_history"]["state"]["__dict__"][2][1]["__index__"]
+        if "values" in change:  # the labels become a string; their array goes too
+            del arrays[index["values"]["__array__"]]
+        index.update(change)
+        _refused(_pack(arrays, metadata), tmp_path, "_history", "index")
+    arrays, metadata = _unpack(files["naive"])
+    _refused(_pack(arrays, _with(metadata, mean_={"__timestamp__": "2020-13-45"})), tmp_path, "mean_")
+
+
+def _replace_member(raw: bytes, name: str, data: bytes, compress=zipfile.ZIP_STORED) -> bytes:
+    """The archive ``raw`` with member ``name`` replaced by (or added as) ``data``."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(raw)) as old, zipfile.ZipFile(out, "w") as new:
+        for info in old.infolist():
+            if info.filename != name:
+                new.writestr(info, old.read(info))
+        new.writestr(name, data, compress_type=compress)
+    return out.getvalue()
+
+
+def _npy_header(shape: tuple, descr: str = "<f8") -> bytes:
+    buffer = io.BytesIO()
+    header = {"descr": descr, "fortran_order": False, "shape": shape}
+    np.lib.format.write_array_header_1_0(buffer, header)
+    return buffer.getvalue()
+
+
+def _peak_bytes(action) -> int:
+    """The peak of Python-tracked allocations while ``action()`` runs (NumPy included)."""
+    tracemalloc.start()
+    try:
+        action()
+    finally:
+        peak = tracemalloc.get_traced_memory()[1]
+        tracemalloc.stop()
+    return peak
+
+
+def test_a_header_claiming_ten_billion_elements_is_refused_without_allocating(files, tmp_path):
+    arrays, metadata = _unpack(files["ar"])
+    ref = _attrs(metadata)["coef_"]["__array__"]
+    raw = _replace_member(files["ar"], f"{ref}.npy", _npy_header((10**10,)) + b"\0" * 24)
+    path = tmp_path / "huge.npz"
+    path.write_bytes(raw)
+    errors = []
+    peak = _peak_bytes(lambda: errors.append(pytest.raises(ModelFileError, load_model, path)))
+    assert "claims shape (10000000000,)" in str(errors[0].value) and ref in str(errors[0].value)
+    assert peak < 5 * 2**20
+
+
+@pytest.fixture(scope="module")
+def bomb_member(files):
+    """A deflated member that would decompress to more than MAX_TOTAL_BYTES (1e3 x its size)."""
+    n = (MAX_TOTAL_BYTES + 2**20) // 8
+    chunk = b"\0" * 2**22
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=9) as archive:
+        with archive.open("a999.npy", "w", force_zip64=True) as member:
+            member.write(_npy_header((n,)))
+            left = n * 8
+            while left:
+                member.write(chunk[: min(left, len(chunk))])
+                left -= min(left, len(chunk))
+    raw = out.getvalue()
+    with zipfile.ZipFile(out) as archive:
+        info = archive.getinfo("a999.npy")
+    start = info.header_offset + 30 + sum(struct.unpack("<HH", raw[info.header_offset + 26 :][:4]))
+    compressed = raw[start : start + info.compress_size]
+    assert len(raw) < MAX_TOTAL_BYTES / 500
+    return info, compressed
+
+
+def _with_raw_member(raw: bytes, info: zipfile.ZipInfo, compressed: bytes, name: str) -> bytes:
+    """Add an already-deflated member to the archive ``raw`` under ``name``."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(raw)) as old, zipfile.ZipFile(out, "w") as new:
+        for item in old.infolist():
+            if item.filename != name:
+                new.writestr(item, old.read(item))
+    archive = zipfile.ZipFile(out, "a")
+    clone = zipfile.ZipInfo(name)
+    clone.compress_type, clone.CRC = zipfile.ZIP_DEFLATED, info.CRC
+    clone.file_size, clone.compress_size = info.file_size, len(compressed)
+    archive.fp.seek(archive.start_dir)
+    clone.header_offset = archive.start_dir
+    archive.fp.write(clone.FileHeader(zip64=True))
+    archive.fp.write(compressed)
+    archive.start_dir = archive.fp.tell()
+    archive.filelist.append(clone)
+    archive.NameToInfo[name] = clone
+    archive._didModify = True  # noqa: SLF001
+    archive.close()
+    return out.getvalue()
+
+
+@pytest.mark.parametrize("referenced", [False, True], ids=["extra-member", "referenced-member"])
+def test_a_zip_bomb_member_is_refused_before_decompression(files, bomb_member, tmp_path, referenced):
+    arrays, metadata = _unpack(files["ar"])
+    name = f"{_attrs(metadata)['coef_']['__array__']}.npy" if referenced else "a999.npy"
+    raw = _with_raw_member(files["ar"], *bomb_member, name)
+    path = tmp_path / "bomb.npz"
+    path.write_bytes(raw)
+    assert path.stat().st_size < 2**20  # a small file ...
+    errors = []
+    peak = _peak_bytes(lambda: errors.append(pytest.raises(ModelFileError, load_model, path)))
+    message = str(errors[0].value)
+    assert ("a999" in message or "declares" in message) and "bomb.npz" in message
+    assert peak < 5 * 2**20  # ... refused without decompressing its 257 MB
+
+
+# ------------------------------------------------------------------ RNN specifics
+
+
+def test_network_sizes_must_match_the_parameters(files, tmp_path):
+    arrays, metadata = _unpack(files["rnn"])
+    _refused(_pack(arrays, _with(metadata, hidden_size=4)), tmp_path, "network_")
+    arrays, metadata = _unpack(files["rnn-regressor"])
+    weights = _attrs(metadata)["network_"]["__network__"]["__dict__"]
+    ref = dict(weights)["weights"]["__dict__"][0][1]["__array__"]
+    arrays[ref] = arrays[ref][:, :-1]
+    _refused(_pack(arrays, metadata), tmp_path, "network_")
+
+
+def test_rnn_parameters_are_checked_by_the_estimators_own_validation(files, tmp_path):
+    arrays, metadata = _unpack(files["rnn"])
+    _refused(_pack(arrays, _with(metadata, lr=-1.0)), tmp_path, "lr")
+    _refused(_pack(arrays, _with(metadata, validation_fraction=1.0)), tmp_path, "validation_fraction")
+    _refused(_pack(arrays, _with(metadata, training="magic")), tmp_path, "training", "magic")
+
+
+def test_a_weight_of_another_dtype_than_the_network_is_refused(files, tmp_path):
+    arrays, metadata = _unpack(files["rnn"])
+    _refused(_pack(arrays, _with(metadata, dtype="float64")), tmp_path, "dtype")
+
+
+# ------------------------------------------------------------------ save_model
+
+
+def test_saving_into_a_missing_folder_names_the_folder_and_the_fix(tmp_path):
+    target = tmp_path / "no" / "such" / "model.npz"
+    with pytest.raises(ValueError, match=r"folder '.*no/such' does not exist; create it") as info:
+        save_model(MODELS["naive"], target)
+    assert ".tmp" not in str(info.value) and not (tmp_path / "no").exists()
+
+
+def test_a_state_outside_the_schema_is_refused_at_save_time(tmp_path):
+    model = NaiveForecaster().fit(np.arange(1.0, 30.0))
+    model.sigma2_ = float("nan")
+    with pytest.raises(ValueError, match="sigma2_"):
+        save_model(model, tmp_path / "nan.npz")
+    assert list(tmp_path.iterdir()) == []
