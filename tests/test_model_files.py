@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 import json
+import math
 import struct
 import tracemalloc
 import zipfile
@@ -336,3 +337,157 @@ def test_a_state_outside_the_schema_is_refused_at_save_time(tmp_path):
     with pytest.raises(ValueError, match="sigma2_"):
         save_model(model, tmp_path / "nan.npz")
     assert list(tmp_path.iterdir()) == []
+
+
+# ------------------------------------------------------------------ mutation fuzzing
+
+# where NaN is a valid value, so a NaN written there gives a valid (different) model: the
+# training record (a diverged epoch's loss) and the RNN's validation errors (steps that
+# run past the data)
+_NAN_ALLOWED = {"history_", "_errors"}
+
+
+def _nodes(node, path=(), names=()):
+    """Every JSON node under ``node`` as (path, names of the attributes above it, node)."""
+    yield path, names, node
+    if isinstance(node, list):
+        named = len(node) == 2 and isinstance(node[0], str)
+        for i, item in enumerate(node):
+            yield from _nodes(item, (*path, i), (*names, node[0]) if named and i else names)
+    elif isinstance(node, dict):
+        for key, item in node.items():
+            yield from _nodes(item, (*path, key), names)
+
+
+def _set(root, path, value):
+    for step in path[:-1]:
+        root = root[step]
+    root[path[-1]] = value
+
+
+def _retyped(node):
+    """A value of another JSON type than ``node``."""
+    if isinstance(node, bool):
+        return "yes"
+    if isinstance(node, (int, float)):
+        return str(node)
+    if isinstance(node, str):
+        return 7
+    return 7.5 if node is None else "x"
+
+
+def _same(a, b) -> bool:
+    """Bitwise equality of saved values: arrays by dtype, shape and bytes, floats by repr."""
+    if isinstance(a, np.ndarray) or isinstance(b, np.ndarray):
+        return (
+            type(a) is type(b) and a.dtype == b.dtype and a.shape == b.shape
+            and a.tobytes() == b.tobytes()
+        )
+    if type(a) is not type(b):
+        return False
+    if isinstance(a, float):
+        return repr(a) == repr(b)
+    if isinstance(a, (list, tuple)):
+        return len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b))
+    if isinstance(a, dict):
+        return list(a) == list(b) and all(_same(a[k], b[k]) for k in a)
+    if hasattr(a, "get_weights"):  # a network: its sizes and weights
+        return vars(a).keys() == vars(b).keys() and _same(a.get_weights(), b.get_weights())
+    if hasattr(a, "__dict__") and not isinstance(a, type):
+        return _same(vars(a), vars(b))
+    return a == b
+
+
+def _outputs(model):
+    if hasattr(model, "predict_interval"):
+        return model.predict(2), model.predict_interval(2)
+    return (model.predict(np.linspace(-0.01, 0.01, 4 * model.n_features_in_).reshape(4, -1)),)
+
+
+def _assert_identical(loaded, model):
+    assert type(loaded) is type(model)
+    assert _same(loaded.get_params(), model.get_params())
+    public = sorted(k for k in vars(model) if k.endswith("_") and not k.startswith("_"))
+    assert public == sorted(k for k in vars(loaded) if k.endswith("_") and not k.startswith("_"))
+    for key in public:
+        assert _same(getattr(loaded, key), getattr(model, key)), key
+    for got, want in zip(_outputs(loaded), _outputs(model)):
+        if isinstance(want, np.ndarray):
+            assert _same(got, want)
+        else:
+            assert want.equals(got) and _same(got.to_numpy(), want.to_numpy())
+
+
+@st.composite
+def _mutations(draw, raw: bytes):
+    """A mutated copy of the model file ``raw`` (bytes)."""
+    kind = draw(st.sampled_from(
+        ["retype", "nan", "shape", "extra", "missing", "truncate", "flip", "flip"]
+    ))
+    if kind == "truncate":
+        return raw[: draw(st.integers(0, len(raw) - 1))]
+    if kind == "flip":
+        i = draw(st.integers(0, len(raw) - 1))
+        return raw[:i] + bytes([raw[i] ^ draw(st.integers(1, 255))]) + raw[i + 1 :]
+    arrays, metadata = _unpack(raw)
+    nodes = list(_nodes(metadata))
+    if kind == "retype":
+        path, _, node = draw(st.sampled_from(nodes[1:]))
+        _set(metadata, path, _retyped(node))
+    elif kind == "extra":
+        path, _, node = draw(st.sampled_from([n for n in nodes if isinstance(n[2], (list, dict))]))
+        if isinstance(node, dict):
+            node["junk"] = 1
+        else:
+            node.append(["junk_", 1.0] if path and path[-1] == "__dict__" else 1.0)
+    elif kind == "missing":
+        path, _, node = draw(st.sampled_from([n for n in nodes if isinstance(n[2], (list, dict)) and n[2]]))
+        key = draw(st.sampled_from(list(node) if isinstance(node, dict) else range(len(node))))
+        del node[key]
+    else:  # nan or shape: of a JSON float or of an array
+        refs = {n[2]["__array__"]: n[1] for n in nodes if isinstance(n[2], dict) and "__array__" in n[2]}
+        if kind == "nan":
+            floats = [n for n in nodes if type(n[2]) is float and not _NAN_ALLOWED & set(n[1])]
+            targets = [k for k, names in refs.items() if arrays[k].dtype.kind == "f"
+                       and arrays[k].size and not _NAN_ALLOWED & set(names)]
+            pick = draw(st.sampled_from([("json", n) for n in floats] + [("array", k) for k in targets]))
+            if pick[0] == "json":
+                _set(metadata, pick[1][0], math.nan)
+            else:
+                array = arrays[pick[1]].copy()
+                array.flat[draw(st.integers(0, array.size - 1))] = np.nan
+                arrays[pick[1]] = array
+        else:
+            key = draw(st.sampled_from(sorted(refs)))
+            array = arrays[key]
+            change = draw(st.sampled_from(["drop", "add", "dim", "flat", "float", "int"]))
+            if change == "drop" and array.ndim and len(array):
+                array = array[:-1]
+            elif change == "add" and array.ndim and len(array):
+                array = np.concatenate([array, array[-1:]])
+            elif change == "dim":
+                array = array[None]
+            elif change == "flat" and array.ndim > 1:
+                array = array.ravel()
+            elif change == "float" and array.dtype.kind != "f":
+                array = array.view(np.int64).astype(np.float64) if array.dtype.kind == "M" else array.astype(np.float64)
+            elif change == "int" and array.dtype.kind in "fM":
+                array = array.astype(np.int64) if array.dtype.kind == "f" else array.view(np.int64)
+            arrays[key] = array
+    return _pack(arrays, metadata)
+
+
+@pytest.mark.parametrize("name", list(MODELS))
+@settings(max_examples=40, deadline=None, derandomize=True,
+          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@given(data=st.data())
+def test_a_mutated_file_is_refused_or_loads_the_identical_model(name, files, tmp_path, data):
+    raw = data.draw(_mutations(files[name]))
+    path = tmp_path / "mutated.npz"
+    path.write_bytes(raw)
+    try:
+        loaded = load_model(path)
+    except ModelFileError as err:
+        assert "mutated.npz" in str(err)
+        return
+    _assert_identical(loaded, MODELS[name])

@@ -15,6 +15,7 @@ import json
 import math
 import re
 import zipfile
+from tokenize import TokenError
 from pathlib import Path
 from typing import Any
 
@@ -130,7 +131,7 @@ def read_array(archive: zipfile.ZipFile, info: zipfile.ZipInfo, path: Path) -> n
             if read_header is None:
                 raise ValueError(f"unsupported .npy version {version}")
             shape, fortran, dtype = read_header(handle, max_header_size=10_000)
-        except (ValueError, TypeError, SyntaxError) as err:  # a malformed .npy header
+        except (ValueError, TypeError, SyntaxError, TokenError, RecursionError) as err:
             raise ModelFileError(f"{path} is not a model file: field {key}: not a .npy array ({err})") from None
         kind = "U" if key == METADATA else ARRAY_KINDS
         if dtype.kind not in kind or dtype.hasobject or dtype.names or dtype.subdtype:

@@ -360,7 +360,7 @@ _RNN_SETTINGS = {
     "verbose": Bool(),
 }
 _TRAIN_HISTORY = Rec(
-    {key: ListOf(Float(finite=False, nan=True)) for key in ("train_loss", "grad_norm", "val_loss")},
+    {key: ListOf(Float(finite=False, nan=True), "E") for key in ("train_loss", "grad_norm", "val_loss")},
     optional=("val_loss",),
 )
 
@@ -385,6 +385,13 @@ def _ar_checks(s: dict[str, Any]) -> str | None:
         return "_trend/_direct: do not match the parameters trend and strategy"
     if not isinstance(s["order"], str) and s["order_"] != s["order"]:
         return f"order_: {s['order_']} differs from the parameter order={s['order']}"
+    ics = s["ics_"]
+    if (ics is None) != (not isinstance(s["order"], str)):
+        return "ics_: must be set exactly when the order was selected ('aic' or 'bic')"
+    if ics is not None and (
+        list(ics) != list(range(s["max_order"] + 1)) or min(ics, key=ics.get) != p
+    ):
+        return f"ics_: must map 0..max_order to criteria whose minimum is at order_={p}"
     if s["coef_"].shape != (p,) or s["params_"].shape != (k,) or k == 0:
         return f"coef_: needs order_={p} and params_ {k} values (order_ + trend terms)"
     if not np.array_equal(s["_lags"], np.arange(1, p + 1)):
@@ -442,6 +449,8 @@ def _rnn_settings(s: dict[str, Any]) -> str | None:
 
 def _network_checks(s: dict[str, Any]) -> str | None:
     net = s["network_"]
+    if not 0 <= s["best_epoch_"] <= len(s["history_"]["train_loss"]):
+        return f"best_epoch_: {s['best_epoch_']} is not one of the epochs in history_"
     if (net.cell, net.hidden_size, net.num_layers) != (s["cell"], s["hidden_size"], s["num_layers"]):
         return "network_: its cell and sizes differ from the parameters cell/hidden_size/num_layers"
     if str(np.dtype(net.dtype)) != s["dtype"]:

@@ -376,6 +376,13 @@ def _decode(node: Any, arrays: dict[str, np.ndarray], path: Path, where: str) ->
         return _decode_index(node["__index__"], arrays, path, where)
     if tag == "__network__":
         config = _expect(_decode(node["__network__"], arrays, path, where), dict, path, where)
+        weights = _expect(config.get("weights"), dict, path, f"{where}.weights")
+        for key, value in weights.items():
+            if not (isinstance(value, np.ndarray) and str(value.dtype) == config.get("dtype")):
+                raise ModelFileError(
+                    f"{path}: field {where}.weights.{key}: must be an array of the network's "
+                    f"dtype {config.get('dtype')!r:.20}"
+                )
         try:
             return network_from_state(config)
         except (TypeError, ValueError, KeyError, AttributeError) as err:
