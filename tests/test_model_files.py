@@ -14,7 +14,6 @@ import tracemalloc
 import zipfile
 
 import numpy as np
-import pandas as pd
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -192,7 +191,9 @@ def test_a_bad_date_is_refused(files, tmp_path):
         index.update(change)
         _refused(_pack(arrays, metadata), tmp_path, "_history", "index")
     arrays, metadata = _unpack(files["naive"])
-    _refused(_pack(arrays, _with(metadata, mean_={"__timestamp__": "2020-13-45"})), tmp_path, "mean_")
+    _refused(
+        _pack(arrays, _with(metadata, mean_={"__timestamp__": "2020-13-45"})), tmp_path, "mean_"
+    )
 
 
 def _replace_member(raw: bytes, name: str, data: bytes, compress=zipfile.ZIP_STORED) -> bytes:
@@ -282,7 +283,9 @@ def _with_raw_member(raw: bytes, info: zipfile.ZipInfo, compressed: bytes, name:
 
 
 @pytest.mark.parametrize("referenced", [False, True], ids=["extra-member", "referenced-member"])
-def test_a_zip_bomb_member_is_refused_before_decompression(files, bomb_member, tmp_path, referenced):
+def test_a_zip_bomb_member_is_refused_before_decompression(
+    files, bomb_member, tmp_path, referenced
+):
     arrays, metadata = _unpack(files["ar"])
     name = f"{_attrs(metadata)['coef_']['__array__']}.npy" if referenced else "a999.npy"
     raw = _with_raw_member(files["ar"], *bomb_member, name)
@@ -312,7 +315,9 @@ def test_network_sizes_must_match_the_parameters(files, tmp_path):
 def test_rnn_parameters_are_checked_by_the_estimators_own_validation(files, tmp_path):
     arrays, metadata = _unpack(files["rnn"])
     _refused(_pack(arrays, _with(metadata, lr=-1.0)), tmp_path, "lr")
-    _refused(_pack(arrays, _with(metadata, validation_fraction=1.0)), tmp_path, "validation_fraction")
+    _refused(
+        _pack(arrays, _with(metadata, validation_fraction=1.0)), tmp_path, "validation_fraction"
+    )
     _refused(_pack(arrays, _with(metadata, training="magic")), tmp_path, "training", "magic")
 
 
@@ -380,7 +385,9 @@ def _same(a, b) -> bool:
     """Bitwise equality of saved values: arrays by dtype, shape and bytes, floats by repr."""
     if isinstance(a, np.ndarray) or isinstance(b, np.ndarray):
         return (
-            type(a) is type(b) and a.dtype == b.dtype and a.shape == b.shape
+            type(a) is type(b)
+            and a.dtype == b.dtype
+            and a.shape == b.shape
             and a.tobytes() == b.tobytes()
         )
     if type(a) is not type(b):
@@ -388,7 +395,7 @@ def _same(a, b) -> bool:
     if isinstance(a, float):
         return repr(a) == repr(b)
     if isinstance(a, (list, tuple)):
-        return len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b))
+        return len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b, strict=True))
     if isinstance(a, dict):
         return list(a) == list(b) and all(_same(a[k], b[k]) for k in a)
     if hasattr(a, "get_weights"):  # a network: its sizes and weights
@@ -411,7 +418,7 @@ def _assert_identical(loaded, model):
     assert public == sorted(k for k in vars(loaded) if k.endswith("_") and not k.startswith("_"))
     for key in public:
         assert _same(getattr(loaded, key), getattr(model, key)), key
-    for got, want in zip(_outputs(loaded), _outputs(model)):
+    for got, want in zip(_outputs(loaded), _outputs(model), strict=True):
         if isinstance(want, np.ndarray):
             assert _same(got, want)
         else:
@@ -421,9 +428,9 @@ def _assert_identical(loaded, model):
 @st.composite
 def _mutations(draw, raw: bytes):
     """A mutated copy of the model file ``raw`` (bytes)."""
-    kind = draw(st.sampled_from(
-        ["retype", "nan", "shape", "extra", "missing", "truncate", "flip", "flip"]
-    ))
+    kind = draw(
+        st.sampled_from(["retype", "nan", "shape", "extra", "missing", "truncate", "flip", "flip"])
+    )
     if kind == "truncate":
         return raw[: draw(st.integers(0, len(raw) - 1))]
     if kind == "flip":
@@ -441,16 +448,25 @@ def _mutations(draw, raw: bytes):
         else:
             node.append(["junk_", 1.0] if path and path[-1] == "__dict__" else 1.0)
     elif kind == "missing":
-        path, _, node = draw(st.sampled_from([n for n in nodes if isinstance(n[2], (list, dict)) and n[2]]))
+        path, _, node = draw(
+            st.sampled_from([n for n in nodes if isinstance(n[2], (list, dict)) and n[2]])
+        )
         key = draw(st.sampled_from(list(node) if isinstance(node, dict) else range(len(node))))
         del node[key]
     else:  # nan or shape: of a JSON float or of an array
-        refs = {n[2]["__array__"]: n[1] for n in nodes if isinstance(n[2], dict) and "__array__" in n[2]}
+        refs = {
+            n[2]["__array__"]: n[1] for n in nodes if isinstance(n[2], dict) and "__array__" in n[2]
+        }
         if kind == "nan":
             floats = [n for n in nodes if type(n[2]) is float and not _NAN_ALLOWED & set(n[1])]
-            targets = [k for k, names in refs.items() if arrays[k].dtype.kind == "f"
-                       and arrays[k].size and not _NAN_ALLOWED & set(names)]
-            pick = draw(st.sampled_from([("json", n) for n in floats] + [("array", k) for k in targets]))
+            targets = [
+                k
+                for k, names in refs.items()
+                if arrays[k].dtype.kind == "f" and arrays[k].size and not _NAN_ALLOWED & set(names)
+            ]
+            pick = draw(
+                st.sampled_from([("json", n) for n in floats] + [("array", k) for k in targets])
+            )
             if pick[0] == "json":
                 _set(metadata, pick[1][0], math.nan)
             else:
@@ -470,7 +486,11 @@ def _mutations(draw, raw: bytes):
             elif change == "flat" and array.ndim > 1:
                 array = array.ravel()
             elif change == "float" and array.dtype.kind != "f":
-                array = array.view(np.int64).astype(np.float64) if array.dtype.kind == "M" else array.astype(np.float64)
+                array = (
+                    array.view(np.int64).astype(np.float64)
+                    if array.dtype.kind == "M"
+                    else array.astype(np.float64)
+                )
             elif change == "int" and array.dtype.kind in "fM":
                 array = array.astype(np.int64) if array.dtype.kind == "f" else array.view(np.int64)
             arrays[key] = array
@@ -478,8 +498,12 @@ def _mutations(draw, raw: bytes):
 
 
 @pytest.mark.parametrize("name", list(MODELS))
-@settings(max_examples=40, deadline=None, derandomize=True,
-          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@settings(
+    max_examples=40,
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
 @given(data=st.data())
 def test_a_mutated_file_is_refused_or_loads_the_identical_model(name, files, tmp_path, data):
     raw = data.draw(_mutations(files[name]))

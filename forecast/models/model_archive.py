@@ -11,17 +11,20 @@ its data is read, so a file can never make the loader allocate more than the cap
 
 from __future__ import annotations
 
+import importlib
 import json
 import math
 import re
 import zipfile
-from tokenize import TokenError
 from pathlib import Path
+from tokenize import TokenError
 from typing import Any
 
 import numpy as np
+import pandas as pd
 
 import forecast
+from forecast.models._training import network_from_state
 
 __all__ = [
     "MAX_ARRAY_BYTES",
@@ -29,12 +32,16 @@ __all__ = [
     "MAX_METADATA_BYTES",
     "MAX_TOTAL_BYTES",
     "ModelFileError",
+    "HELPERS",
+    "MODELS",
     "collect_refs",
+    "decode_node",
     "node_tag",
     "read_array",
     "read_members",
     "read_metadata",
     "read_referenced",
+    "resolve_class",
 ]
 
 #: the ``format`` field of the metadata
@@ -60,6 +67,26 @@ MAX_DEFLATE_RATIO = 1100
 _MEMBER = re.compile(r"(__metadata__|a(0|[1-9][0-9]{0,5}))\.npy")
 
 
+#: the classes a model file may hold, by name (the top-level model)
+MODELS = {
+    "ARForecaster": "forecast.models.ar",
+    "ARRegressor": "forecast.models.ar_regressor",
+    "NaiveForecaster": "forecast.models.naive",
+    "RNNRegressor": "forecast.models.rnn_regressor",
+    "RNNForecaster": "forecast.models.rnn_forecaster",
+}
+#: the helper objects a model may hold (rebuilt attribute by attribute)
+HELPERS = {
+    "SeriesHistory": "forecast.models._contract",
+    "QRLeastSquares": "forecast.models._lstsq",
+    "LogReturns": "forecast.transforms",
+    "SimpleReturns": "forecast.transforms",
+    "Differencer": "forecast.transforms",
+    "Standardizer": "forecast.transforms",
+    "TargetTransform": "forecast.models._rnn_series",
+}
+
+
 class ModelFileError(ValueError):
     """A file that is not a valid model file of this version (nothing in it was run)."""
 
@@ -82,7 +109,9 @@ def read_members(archive: zipfile.ZipFile, path: Path) -> dict[str, zipfile.ZipI
             f"{path} is an .npz archive but not a model file: it has no {METADATA!r} "
             f"entry (entries: {sorted(keys)[:10]})"
         )
-    foreign = [info.filename.removesuffix(".npy") for info in infos if not _MEMBER.fullmatch(info.filename)]
+    foreign = [
+        info.filename.removesuffix(".npy") for info in infos if not _MEMBER.fullmatch(info.filename)
+    ]
     doubled = sorted({key for key in keys if keys.count(key) > 1})
     if foreign or doubled:
         what = f"does not refer to: {foreign[:10]}" if foreign else f"names twice: {doubled[:10]}"
@@ -92,13 +121,16 @@ def read_members(archive: zipfile.ZipFile, path: Path) -> dict[str, zipfile.ZipI
         )
     members: dict[str, zipfile.ZipInfo] = {}
     total = 0
-    for key, info in zip(keys, infos):
+    for key, info in zip(keys, infos, strict=True):
         cap = MAX_METADATA_BYTES if key == METADATA else MAX_ARRAY_BYTES
         ratio_ok = info.compress_type == zipfile.ZIP_STORED or (
             info.file_size <= MAX_DEFLATE_RATIO * max(info.compress_size, 1)
         )
         total += info.file_size
-        if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED) or info.flag_bits & 1:
+        if (
+            info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED)
+            or info.flag_bits & 1
+        ):
             problem = "is encrypted or compressed with a method model files do not use"
         elif info.file_size > cap or total > MAX_TOTAL_BYTES or not ratio_ok:
             problem = (
@@ -132,7 +164,9 @@ def read_array(archive: zipfile.ZipFile, info: zipfile.ZipInfo, path: Path) -> n
                 raise ValueError(f"unsupported .npy version {version}")
             shape, fortran, dtype = read_header(handle, max_header_size=10_000)
         except (ValueError, TypeError, SyntaxError, TokenError, RecursionError) as err:
-            raise ModelFileError(f"{path} is not a model file: field {key}: not a .npy array ({err})") from None
+            raise ModelFileError(
+                f"{path} is not a model file: field {key}: not a .npy array ({err})"
+            ) from None
         kind = "U" if key == METADATA else ARRAY_KINDS
         if dtype.kind not in kind or dtype.hasobject or dtype.names or dtype.subdtype:
             raise ModelFileError(
@@ -150,7 +184,6 @@ def read_array(archive: zipfile.ZipFile, info: zipfile.ZipInfo, path: Path) -> n
             raise ModelFileError(f"{path}: field {key}: the member is truncated")
     order = "F" if fortran else "C"
     return np.frombuffer(data, dtype=dtype).reshape(shape, order=order).copy(order=order)
-
 
 
 def read_metadata(entry: np.ndarray, path: Path) -> dict:
@@ -234,8 +267,10 @@ def read_referenced(
     extra = sorted(set(members) - set(refs) - {METADATA})
     if doubled or missing or extra:
         what = (
-            f"refers twice to the array {doubled[0]!r}" if doubled
-            else f"lacks the array {missing[0]!r} that the metadata refers to" if missing
+            f"refers twice to the array {doubled[0]!r}"
+            if doubled
+            else f"lacks the array {missing[0]!r} that the metadata refers to"
+            if missing
             else f"holds arrays the metadata does not refer to: {extra[:10]}"
         )
         raise ModelFileError(
@@ -245,3 +280,107 @@ def read_referenced(
     return {key: read_array(archive, members[key], path) for key in refs}
 
 
+# ------------------------------------------------------------------------------ the state
+
+
+def resolve_class(name: Any, allowed: dict[str, str], path: Path, what: str) -> type:
+    """The class called ``name`` if it is on the ``allowed`` whitelist, else raise."""
+    if not isinstance(name, str) or name not in allowed:
+        raise ModelFileError(
+            f"{path}: field class: names the {what} {name!r:.60}, which is not one this "
+            f"package loads (allowed: {', '.join(allowed)}); refusing to load it"
+        )
+    return getattr(importlib.import_module(allowed[name]), name)
+
+
+def decode_node(node: Any, arrays: dict[str, np.ndarray], path: Path, where: str) -> Any:
+    """Inverse of :func:`_encode` (the nesting depth was bounded by :func:`_collect_refs`)."""
+    if node is None or isinstance(node, (bool, int, float, str)):
+        return node
+    if isinstance(node, list):
+        return [decode_node(v, arrays, path, f"{where}[{i}]") for i, v in enumerate(node)]
+    tag = node_tag(node, path, where)
+    if tag == "__array__":
+        array = arrays[node["__array__"]]
+        if node["scalar"]:
+            if array.ndim != 0:
+                raise ModelFileError(f"{path}: field {where}: a scalar stored as {array.shape}")
+            return array[()]
+        return array
+    if tag == "__tuple__":
+        items = decode_node(node["__tuple__"], arrays, path, where)
+        return tuple(_expect(items, list, path, where))
+    if tag == "__dict__":
+        out: dict = {}
+        for pair in _expect(node["__dict__"], list, path, where):
+            if not (isinstance(pair, list) and len(pair) == 2):
+                raise ModelFileError(f"{path}: field {where}: a dict entry must be a pair")
+            key = decode_node(pair[0], arrays, path, f"{where} key")
+            key = key.item() if isinstance(key, np.generic) else key
+            if not isinstance(key, (str, int, float, bool)) or key is None or key in out:
+                raise ModelFileError(f"{path}: field {where}: bad or repeated key {key!r:.60}")
+            field = f"{where}.{key}" if isinstance(key, str) else f"{where}[{key!r}]"
+            out[key] = decode_node(pair[1], arrays, path, field)
+        return out
+    if tag == "__timestamp__":
+        value = decode_node(node["__timestamp__"], arrays, path, where)
+        if not isinstance(value, np.datetime64) or np.isnat(value):
+            raise ModelFileError(f"{path}: field {where}: a timestamp must be a datetime64")
+        return pd.Timestamp(value)
+    if tag == "__index__":
+        return _decode_index(node["__index__"], arrays, path, where)
+    if tag == "__network__":
+        config = _expect(decode_node(node["__network__"], arrays, path, where), dict, path, where)
+        weights = _expect(config.get("weights"), dict, path, f"{where}.weights")
+        for key, value in weights.items():
+            if not (isinstance(value, np.ndarray) and str(value.dtype) == config.get("dtype")):
+                raise ModelFileError(
+                    f"{path}: field {where}.weights.{key}: must be an array of the network's "
+                    f"dtype {config.get('dtype')!r:.20}"
+                )
+        try:
+            return network_from_state(config)
+        except (TypeError, ValueError, KeyError, AttributeError) as err:
+            raise ModelFileError(f"{path}: field {where}: invalid network: {err}") from None
+    cls = resolve_class(node["__object__"], HELPERS, path, "helper class")
+    state = _expect(decode_node(node["state"], arrays, path, where), dict, path, where)
+    obj = cls.__new__(cls)
+    obj.__dict__.update(state)
+    return obj
+
+
+def _expect(value: Any, kind: type, path: Path, where: str) -> Any:
+    if not isinstance(value, kind):
+        raise ModelFileError(f"{path}: field {where}: expected a {kind.__name__}")
+    return value
+
+
+def _decode_index(node: Any, arrays: dict, path: Path, where: str) -> pd.Index:
+    node = _expect(node, dict, path, where)
+    kind = node.get("kind")
+    keys = {"range": {"kind", "start", "stop", "step", "name"}}.get(
+        kind,
+        {"kind", "values", "freq", "name"} if kind == "datetime" else {"kind", "values", "name"},
+    )
+    if set(node) != keys or kind not in ("range", "datetime", "index"):
+        raise ModelFileError(f"{path}: field {where}: unknown index {node!r:.80}")
+    name = decode_node(node["name"], arrays, path, where)
+    try:
+        if kind == "range":
+            if not all(type(node[k]) is int for k in ("start", "stop", "step")):
+                raise TypeError("start, stop and step must be integers")
+            return pd.RangeIndex(node["start"], node["stop"], node["step"], name=name)
+        values = decode_node(node["values"], arrays, path, where)
+        if not isinstance(values, np.ndarray) or values.ndim != 1:
+            raise TypeError("the labels must be a 1-D array")
+        if kind == "datetime":
+            if values.dtype.kind != "M" or not (
+                node["freq"] is None or isinstance(node["freq"], str)
+            ):
+                raise TypeError("a datetime index needs datetime64 labels and a str freq")
+            return pd.DatetimeIndex(values, freq=node["freq"], name=name)
+        if values.dtype.kind not in "iu":
+            raise TypeError(f"an integer index cannot hold {values.dtype} labels")
+        return pd.Index(values, name=name)
+    except (TypeError, ValueError, OverflowError) as err:  # incl. pandas' DateParseError
+        raise ModelFileError(f"{path}: field {where}: invalid index ({err})") from None

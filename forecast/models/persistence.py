@@ -33,7 +33,6 @@ optimiser.
 from __future__ import annotations
 
 import copy
-import importlib
 import json
 import os
 import tempfile
@@ -49,43 +48,28 @@ import pandas as pd
 import forecast
 from forecast._validation import check_series
 from forecast.models._contract import SeriesHistory
-from forecast.models._training import network_from_state, network_state
+from forecast.models._training import network_state
 from forecast.models.model_archive import (
     ARRAY_KINDS,
     FORMAT,
     FORMAT_VERSION,
+    HELPERS,
     METADATA,
+    MODELS,
     ModelFileError,
     collect_refs,
-    node_tag,
+    decode_node,
     read_array,
     read_members,
     read_metadata,
     read_referenced,
+    resolve_class,
 )
 from forecast.models.model_schema import SchemaError, check_state
 from forecast.nn import RecurrentNetwork
 
 __all__ = ["ModelFileError", "load_model", "save_model"]
 
-#: the classes a model file may hold, by name (the top-level model)
-MODELS = {
-    "ARForecaster": "forecast.models.ar",
-    "ARRegressor": "forecast.models.ar_regressor",
-    "NaiveForecaster": "forecast.models.naive",
-    "RNNRegressor": "forecast.models.rnn_regressor",
-    "RNNForecaster": "forecast.models.rnn_forecaster",
-}
-#: the helper objects a model may hold (rebuilt attribute by attribute)
-HELPERS = {
-    "SeriesHistory": "forecast.models._contract",
-    "QRLeastSquares": "forecast.models._lstsq",
-    "LogReturns": "forecast.transforms",
-    "SimpleReturns": "forecast.transforms",
-    "Differencer": "forecast.transforms",
-    "Standardizer": "forecast.transforms",
-    "TargetTransform": "forecast.models._rnn_series",
-}
 #: attributes never saved: optimiser state and random generators (recreated when needed)
 TRANSIENT = ("_optimizer", "_rng")
 
@@ -139,7 +123,9 @@ def save_model(estimator: Any, path: str | os.PathLike) -> Path:
             "not exist; create it first (e.g. os.makedirs(folder)) or choose another path"
         )
     try:
-        check_state(type(estimator), {k: v for k, v in vars(estimator).items() if k not in TRANSIENT})
+        check_state(
+            type(estimator), {k: v for k, v in vars(estimator).items() if k not in TRANSIENT}
+        )
     except SchemaError as err:
         raise ValueError(
             f"cannot save this {name}: {err}; a file of it could not be loaded (see "
@@ -212,8 +198,8 @@ def load_model(path: str | os.PathLike) -> Any:
         raise ModelFileError(f"{path} is not a valid model file (.npz archive): {err}") from None
     except (NotImplementedError, RuntimeError) as err:  # unsupported compression, encryption
         raise ModelFileError(f"{path} is not a model file this package reads: {err}") from None
-    cls = _resolve(metadata["class"], MODELS, path, "model class")
-    state = _decode(metadata["state"], arrays, path, cls.__name__)
+    cls = resolve_class(metadata["class"], MODELS, path, "model class")
+    state = decode_node(metadata["state"], arrays, path, cls.__name__)
     if not isinstance(state, dict):
         raise ModelFileError(f"{path}: field {cls.__name__}: the state must be a dict")
     try:
@@ -237,7 +223,9 @@ def _check_magic(path: Path) -> None:
     if start[:1] == b"\x80":  # the opcode that starts a pickle (protocol >= 2)
         raise ModelFileError(f"{path} is a pickle, not a model file; refusing to unpickle it")
     if start[:4] != b"PK\x03\x04":
-        raise ModelFileError(f"{path} is not a model file (an .npz archive): it starts with {start!r}")
+        raise ModelFileError(
+            f"{path} is not a model file (an .npz archive): it starts with {start!r}"
+        )
 
 
 # ------------------------------------------------------------------------------ encoding
@@ -326,106 +314,6 @@ def _encode_index(index: pd.Index, arrays: dict[str, np.ndarray], where: str) ->
 
 
 # ------------------------------------------------------------------------------ decoding
-
-
-def _resolve(name: Any, allowed: dict[str, str], path: Path, what: str) -> type:
-    """The class called ``name`` if it is on the ``allowed`` whitelist, else raise."""
-    if not isinstance(name, str) or name not in allowed:
-        raise ModelFileError(
-            f"{path}: field class: names the {what} {name!r:.60}, which is not one this package loads "
-            f"(allowed: {', '.join(allowed)}); refusing to load it"
-        )
-    return getattr(importlib.import_module(allowed[name]), name)
-
-
-def _decode(node: Any, arrays: dict[str, np.ndarray], path: Path, where: str) -> Any:
-    """Inverse of :func:`_encode` (the nesting depth was bounded by :func:`_collect_refs`)."""
-    if node is None or isinstance(node, (bool, int, float, str)):
-        return node
-    if isinstance(node, list):
-        return [_decode(v, arrays, path, f"{where}[{i}]") for i, v in enumerate(node)]
-    tag = node_tag(node, path, where)
-    if tag == "__array__":
-        array = arrays[node["__array__"]]
-        if node["scalar"]:
-            if array.ndim != 0:
-                raise ModelFileError(f"{path}: field {where}: a scalar stored as {array.shape}")
-            return array[()]
-        return array
-    if tag == "__tuple__":
-        items = _decode(node["__tuple__"], arrays, path, where)
-        return tuple(_expect(items, list, path, where))
-    if tag == "__dict__":
-        out: dict = {}
-        for pair in _expect(node["__dict__"], list, path, where):
-            if not (isinstance(pair, list) and len(pair) == 2):
-                raise ModelFileError(f"{path}: field {where}: a dict entry must be a pair")
-            key = _decode(pair[0], arrays, path, f"{where} key")
-            key = key.item() if isinstance(key, np.generic) else key
-            if not isinstance(key, (str, int, float, bool)) or key is None or key in out:
-                raise ModelFileError(f"{path}: field {where}: bad or repeated key {key!r:.60}")
-            field = f"{where}.{key}" if isinstance(key, str) else f"{where}[{key!r}]"
-            out[key] = _decode(pair[1], arrays, path, field)
-        return out
-    if tag == "__timestamp__":
-        value = _decode(node["__timestamp__"], arrays, path, where)
-        if not isinstance(value, np.datetime64) or np.isnat(value):
-            raise ModelFileError(f"{path}: field {where}: a timestamp must be a datetime64")
-        return pd.Timestamp(value)
-    if tag == "__index__":
-        return _decode_index(node["__index__"], arrays, path, where)
-    if tag == "__network__":
-        config = _expect(_decode(node["__network__"], arrays, path, where), dict, path, where)
-        weights = _expect(config.get("weights"), dict, path, f"{where}.weights")
-        for key, value in weights.items():
-            if not (isinstance(value, np.ndarray) and str(value.dtype) == config.get("dtype")):
-                raise ModelFileError(
-                    f"{path}: field {where}.weights.{key}: must be an array of the network's "
-                    f"dtype {config.get('dtype')!r:.20}"
-                )
-        try:
-            return network_from_state(config)
-        except (TypeError, ValueError, KeyError, AttributeError) as err:
-            raise ModelFileError(f"{path}: field {where}: invalid network: {err}") from None
-    cls = _resolve(node["__object__"], HELPERS, path, "helper class")
-    state = _expect(_decode(node["state"], arrays, path, where), dict, path, where)
-    obj = cls.__new__(cls)
-    obj.__dict__.update(state)
-    return obj
-
-
-def _expect(value: Any, kind: type, path: Path, where: str) -> Any:
-    if not isinstance(value, kind):
-        raise ModelFileError(f"{path}: field {where}: expected a {kind.__name__}")
-    return value
-
-
-def _decode_index(node: Any, arrays: dict, path: Path, where: str) -> pd.Index:
-    node = _expect(node, dict, path, where)
-    kind = node.get("kind")
-    keys = {"range": {"kind", "start", "stop", "step", "name"}}.get(
-        kind, {"kind", "values", "freq", "name"} if kind == "datetime" else {"kind", "values", "name"}
-    )
-    if set(node) != keys or kind not in ("range", "datetime", "index"):
-        raise ModelFileError(f"{path}: field {where}: unknown index {node!r:.80}")
-    name = _decode(node["name"], arrays, path, where)
-    try:
-        if kind == "range":
-            if not all(type(node[k]) is int for k in ("start", "stop", "step")):
-                raise TypeError("start, stop and step must be integers")
-            return pd.RangeIndex(node["start"], node["stop"], node["step"], name=name)
-        values = _decode(node["values"], arrays, path, where)
-        if not isinstance(values, np.ndarray) or values.ndim != 1:
-            raise TypeError("the labels must be a 1-D array")
-        if kind == "datetime":
-            if values.dtype.kind != "M" or not (node["freq"] is None or isinstance(node["freq"], str)):
-                raise TypeError("a datetime index needs datetime64 labels and a str freq")
-            return pd.DatetimeIndex(values, freq=node["freq"], name=name)
-        if values.dtype.kind not in "iu":
-            raise TypeError(f"an integer index cannot hold {values.dtype} labels")
-        return pd.Index(values, name=name)
-    except (TypeError, ValueError, OverflowError) as err:  # incl. pandas' DateParseError
-        raise ModelFileError(f"{path}: field {where}: invalid index ({err})") from None
 
 
 def _rebuilt_history(history: Any, path: Path, where: str) -> SeriesHistory:
