@@ -16,6 +16,7 @@ import json
 import math
 import re
 import zipfile
+from collections import Counter
 from pathlib import Path
 from tokenize import TokenError
 from typing import Any
@@ -237,32 +238,44 @@ def node_tag(node: Any, path: Path, where: str) -> str:
     return tags[0]
 
 
-def collect_refs(node: Any, refs: list[str], path: Path, where: str, depth: int) -> None:
-    """Append the array keys the JSON ``node`` refers to, checking the nesting depth."""
+def collect_refs(node: Any, refs: list[str], path: Path, where: str, depth: int = 0) -> None:
+    """Append the array keys the JSON ``node`` refers to, checking the nesting depth.
+
+    ``where`` names the node in messages the way :func:`decode_node` does.
+    """
     if depth > MAX_DEPTH:
         raise ModelFileError(f"{path}: field {where}: nested deeper than {MAX_DEPTH} levels")
     if isinstance(node, list):
         for i, item in enumerate(node):
             collect_refs(item, refs, path, f"{where}[{i}]", depth + 1)
-    elif isinstance(node, dict):
-        tag = node_tag(node, path, where)
-        if tag == "__array__":
-            if not isinstance(node["__array__"], str) or not isinstance(node["scalar"], bool):
-                raise ModelFileError(f"{path}: field {where}: bad array reference {node!r:.80}")
-            refs.append(node["__array__"])
-        elif tag == "__index__" and isinstance(node[tag], dict):  # a plain dict of fields
-            for value in node[tag].values():
-                collect_refs(value, refs, path, where, depth + 1)
-        else:
-            for value in node.values():
-                collect_refs(value, refs, path, where, depth + 1)
+        return
+    if not isinstance(node, dict):
+        return
+    tag = node_tag(node, path, where)
+    if tag == "__array__":
+        if not isinstance(node["__array__"], str) or not isinstance(node["scalar"], bool):
+            raise ModelFileError(f"{path}: field {where}: bad array reference {node!r:.80}")
+        if len(refs) >= MAX_MEMBERS:
+            raise ModelFileError(f"{path}: field {where}: more than {MAX_MEMBERS} arrays")
+        refs.append(node["__array__"])
+    elif tag == "__dict__" and isinstance(node[tag], list):  # name the attributes
+        for i, pair in enumerate(node[tag]):
+            named = isinstance(pair, list) and len(pair) == 2 and isinstance(pair[0], str)
+            if named:
+                collect_refs(pair[1], refs, path, f"{where}.{pair[0]}", depth + 2)
+            else:
+                collect_refs(pair, refs, path, f"{where}[{i}]", depth + 1)
+    else:  # an __index__ holds a plain dict of fields
+        values = node[tag].values() if isinstance(node[tag], dict) else node.values()
+        for value in values:
+            collect_refs(value, refs, path, where, depth + 1)
 
 
 def read_referenced(
     archive: zipfile.ZipFile, members: dict[str, zipfile.ZipInfo], refs: list[str], path: Path
 ) -> dict[str, np.ndarray]:
     """The arrays ``refs`` names: every member referenced once, none left over."""
-    doubled = sorted({key for key in refs if refs.count(key) > 1})
+    doubled = sorted(key for key, count in Counter(refs).items() if count > 1)
     missing = sorted(set(refs) - set(members))
     extra = sorted(set(members) - set(refs) - {METADATA})
     if doubled or missing or extra:

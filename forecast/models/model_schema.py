@@ -78,16 +78,18 @@ _HISTORY = Rec(
     },
     optional=("_unit", "_dtype", "_name", "_n_weekend", "_n_daily", "_block", "_block_days"),
 )
-_SCALER = Rec(
-    {
-        "with_mean": Bool(),
-        "with_std": Bool(),
-        "n_features_in_": Int(1),
-        "n_samples_seen_": Int(1),
-        "mean_": OneOf(_F, Arr("f", (None,))),
-        "scale_": OneOf(Float(0.0, open_lo=True), Arr("f", (None,))),
-    },
-    optional=("n_features_in_", "n_samples_seen_", "mean_", "scale_"),
+_SCALER_PARAMS = {"with_mean": Bool(), "with_std": Bool()}
+_SCALER = OneOf(  # unfitted, or fitted with every fitted attribute
+    Rec(_SCALER_PARAMS),
+    Rec(
+        {
+            **_SCALER_PARAMS,
+            "n_features_in_": Int(1),
+            "n_samples_seen_": Int(1),
+            "mean_": OneOf(_F, Arr("f", (None,))),
+            "scale_": OneOf(Float(0.0, open_lo=True), Arr("f", (None,))),
+        }
+    ),
 )
 _RETURNS = Rec({"n_features_in_": Int(1), "last_value_": Float(0.0, open_lo=True)})
 _DIFFERENCER = Rec(
@@ -251,6 +253,8 @@ def _forecaster_checks(s: dict[str, Any]) -> str | None:
         return f"network_: input_size must be 1 + n_exog_ = {1 + s['n_exog_']}, output_size 1"
     if features.target != s["target"] or (s["_exog"] is None) != (s["n_exog_"] == 0):
         return "_features/_exog: do not match the parameter target and n_exog_"
+    if ("val_loss" in s["history_"]) != (s["_val"]["count"] > 0):
+        return "history_: has validation losses exactly when a validation tail was held out"
     if (s["state_"] is None) != (s["training"] == "window"):
         return "state_: must be set exactly for training='tbptt'"
     if s["state_"] is not None and len(s["state_"]) != (2 if s["cell"] == "lstm" else 1):

@@ -1,33 +1,50 @@
-"""Save and load fitted forecasters and regressors without pickle.
+"""Save and load fitted forecasters and regressors without pickle, and check what is loaded.
 
-A model file is one ``.npz`` archive (whatever its file name) holding
+The file format (version :data:`~forecast.models.model_archive.FORMAT_VERSION`)
+------------------------------------------------------------------------------
+A model file is a zip archive as written by ``numpy.savez`` (members stored, not
+compressed), whatever its file name, holding
 
-* ``__metadata__``: a JSON document with the format name, the format version, the class
-  name and the estimator's state (every entry of its ``__dict__``: parameters, fitted
-  ``name_`` attributes and private state), in which each array is a reference to
-* ``a0``, ``a1``, ...: the arrays, stored as plain NumPy arrays.
+* ``__metadata__.npy``: a 0-d unicode array, the JSON document
+  ``{"format": "forecast-model", "format_version": 1, "class": <class name>,
+  "forecast_version": <version that wrote it>, "state": <the state>}``;
+* ``a0.npy``, ``a1.npy``, ...: plain ``.npy`` arrays of numeric, boolean or datetime dtype,
+  each referred to exactly once by the state.
 
-:func:`load_model` reads the archive with ``numpy.load(..., allow_pickle=False)`` and parses
-the JSON with :func:`json.loads`, so reading a file never runs code from it. Objects are
-rebuilt only from classes on fixed whitelists (:data:`MODELS`, and the :data:`HELPERS`
-they hold) by ``cls.__new__(cls)`` and filling in the decoded attributes; a
-``RecurrentNetwork`` is rebuilt by its constructor from the saved sizes and then given the
-saved weights (both check what they get). No ``__setstate__`` or any other method of the
-file's choosing runs. A file that is not such an archive, was written by another format
-version, names a class off the whitelists, holds an object (pickled) array, or lacks an
-array the metadata refers to raises :class:`ModelFileError` (a ``ValueError``) that says
-what is wrong.
+The state is the estimator's ``__dict__`` (parameters, fitted ``name_`` attributes and
+private state, less the :data:`TRANSIENT` optimiser state) encoded as JSON: ``None``,
+bools, ints, floats (their shortest round-tripping repr; ``NaN``/``Infinity`` literals),
+strings and lists stand for themselves; anything else is an object with one tag:
+``{"__array__": "a3", "scalar": false}`` (an array, or a NumPy scalar if ``scalar``),
+``{"__tuple__": [...]}``, ``{"__dict__": [[key, value], ...]}`` (also an object's
+attributes), ``{"__timestamp__": <datetime64 array>}``, ``{"__index__": {"kind": "range",
+"start", "stop", "step", "name"}}`` or ``{"kind": "datetime", "values", "freq", "name"}``
+or ``{"kind": "index", "values", "name"}``, ``{"__network__": {cell, input_size, ...,
+"weights": {...}}}`` (a RecurrentNetwork's constructor arguments and weights) and
+``{"__object__": <helper class>, "state": {"__dict__": ...}}``. Arrays are stored bit for
+bit, so a loaded model predicts exactly (bitwise) what the saved one did.
 
-The state is read generically, so a model needs no code of its own to be saved. The
-values understood are ``None``, bool, int, float, str, lists, tuples, dicts (any such
-keys), NumPy arrays and scalars of numeric, boolean or datetime dtype, pandas ``RangeIndex``,
-``DatetimeIndex``, ``Index`` and ``Timestamp``, recurrent networks and whitelisted objects
-(recursively); anything else is a ``TypeError`` at save time naming the attribute. Floats
-go through JSON as their shortest round-tripping repr and arrays are stored bit for bit, so
-a loaded model predicts exactly (bitwise) what the saved one did. Not saved
-(:data:`TRANSIENT`): the optimiser state and random generator that
-``RNNRegressor.partial_fit`` keeps between calls; after loading it continues with a fresh
-optimiser.
+Loading: nothing in a file is trusted
+-------------------------------------
+:func:`load_model` never unpickles and never calls a method the file chooses. Before
+anything is decompressed it checks the zip directory: member names, compression method,
+declared sizes against :data:`~forecast.models.model_archive.MAX_ARRAY_BYTES` per member
+and :data:`~forecast.models.model_archive.MAX_TOTAL_BYTES` in all (256 MiB each; a
+deflated member may not claim more than deflate can expand to). The JSON (at most
+:data:`~forecast.models.model_archive.MAX_METADATA_BYTES`) is parsed and its nesting
+bounded by :data:`~forecast.models.model_archive.MAX_DEPTH`; a member it does not refer to
+is refused before any array is read, and each array's ``.npy`` header is checked (plain
+dtype, ``shape x itemsize`` equal to the member's declared size) before its data. Classes
+come only from fixed whitelists (:data:`~forecast.models.model_archive.MODELS` and
+``HELPERS``), rebuilt by ``cls.__new__`` and filled with the decoded attributes, which must
+fit the schema of the class (:mod:`forecast.models.model_schema`: allowed keys, types,
+shapes, finiteness, value ranges, consistency between fields, the estimators' own
+parameter checks, no key shadowing a method). The observations are checked like ``fit``
+checks them and their bookkeeping rebuilt from values and labels, and a fitted model must
+forecast one step with finite values. Any failure raises one :class:`ModelFileError` (a
+``ValueError``) naming the file and the field.
+
+:func:`save_model` checks the same schema, so it never writes a file that cannot be loaded.
 """
 
 from __future__ import annotations
@@ -79,7 +96,7 @@ def save_model(estimator: Any, path: str | os.PathLike) -> Path:
 
     Parameters
     ----------
-    estimator : ARForecaster, NaiveForecaster, RNNRegressor or RNNForecaster
+    estimator : ARForecaster, ARRegressor, NaiveForecaster, RNNRegressor or RNNForecaster
     path : str or path-like
         Where to write; the name is used as given (no suffix is added). The file is
         written to a temporary name next to it and then renamed, so a crash never leaves
@@ -191,14 +208,14 @@ def load_model(path: str | os.PathLike) -> Any:
         with zipfile.ZipFile(path) as archive:
             members = read_members(archive, path)
             metadata = read_metadata(read_array(archive, members[METADATA], path), path)
+            cls = resolve_class(metadata["class"], MODELS, path, "model class")
             refs: list[str] = []
-            collect_refs(metadata["state"], refs, path, "state", 0)
+            collect_refs(metadata["state"], refs, path, cls.__name__)
             arrays = read_referenced(archive, members, refs, path)
     except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, OSError, zlib.error) as err:
         raise ModelFileError(f"{path} is not a valid model file (.npz archive): {err}") from None
     except (NotImplementedError, RuntimeError) as err:  # unsupported compression, encryption
         raise ModelFileError(f"{path} is not a model file this package reads: {err}") from None
-    cls = resolve_class(metadata["class"], MODELS, path, "model class")
     state = decode_node(metadata["state"], arrays, path, cls.__name__)
     if not isinstance(state, dict):
         raise ModelFileError(f"{path}: field {cls.__name__}: the state must be a dict")
