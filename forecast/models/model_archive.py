@@ -209,6 +209,8 @@ def read_metadata(entry: np.ndarray, path: Path) -> dict:
             f"({forecast.__version__}) reads version {FORMAT_VERSION} only. Re-save the model "
             "with the version of forecast that wrote it, or refit it"
         )
+    if not isinstance(metadata.get("forecast_version"), str):
+        raise ModelFileError(f"{path}: field forecast_version: must be a version string")
     keys = {"format", "format_version", "class", "forecast_version", "state"}
     if set(metadata) != keys:
         wrong = sorted(keys - set(metadata)) or sorted(set(metadata) - keys)

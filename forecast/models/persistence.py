@@ -352,8 +352,8 @@ def _rebuilt_history(history: Any, path: Path, where: str) -> SeriesHistory:
 
 def _probe(estimator: Any, path: Path) -> None:
     """Forecast one step with a copy of ``estimator``: a file that makes it fail is refused."""
-    if "network_" not in vars(estimator) and "_history" not in vars(estimator):
-        return  # not fitted
+    if not any(key.endswith("_") and not key.startswith("_") for key in vars(estimator)):
+        return  # not fitted (scikit-learn's rule: no fitted ``name_`` attribute)
     twin = copy.deepcopy(estimator)
     try:
         with np.errstate(all="ignore"), warnings.catch_warnings():
