@@ -272,7 +272,7 @@ class Obj(Spec):
 
 
 class Idx(Spec):
-    """A pandas Index of datetimes (tz-naive) or integers, named by a str or nothing."""
+    """A pandas Index of datetimes (tz-naive) or integers, named by a scalar or nothing."""
 
     def __init__(self, n: str = "") -> None:
         self.n = n
@@ -282,9 +282,10 @@ class Idx(Spec):
             raise SchemaError(
                 field, f"must be an integer or datetime index, got {short_repr(value)}"
             )
-        if value.name is not None and not isinstance(value.name, str):
+        name = value.name
+        if not (name is None or isinstance(name, (str, numbers.Number, np.generic, pd.Timestamp))):
             raise SchemaError(
-                f"{field}.name", f"must be a str or None, got {short_repr(value.name)}"
+                f"{field}.name", f"must be a str, a number or None, got {short_repr(name)}"
             )
         if isinstance(value, pd.DatetimeIndex) and value.hasnans:
             raise SchemaError(field, "holds NaT")
