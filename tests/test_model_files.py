@@ -286,6 +286,18 @@ def test_network_sizes_must_match_the_parameters(files, tmp_path):
     _refused(_pack(arrays, metadata), tmp_path, "network_")
 
 
+def test_network_sizes_no_saved_weight_backs_are_refused_without_allocating(files, tmp_path):
+    arrays, metadata = _unpack(files["rnn"])
+    config = _attrs(metadata)["network_"]["__network__"]["__dict__"]
+    config[[k for k, _ in config].index("hidden_size")][1] = 10**6  # 4e12 weights to draw
+    path = tmp_path / "huge-net.npz"
+    path.write_bytes(_pack(arrays, metadata))
+    errors = []
+    peak = _peak_bytes(lambda: errors.append(pytest.raises(ModelFileError, load_model, path)))
+    assert "network_.weights: shapes do not match" in str(errors[0].value)
+    assert peak < 5 * 2**20
+
+
 def test_rnn_parameters_are_checked_by_the_estimators_own_validation(files, tmp_path):
     arrays, metadata = _unpack(files["rnn"])
     _refused(_pack(arrays, _with(metadata, lr=-1.0)), tmp_path, "lr")

@@ -26,8 +26,13 @@ import pandas as pd
 
 import forecast
 from forecast.models._training import network_from_state
+from forecast.nn.network import CELLS
 
 __all__ = [
+    "ARRAY_KINDS",
+    "FORMAT",
+    "FORMAT_VERSION",
+    "METADATA",
     "MAX_ARRAY_BYTES",
     "MAX_DEPTH",
     "MAX_METADATA_BYTES",
@@ -49,6 +54,7 @@ __all__ = [
 FORMAT = "forecast-model"
 #: bumped whenever the layout of the state changes incompatibly
 FORMAT_VERSION = 1
+#: the name of the member that holds the JSON metadata (``__metadata__.npy``)
 METADATA = "__metadata__"
 #: dtype kinds an array may have: bool, int, uint, float, complex, timedelta, datetime
 ARRAY_KINDS = "biufcmM"
@@ -113,7 +119,7 @@ def read_members(archive: zipfile.ZipFile, path: Path) -> dict[str, zipfile.ZipI
     foreign = [
         info.filename.removesuffix(".npy") for info in infos if not _MEMBER.fullmatch(info.filename)
     ]
-    doubled = sorted({key for key in keys if keys.count(key) > 1})
+    doubled = sorted(key for key, count in Counter(keys).items() if count > 1)
     if foreign or doubled:
         what = f"does not refer to: {foreign[:10]}" if foreign else f"names twice: {doubled[:10]}"
         raise ModelFileError(
@@ -309,7 +315,8 @@ def resolve_class(name: Any, allowed: dict[str, str], path: Path, what: str) -> 
 
 
 def decode_node(node: Any, arrays: dict[str, np.ndarray], path: Path, where: str) -> Any:
-    """Inverse of :func:`_encode` (the nesting depth was bounded by :func:`_collect_refs`)."""
+    """The value a JSON ``node`` of the state encodes (the inverse of ``save_model``'s
+    encoding); its nesting depth was bounded by :func:`collect_refs`."""
     if node is None or isinstance(node, (bool, int, float, str)):
         return node
     if isinstance(node, list):
@@ -346,13 +353,7 @@ def decode_node(node: Any, arrays: dict[str, np.ndarray], path: Path, where: str
         return _decode_index(node["__index__"], arrays, path, where)
     if tag == "__network__":
         config = _expect(decode_node(node["__network__"], arrays, path, where), dict, path, where)
-        weights = _expect(config.get("weights"), dict, path, f"{where}.weights")
-        for key, value in weights.items():
-            if not (isinstance(value, np.ndarray) and str(value.dtype) == config.get("dtype")):
-                raise ModelFileError(
-                    f"{path}: field {where}.weights.{key}: must be an array of the network's "
-                    f"dtype {config.get('dtype')!r:.20}"
-                )
+        _check_network(config, path, where)
         try:
             return network_from_state(config)
         except (TypeError, ValueError, KeyError, AttributeError) as err:
@@ -364,6 +365,40 @@ def decode_node(node: Any, arrays: dict[str, np.ndarray], path: Path, where: str
     return obj
 
 
+def _check_network(config: dict, path: Path, where: str) -> None:
+    """The saved weights have the network's dtype and the shapes its sizes declare.
+
+    Checked before the network is built (its constructor draws weights of the declared
+    sizes, so sizes that no saved weight backs could allocate without bound).
+    """
+    weights = _expect(config.get("weights"), dict, path, f"{where}.weights")
+    for key, value in weights.items():
+        if not (isinstance(value, np.ndarray) and str(value.dtype) == config.get("dtype")):
+            raise ModelFileError(
+                f"{path}: field {where}.weights.{key}: must be an array of the network's "
+                f"dtype {config.get('dtype')!r:.20}"
+            )
+    sizes = [config.get(k) for k in ("input_size", "hidden_size", "num_layers", "output_size")]
+    cell = config.get("cell")
+    if cell not in CELLS or not all(type(v) is int and 1 <= v for v in sizes):
+        raise ModelFileError(f"{path}: field {where}: bad cell or sizes {config!r:.100}")
+    n_in, hidden, layers, n_out = sizes
+    rows = CELLS[cell].N_GATES * hidden  # the gates stacked, as in RecurrentNetwork
+    expected = {"head.weight": (n_out, hidden), "head.bias": (n_out,)}
+    for k in range(min(layers, len(weights))):
+        expected[f"weight_ih_l{k}"] = (rows, n_in if k == 0 else hidden)
+        expected[f"weight_hh_l{k}"] = (rows, hidden)
+        expected[f"bias_ih_l{k}"] = expected[f"bias_hh_l{k}"] = (rows,)
+    got = {key: value.shape for key, value in weights.items()}
+    if layers > len(weights) or got != expected:
+        wrong = sorted(set(got.items()) ^ set(expected.items()))[:3]
+        raise ModelFileError(
+            f"{path}: field {where}.weights: shapes do not match the declared sizes "
+            f"(cell={cell!r}, input_size={n_in}, hidden_size={hidden}, num_layers={layers}, "
+            f"output_size={n_out}); differences: {wrong}"
+        )
+
+
 def _expect(value: Any, kind: type, path: Path, where: str) -> Any:
     if not isinstance(value, kind):
         raise ModelFileError(f"{path}: field {where}: expected a {kind.__name__}")
@@ -373,11 +408,12 @@ def _expect(value: Any, kind: type, path: Path, where: str) -> Any:
 def _decode_index(node: Any, arrays: dict, path: Path, where: str) -> pd.Index:
     node = _expect(node, dict, path, where)
     kind = node.get("kind")
-    keys = {"range": {"kind", "start", "stop", "step", "name"}}.get(
-        kind,
-        {"kind", "values", "freq", "name"} if kind == "datetime" else {"kind", "values", "name"},
-    )
-    if set(node) != keys or kind not in ("range", "datetime", "index"):
+    fields = {
+        "range": {"kind", "start", "stop", "step", "name"},
+        "datetime": {"kind", "values", "freq", "name"},
+        "index": {"kind", "values", "name"},
+    }
+    if not isinstance(kind, str) or set(node) != fields.get(kind):
         raise ModelFileError(f"{path}: field {where}: unknown index {node!r:.80}")
     name = decode_node(node["name"], arrays, path, where)
     try:
