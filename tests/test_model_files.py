@@ -394,95 +394,96 @@ def _assert_identical(loaded, model):
             assert want.equals(got) and _same(got.to_numpy(), want.to_numpy())
 
 
-@st.composite
-def _mutations(draw, raw: bytes):
-    """A mutated copy of the model file ``raw`` (bytes)."""
-    kind = draw(
-        st.sampled_from(["retype", "nan", "shape", "extra", "missing", "truncate", "flip", "flip"])
-    )
+_KINDS = ["retype", "nan", "shape", "extra", "missing", "truncate", "flip"]
+_CHANGES = ["drop", "add", "dim", "flat", "float", "int"]
+
+
+def _mutated(raw: bytes, kind: str, a: int, b: int, c: int) -> bytes:
+    """The model file ``raw`` with one mutation of ``kind``; ``a`` and ``b`` pick among the
+    candidates (modulo their number), ``c`` is the xor of a byte flip."""
     if kind == "truncate":
-        return raw[: draw(st.integers(0, len(raw) - 1))]
+        return raw[: a % len(raw)]
     if kind == "flip":
-        i = draw(st.integers(0, len(raw) - 1))
-        return raw[:i] + bytes([raw[i] ^ draw(st.integers(1, 255))]) + raw[i + 1 :]
+        i = a % len(raw)
+        return raw[:i] + bytes([raw[i] ^ c]) + raw[i + 1 :]
     arrays, metadata = _unpack(raw)
     nodes = list(_nodes(metadata))
+    containers = [n for n in nodes if isinstance(n[2], (list, dict))]
     if kind == "retype":
-        path, _, node = draw(st.sampled_from(nodes[1:]))
+        path, _, node = nodes[1 + a % (len(nodes) - 1)]
         _set(metadata, path, _retyped(node))
     elif kind == "extra":
-        path, _, node = draw(st.sampled_from([n for n in nodes if isinstance(n[2], (list, dict))]))
+        path, _, node = containers[a % len(containers)]
         if isinstance(node, dict):
             node["junk"] = 1
         else:
             node.append(["junk_", 1.0] if path and path[-1] == "__dict__" else 1.0)
     elif kind == "missing":
-        path, _, node = draw(
-            st.sampled_from([n for n in nodes if isinstance(n[2], (list, dict)) and n[2]])
-        )
+        path, _, node = containers[a % len(containers)]
         keys = [
             k
             for k in (list(node) if isinstance(node, dict) else range(len(node)))
             if not (isinstance(node[k], list) and node[k] and str(node[k][0]) in _OPTIONAL)
         ]
         if keys:
-            del node[draw(st.sampled_from(keys))]
-    else:  # nan or shape: of a JSON float or of an array
-        refs = {
-            n[2]["__array__"]: n[1] for n in nodes if isinstance(n[2], dict) and "__array__" in n[2]
-        }
-        if kind == "nan":
-            floats = [n for n in nodes if type(n[2]) is float and not _NAN_ALLOWED & set(n[1])]
-            targets = [
-                k
-                for k, names in refs.items()
-                if arrays[k].dtype.kind == "f" and arrays[k].size and not _NAN_ALLOWED & set(names)
-            ]
-            pick = draw(
-                st.sampled_from([("json", n) for n in floats] + [("array", k) for k in targets])
-            )
-            if pick[0] == "json":
-                _set(metadata, pick[1][0], math.nan)
-            else:
-                array = arrays[pick[1]].copy()
-                array.flat[draw(st.integers(0, array.size - 1))] = np.nan
-                arrays[pick[1]] = array
+            del node[keys[b % len(keys)]]
+    elif kind == "nan":  # in a JSON float or an array element
+        floats = [n[0] for n in nodes if type(n[2]) is float and not _NAN_ALLOWED & set(n[1])]
+        refs = [
+            (n[2]["__array__"], n[1])
+            for n in nodes
+            if isinstance(n[2], dict) and "__array__" in n[2]
+        ]
+        targets = [
+            k
+            for k, names in refs
+            if arrays[k].dtype.kind == "f" and arrays[k].size and not _NAN_ALLOWED & set(names)
+        ]
+        pick = (floats + targets)[a % len(floats + targets)]
+        if isinstance(pick, tuple):
+            _set(metadata, pick, math.nan)
         else:
-            key = draw(st.sampled_from(sorted(refs)))
-            array = arrays[key]
-            change = draw(st.sampled_from(["drop", "add", "dim", "flat", "float", "int"]))
-            if change == "drop" and array.ndim and len(array):
-                array = array[:-1]
-            elif change == "add" and array.ndim and len(array):
-                array = np.concatenate([array, array[-1:]])
-            elif change == "dim":
-                array = array[None]
-            elif change == "flat" and array.ndim > 1:
-                array = array.ravel()
-            elif change == "float" and array.dtype.kind != "f":
-                array = (
-                    array.view(np.int64).astype(np.float64)
-                    if array.dtype.kind == "M"
-                    else array.astype(np.float64)
-                )
-            elif change == "int" and array.dtype.kind in "fM":
-                array = array.astype(np.int64) if array.dtype.kind == "f" else array.view(np.int64)
-            arrays[key] = array
+            array = arrays[pick].copy()
+            array.flat[b % array.size] = np.nan
+            arrays[pick] = array
+    else:  # shape or dtype of an array
+        key = sorted(arrays)[a % len(arrays)]
+        array, change = arrays[key], _CHANGES[b % len(_CHANGES)]
+        if change == "drop" and array.ndim and len(array):
+            array = array[:-1]
+        elif change == "add" and array.ndim and len(array):
+            array = np.concatenate([array, array[-1:]])
+        elif change == "dim":
+            array = array[None]
+        elif change == "flat" and array.ndim > 1:
+            array = array.ravel()
+        elif change == "float" and array.dtype.kind != "f":
+            ints = array.view(np.int64) if array.dtype.kind == "M" else array
+            array = ints.astype(np.float64)
+        elif change == "int" and array.dtype.kind in "fM":
+            array = array.astype(np.int64) if array.dtype.kind == "f" else array.view(np.int64)
+        arrays[key] = array
     return _pack(arrays, metadata)
 
 
 @pytest.mark.parametrize("name", list(MODELS))
 @settings(
-    max_examples=40,
+    max_examples=50,
     deadline=None,
     derandomize=True,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
-@given(data=st.data())
-def test_a_mutated_file_is_refused_or_loads_the_identical_model(name, files, tmp_path, data):
-    raw = data.draw(_mutations(files[name]))
+@given(
+    kind=st.sampled_from(_KINDS),
+    a=st.integers(0, 2**32),
+    b=st.integers(0, 2**32),
+    c=st.integers(1, 255),
+)
+def test_a_mutated_file_is_refused_or_loads_the_identical_model(
+    name, files, tmp_path, kind, a, b, c
+):
     path = tmp_path / "mutated.npz"
-    path.write_bytes(raw)
+    path.write_bytes(_mutated(files[name], kind, a, b, c))
     try:
         loaded = load_model(path)
     except ModelFileError as err:

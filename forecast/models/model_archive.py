@@ -380,7 +380,11 @@ def _check_network(config: dict, path: Path, where: str) -> None:
             )
     sizes = [config.get(k) for k in ("input_size", "hidden_size", "num_layers", "output_size")]
     cell = config.get("cell")
-    if cell not in CELLS or not all(type(v) is int and 1 <= v for v in sizes):
+    if (
+        not isinstance(cell, str)
+        or cell not in CELLS
+        or not all(type(v) is int and 1 <= v for v in sizes)
+    ):
         raise ModelFileError(f"{path}: field {where}: bad cell or sizes {config!r:.100}")
     n_in, hidden, layers, n_out = sizes
     rows = CELLS[cell].N_GATES * hidden  # the gates stacked, as in RecurrentNetwork

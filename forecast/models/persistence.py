@@ -341,10 +341,12 @@ def _rebuilt_history(history: Any, path: Path, where: str) -> SeriesHistory:
     """
     where = f"{where}._history"
     try:
-        index = history.index  # joins the pending label parts
-        if len(index) != history._n or history._n > len(history._buffer):
-            raise ValueError(f"{history._n} values for {len(index)} labels")
-        values, index = check_series(pd.Series(history._buffer[: history._n], index=index))
+        index, values = history.index, history.values  # the index joins the pending parts
+        if not len(index) == len(values) == len(history):
+            raise ValueError(
+                f"{len(history)} observations, {len(values)} values and {len(index)} labels"
+            )
+        values, index = check_series(pd.Series(values, index=index))
     except (TypeError, ValueError, IndexError, OverflowError) as err:
         raise ModelFileError(f"{path}: field {where}: invalid observations ({err})") from None
     return SeriesHistory(values.copy(), index)
