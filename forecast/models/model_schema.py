@@ -170,6 +170,9 @@ def _ar_checks(s: dict[str, Any]) -> str | None:
         return "_trend/_direct: do not match the parameters trend and strategy"
     if not isinstance(s["order"], str) and s["order_"] != s["order"]:
         return f"order_: {s['order_']} differs from the parameter order={s['order']}"
+    hold_back = p if s["hold_back"] is None else s["hold_back"]
+    if s["hold_back_"] != hold_back:
+        return f"hold_back_: {s['hold_back_']} differs from the {hold_back} fit would use"
     ics = s["ics_"]
     if (ics is None) != (not isinstance(s["order"], str)):
         return "ics_: must be set exactly when the order was selected ('aic' or 'bic')"
