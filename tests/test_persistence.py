@@ -219,3 +219,18 @@ def test_pickle_and_deepcopy_still_work(frame):
     for twin in (pickle.loads(pickle.dumps(model)), copy.deepcopy(model)):
         _same(model, twin)
         assert twin.network_ is not model.network_
+
+
+def test_saving_into_a_missing_folder_names_the_folder_and_the_fix(tmp_path):
+    target = tmp_path / "no" / "such" / "model.npz"
+    with pytest.raises(ValueError, match=r"folder '.*no/such' does not exist; create it") as info:
+        save_model(NaiveForecaster().fit(np.arange(1.0, 30.0)), target)
+    assert ".tmp" not in str(info.value) and not (tmp_path / "no").exists()
+
+
+def test_a_state_outside_the_schema_is_refused_at_save_time(tmp_path):
+    model = NaiveForecaster().fit(np.arange(1.0, 30.0))
+    model.sigma2_ = float("nan")
+    with pytest.raises(ValueError, match="sigma2_"):
+        save_model(model, tmp_path / "nan.npz")
+    assert list(tmp_path.iterdir()) == []

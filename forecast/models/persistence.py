@@ -1,43 +1,61 @@
-"""Save and load fitted forecasters and regressors without pickle.
+"""Save and load fitted forecasters and regressors without pickle, and check what is loaded.
 
-A model file is one ``.npz`` archive (whatever its file name) holding
+The file format (version :data:`~forecast.models.model_archive.FORMAT_VERSION`)
+------------------------------------------------------------------------------
+A model file is a zip archive as written by ``numpy.savez`` (members stored, not
+compressed), whatever its file name, holding
 
-* ``__metadata__``: a JSON document with the format name, the format version, the class
-  name and the estimator's state (every entry of its ``__dict__``: parameters, fitted
-  ``name_`` attributes and private state), in which each array is a reference to
-* ``a0``, ``a1``, ...: the arrays, stored as plain NumPy arrays.
+* ``__metadata__.npy``: a 0-d unicode array, the JSON document
+  ``{"format": "forecast-model", "format_version": 1, "class": <class name>,
+  "forecast_version": <version that wrote it>, "state": <the state>}``;
+* ``a0.npy``, ``a1.npy``, ...: plain ``.npy`` arrays of numeric, boolean or datetime dtype,
+  each referred to exactly once by the state.
 
-:func:`load_model` reads the archive with ``numpy.load(..., allow_pickle=False)`` and parses
-the JSON with :func:`json.loads`, so reading a file never runs code from it. Objects are
-rebuilt only from classes on fixed whitelists (:data:`MODELS`, and the :data:`HELPERS`
-they hold) by ``cls.__new__(cls)`` and filling in the decoded attributes; a
-``RecurrentNetwork`` is rebuilt by its constructor from the saved sizes and then given the
-saved weights (both check what they get). No ``__setstate__`` or any other method of the
-file's choosing runs. A file that is not such an archive, was written by another format
-version, names a class off the whitelists, holds an object (pickled) array, or lacks an
-array the metadata refers to raises :class:`ModelFileError` (a ``ValueError``) that says
-what is wrong.
+The state is the estimator's ``__dict__`` (parameters, fitted ``name_`` attributes and
+private state, less the :data:`TRANSIENT` optimiser state) encoded as JSON: ``None``,
+bools, ints, floats (their shortest round-tripping repr; ``NaN``/``Infinity`` literals),
+strings and lists stand for themselves; anything else is an object with one tag:
+``{"__array__": "a3", "scalar": false}`` (an array, or a NumPy scalar if ``scalar``),
+``{"__tuple__": [...]}``, ``{"__dict__": [[key, value], ...]}`` (also an object's
+attributes), ``{"__timestamp__": <datetime64 array>}``, ``{"__index__": {"kind": "range",
+"start", "stop", "step", "name"}}`` or ``{"kind": "datetime", "values", "freq", "name"}``
+or ``{"kind": "index", "values", "name"}``, ``{"__network__": {cell, input_size, ...,
+"weights": {...}}}`` (a RecurrentNetwork's constructor arguments and weights) and
+``{"__object__": <helper class>, "state": {"__dict__": ...}}``. Arrays are stored bit for
+bit, so a loaded model predicts exactly (bitwise) what the saved one did.
 
-The state is read generically, so a model needs no code of its own to be saved. The
-values understood are ``None``, bool, int, float, str, lists, tuples, dicts (any such
-keys), NumPy arrays and scalars of numeric, boolean or datetime dtype, pandas ``RangeIndex``,
-``DatetimeIndex``, ``Index`` and ``Timestamp``, recurrent networks and whitelisted objects
-(recursively); anything else is a ``TypeError`` at save time naming the attribute. Floats
-go through JSON as their shortest round-tripping repr and arrays are stored bit for bit, so
-a loaded model predicts exactly (bitwise) what the saved one did. Not saved
-(:data:`TRANSIENT`): the optimiser state and random generator that
-``RNNRegressor.partial_fit`` keeps between calls; after loading it continues with a fresh
-optimiser.
+Loading: nothing in a file is trusted
+-------------------------------------
+:func:`load_model` never unpickles and never calls a method the file chooses. Before
+anything is decompressed it checks the zip directory: member names, compression method,
+declared sizes against :data:`~forecast.models.model_archive.MAX_ARRAY_BYTES` per member
+and :data:`~forecast.models.model_archive.MAX_TOTAL_BYTES` in all (256 MiB each; a
+deflated member may not claim more than deflate can expand to). The JSON (at most
+:data:`~forecast.models.model_archive.MAX_METADATA_BYTES`) is parsed and its nesting
+bounded by :data:`~forecast.models.model_archive.MAX_DEPTH`; a member it does not refer to
+is refused before any array is read, and each array's ``.npy`` header is checked (plain
+dtype, ``shape x itemsize`` equal to the member's declared size) before its data. Classes
+come only from fixed whitelists (:data:`~forecast.models.model_archive.MODELS` and
+``HELPERS``), rebuilt by ``cls.__new__`` and filled with the decoded attributes, which must
+fit the schema of the class (:mod:`forecast.models.model_schema`: allowed keys, types,
+shapes, finiteness, value ranges, consistency between fields, the estimators' own
+parameter checks, no key shadowing a method). The observations are checked like ``fit``
+checks them and their bookkeeping rebuilt from values and labels, and a fitted model must
+forecast one step with finite values. Any failure raises one :class:`ModelFileError` (a
+``ValueError``) naming the file and the field.
+
+:func:`save_model` checks the same schema, so it never writes a file that cannot be loaded.
 """
 
 from __future__ import annotations
 
-import importlib
-import io
+import copy
 import json
 import os
 import tempfile
+import warnings
 import zipfile
+import zlib
 from pathlib import Path
 from typing import Any
 
@@ -45,41 +63,32 @@ import numpy as np
 import pandas as pd
 
 import forecast
-from forecast.models._training import network_from_state, network_state
+from forecast._validation import check_series
+from forecast.models._contract import SeriesHistory
+from forecast.models._training import network_state
+from forecast.models.model_archive import (
+    ARRAY_KINDS,
+    FORMAT,
+    FORMAT_VERSION,
+    HELPERS,
+    METADATA,
+    MODELS,
+    ModelFileError,
+    collect_refs,
+    decode_node,
+    read_array,
+    read_members,
+    read_metadata,
+    read_referenced,
+    resolve_class,
+)
+from forecast.models.model_schema import SchemaError, check_state
 from forecast.nn import RecurrentNetwork
 
 __all__ = ["ModelFileError", "load_model", "save_model"]
 
-#: the ``format`` field of the metadata
-FORMAT = "forecast-model"
-#: bumped whenever the layout of the state changes incompatibly
-FORMAT_VERSION = 1
-#: the classes a model file may hold, by name (the top-level model)
-MODELS = {
-    "ARForecaster": "forecast.models.ar",
-    "ARRegressor": "forecast.models.ar_regressor",
-    "NaiveForecaster": "forecast.models.naive",
-    "RNNRegressor": "forecast.models.rnn_regressor",
-    "RNNForecaster": "forecast.models.rnn_forecaster",
-}
-#: the helper objects a model may hold (rebuilt attribute by attribute)
-HELPERS = {
-    "SeriesHistory": "forecast.models._contract",
-    "QRLeastSquares": "forecast.models._lstsq",
-    "LogReturns": "forecast.transforms",
-    "SimpleReturns": "forecast.transforms",
-    "Differencer": "forecast.transforms",
-    "Standardizer": "forecast.transforms",
-    "TargetTransform": "forecast.models._rnn_series",
-}
 #: attributes never saved: optimiser state and random generators (recreated when needed)
 TRANSIENT = ("_optimizer", "_rng")
-_METADATA = "__metadata__"
-_ARRAY_KINDS = "biufcmM"  # bool, int, uint, float, complex, timedelta, datetime
-
-
-class ModelFileError(ValueError):
-    """A file that is not a valid model file of this version (nothing in it was run)."""
 
 
 def save_model(estimator: Any, path: str | os.PathLike) -> Path:
@@ -87,7 +96,7 @@ def save_model(estimator: Any, path: str | os.PathLike) -> Path:
 
     Parameters
     ----------
-    estimator : ARForecaster, NaiveForecaster, RNNRegressor or RNNForecaster
+    estimator : ARForecaster, ARRegressor, NaiveForecaster, RNNRegressor or RNNForecaster
     path : str or path-like
         Where to write; the name is used as given (no suffix is added). The file is
         written to a temporary name next to it and then renamed, so a crash never leaves
@@ -103,6 +112,9 @@ def save_model(estimator: Any, path: str | os.PathLike) -> Path:
     TypeError
         if the estimator's class is not one of the models listed above, or its state holds
         a value this format cannot store (the message names the attribute).
+    ValueError
+        if its state breaks the model file schema (so the file could not be loaded), or
+        the folder of ``path`` does not exist.
 
     Examples
     --------
@@ -120,6 +132,22 @@ def save_model(estimator: Any, path: str | os.PathLike) -> Path:
             f"save_model saves {', '.join(MODELS)}; got an object of type "
             f"{type(estimator).__module__}.{name}"
         )
+    path = Path(path)
+    folder = path.parent
+    if not folder.is_dir():
+        raise ValueError(
+            f"cannot save the model to path={str(path)!r}: the folder {str(folder)!r} does "
+            "not exist; create it first (e.g. os.makedirs(folder)) or choose another path"
+        )
+    try:
+        check_state(
+            type(estimator), {k: v for k, v in vars(estimator).items() if k not in TRANSIENT}
+        )
+    except SchemaError as err:
+        raise ValueError(
+            f"cannot save this {name}: {err}; a file of it could not be loaded (see "
+            "forecast.models.model_schema)"
+        ) from None
     arrays: dict[str, np.ndarray] = {}
     state = _encode_attributes(estimator, arrays, name)
     metadata = {
@@ -129,9 +157,8 @@ def save_model(estimator: Any, path: str | os.PathLike) -> Path:
         "forecast_version": forecast.__version__,
         "state": state,
     }
-    arrays[_METADATA] = np.array(json.dumps(metadata, allow_nan=True))
-    path = Path(path)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent or ".")
+    arrays[METADATA] = np.array(json.dumps(metadata, allow_nan=True))
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
     try:
         with os.fdopen(fd, "wb") as handle:
             np.savez(handle, **arrays)
@@ -167,65 +194,55 @@ def load_model(path: str | os.PathLike) -> Any:
     Raises
     ------
     ModelFileError
-        (a ValueError) if the file is not a model file, has another format version, names
-        a class that is not a model of this package, holds a pickled object, or misses an
-        array. Nothing in the file is executed in any case.
+        (a ValueError) naming the file and the field, for any file that is not a valid
+        model file (see the module docstring for what is checked). Nothing in the file is
+        executed in any case.
     FileNotFoundError
         if there is no file at ``path``.
     """
     path = Path(path)
-    arrays = _read_arrays(path)
-    metadata = _read_metadata(arrays.pop(_METADATA), path)
-    used: set[str] = set()
-    cls = _resolve(metadata["class"], MODELS, path, "model class")
-    estimator = cls.__new__(cls)
-    state = _decode(metadata["state"], arrays, used, path)
+    if not path.is_file():
+        raise FileNotFoundError(f"no model file at {path}")
+    _check_magic(path)
+    try:
+        with zipfile.ZipFile(path) as archive:
+            members = read_members(archive, path)
+            metadata = read_metadata(read_array(archive, members[METADATA], path), path)
+            cls = resolve_class(metadata["class"], MODELS, path, "model class")
+            refs: list[str] = []
+            collect_refs(metadata["state"], refs, path, cls.__name__)
+            arrays = read_referenced(archive, members, refs, path)
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, OSError, zlib.error) as err:
+        raise ModelFileError(f"{path} is not a valid model file (.npz archive): {err}") from None
+    except (NotImplementedError, RuntimeError) as err:  # unsupported compression, encryption
+        raise ModelFileError(f"{path} is not a model file this package reads: {err}") from None
+    state = decode_node(metadata["state"], arrays, path, cls.__name__)
     if not isinstance(state, dict):
-        raise ModelFileError(f"{path}: the model state must be a dict of attributes")
+        raise ModelFileError(f"{path}: field {cls.__name__}: the state must be a dict")
+    try:
+        check_state(cls, state)
+    except SchemaError as err:
+        raise ModelFileError(f"{path}: {err}") from None
+    if "_history" in state:
+        state["_history"] = _rebuilt_history(state["_history"], path, cls.__name__)
+    estimator = cls.__new__(cls)
     estimator.__dict__.update(state)
-    extra = sorted(set(arrays) - used)
-    if extra:
-        raise ModelFileError(
-            f"{path} holds arrays that the metadata does not refer to: {extra[:10]}; "
-            "the file was modified after it was saved"
-        )
+    _probe(estimator, path)
     return estimator
 
 
-def _read_arrays(path: Path) -> dict[str, np.ndarray]:
-    """Every array of the archive at ``path``, read without unpickling anything."""
-    raw = path.read_bytes()
-    if raw[:6] == b"\x93NUMPY":
+def _check_magic(path: Path) -> None:
+    """Refuse a single .npy array, a pickle or any non-zip file by its first bytes."""
+    with path.open("rb") as handle:
+        start = handle.read(8)
+    if start[:6] == b"\x93NUMPY":
         raise ModelFileError(f"{path} holds a single .npy array, not a model file")
-    if raw[:1] == b"\x80":  # the opcode that starts a pickle (protocol >= 2)
+    if start[:1] == b"\x80":  # the opcode that starts a pickle (protocol >= 2)
         raise ModelFileError(f"{path} is a pickle, not a model file; refusing to unpickle it")
-    if raw[:4] != b"PK\x03\x04":
+    if start[:4] != b"PK\x03\x04":
         raise ModelFileError(
-            f"{path} is not a model file (an .npz archive): it starts with {raw[:8]!r}"
+            f"{path} is not a model file (an .npz archive): it starts with {start!r}"
         )
-    try:
-        with np.load(io.BytesIO(raw), allow_pickle=False) as archive:
-            names = set(archive.files)
-            if _METADATA not in names:
-                raise ModelFileError(
-                    f"{path} is an .npz archive but not a model file: it has no {_METADATA!r} "
-                    f"entry (entries: {sorted(names)[:10]})"
-                )
-            arrays = {key: archive[key] for key in sorted(names)}
-    except ModelFileError:
-        raise
-    except (ValueError, OSError, zipfile.BadZipFile, EOFError) as err:
-        if "allow_pickle" in str(err):
-            raise ModelFileError(
-                f"{path} contains a pickled object array; model files hold only plain "
-                "arrays, so it was not written by save_model (or was tampered with) and "
-                "was not loaded"
-            ) from None
-        raise ModelFileError(f"{path} is not a model file (.npz archive): {err}") from None
-    broken = [key for key, value in arrays.items() if not isinstance(value, np.ndarray)]
-    if broken:
-        raise ModelFileError(f"{path} is not a model file: entries {broken} are not .npy arrays")
-    return arrays
 
 
 # ------------------------------------------------------------------------------ encoding
@@ -256,7 +273,7 @@ def _encode(value: Any, arrays: dict[str, np.ndarray], where: str) -> Any:
         return value
     if isinstance(value, (np.ndarray, np.generic)):
         array = np.asarray(value)
-        if array.dtype.kind not in _ARRAY_KINDS:
+        if array.dtype.kind not in ARRAY_KINDS:
             raise TypeError(
                 f"cannot save {where}: arrays of dtype {array.dtype} are not supported "
                 "(only numeric, boolean and datetime arrays)"
@@ -316,97 +333,41 @@ def _encode_index(index: pd.Index, arrays: dict[str, np.ndarray], where: str) ->
 # ------------------------------------------------------------------------------ decoding
 
 
-def _read_metadata(entry: np.ndarray, path: Path) -> dict:
-    """Parse and check the JSON header: format, version, class, state."""
-    if entry.dtype.kind != "U" or entry.ndim != 0:
-        raise ModelFileError(f"{path}: {_METADATA!r} must be a JSON string")
+def _rebuilt_history(history: Any, path: Path, where: str) -> SeriesHistory:
+    """A fresh SeriesHistory of the saved values and labels, both checked like ``fit`` does.
+
+    The saved bookkeeping (pending label parts, the tail that is followed) is only used to
+    join the labels; the model goes on from the values and labels alone.
+    """
+    where = f"{where}._history"
     try:
-        metadata = json.loads(str(entry))
-    except json.JSONDecodeError as err:
-        raise ModelFileError(f"{path}: the metadata is not valid JSON ({err})") from None
-    if not isinstance(metadata, dict) or metadata.get("format") != FORMAT:
-        found = metadata.get("format") if isinstance(metadata, dict) else type(metadata).__name__
-        raise ModelFileError(f"{path} is not a model file: format {found!r}, expected {FORMAT!r}")
-    version = metadata.get("format_version")
-    if version != FORMAT_VERSION:
-        raise ModelFileError(
-            f"{path} has model file format version {version!r}; this version of forecast "
-            f"({forecast.__version__}) reads version {FORMAT_VERSION} only. Re-save the model "
-            "with the version of forecast that wrote it, or refit it"
-        )
-    missing = [key for key in ("class", "state") if key not in metadata]
-    if missing:
-        raise ModelFileError(f"{path}: the metadata lacks {missing}")
-    return metadata
-
-
-def _resolve(name: Any, allowed: dict[str, str], path: Path, what: str) -> type:
-    """The class called ``name`` if it is on the ``allowed`` whitelist, else raise."""
-    if not isinstance(name, str) or name not in allowed:
-        raise ModelFileError(
-            f"{path} names the {what} {name!r}, which is not one this package loads "
-            f"(allowed: {', '.join(allowed)}); refusing to load it"
-        )
-    return getattr(importlib.import_module(allowed[name]), name)
-
-
-def _decode(node: Any, arrays: dict[str, np.ndarray], used: set[str], path: Path) -> Any:
-    """Inverse of :func:`_encode`."""
-    if node is None or isinstance(node, (bool, int, float, str)):
-        return node
-    if isinstance(node, list):
-        return [_decode(v, arrays, used, path) for v in node]
-    if not isinstance(node, dict) or len(node) == 0:
-        raise ModelFileError(f"{path}: unexpected value in the model state: {node!r:.80}")
-    if "__array__" in node:
-        key = node["__array__"]
-        if key not in arrays:
-            raise ModelFileError(
-                f"{path} lacks the array {key!r} that the metadata refers to; the file is "
-                "incomplete or was modified after it was saved"
+        index, values = history.index, history.values  # the index joins the pending parts
+        if not len(index) == len(values) == len(history):
+            raise ValueError(
+                f"{len(history)} observations, {len(values)} values and {len(index)} labels"
             )
-        used.add(key)
-        return arrays[key][()] if node.get("scalar") else arrays[key]
-    if "__tuple__" in node:
-        return tuple(_decode(v, arrays, used, path) for v in node["__tuple__"])
-    if "__dict__" in node:
-        return {
-            _hashable(_decode(k, arrays, used, path)): _decode(v, arrays, used, path)
-            for k, v in node["__dict__"]
-        }
-    if "__timestamp__" in node:
-        return pd.Timestamp(_decode(node["__timestamp__"], arrays, used, path))
-    if "__index__" in node:
-        return _decode_index(node["__index__"], arrays, used, path)
-    if "__network__" in node:
-        config = _decode(node["__network__"], arrays, used, path)
-        try:
-            return network_from_state(config)
-        except (TypeError, ValueError, KeyError, AttributeError) as err:
-            raise ModelFileError(f"{path}: invalid network in the model state: {err}") from None
-    if "__object__" in node:
-        cls = _resolve(node["__object__"], HELPERS, path, "helper class")
-        obj = cls.__new__(cls)
-        state = _decode(node["state"], arrays, used, path)
-        if not isinstance(state, dict):
-            raise ModelFileError(f"{path}: the state of a {cls.__name__} must be a dict")
-        obj.__dict__.update(state)
-        return obj
-    raise ModelFileError(f"{path}: unknown tag in the model state: {sorted(node)[:3]}")
+        values, index = check_series(pd.Series(values, index=index))
+    except (TypeError, ValueError, IndexError, OverflowError) as err:
+        raise ModelFileError(f"{path}: field {where}: invalid observations ({err})") from None
+    return SeriesHistory(values.copy(), index)
 
 
-def _hashable(key: Any) -> Any:
-    return key.item() if isinstance(key, np.generic) else key
-
-
-def _decode_index(node: dict, arrays: dict, used: set[str], path: Path) -> pd.Index:
-    kind = node.get("kind")
-    name = _decode(node.get("name"), arrays, used, path)
-    if kind == "range":
-        return pd.RangeIndex(node["start"], node["stop"], node["step"], name=name)
-    values = _decode(node.get("values"), arrays, used, path)
-    if kind == "datetime":
-        return pd.DatetimeIndex(values, freq=node.get("freq"), name=name)
-    if kind == "index":
-        return pd.Index(values, name=name)
-    raise ModelFileError(f"{path}: unknown index kind {kind!r} in the model state")
+def _probe(estimator: Any, path: Path) -> None:
+    """Forecast one step with a copy of ``estimator``: a file that makes it fail is refused."""
+    if not any(key.endswith("_") and not key.startswith("_") for key in vars(estimator)):
+        return  # not fitted (scikit-learn's rule: no fitted ``name_`` attribute)
+    twin = copy.deepcopy(estimator)
+    try:
+        with np.errstate(all="ignore"), warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            if hasattr(twin, "n_features_in_"):
+                out = np.asarray(twin.predict(np.zeros((1, twin.n_features_in_))))
+            else:
+                out = np.asarray(twin.predict(1))
+    except Exception as err:  # noqa: BLE001 - any failure of the model means a bad file
+        raise ModelFileError(
+            f"{path}: the model it holds fails on a one-step forecast "
+            f"({type(err).__name__}: {err}); the file is inconsistent"
+        ) from None
+    if not np.isfinite(out).all():
+        raise ModelFileError(f"{path}: the model it holds forecasts {out!r:.60} (not finite)")

@@ -1,0 +1,409 @@
+"""What the state of each model in a model file may be: keys, types, shapes, values.
+
+One table per class (:data:`SCHEMAS`) lists every attribute a saved model may have: its
+parameters (always) and its fitted state (all of it, or none for an unfitted model);
+:data:`HELPER_SCHEMAS` does the same for the helper objects a model holds. The entries are
+specs of :mod:`forecast.models.schema_specs` (types, value ranges, finiteness, shapes
+whose symbols must agree across fields, e.g. ``coef_`` of shape ``("p",)`` with ``order_``
+binding ``"p"``). What a table cannot say is said by the ``checks`` of the class, plain
+functions of the decoded state: ``len(params_) == trend terms + order_``, the fitted
+attributes equal to what the model derives from its least-squares states, the network's
+sizes and dtype equal to the estimator's parameters. The RNN parameters also go through
+the estimators' own check (:func:`forecast.models._training.check_settings`).
+
+No key outside the table is accepted, and none may shadow a method or class attribute
+(``predict``). :func:`check_state` raises :class:`SchemaError` naming the first field
+that breaks the schema. ``save_model`` checks the same tables, so a model whose state
+they do not describe is refused when saved, not when loaded: a new attribute of a model
+class needs a line here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from types import SimpleNamespace
+from typing import Any
+
+import numpy as np
+
+from forecast.models._lags import TRENDS, n_trend
+from forecast.models._rnn_series import TARGETS
+from forecast.models._training import OPTIMIZER_NAMES, check_settings
+from forecast.models.schema_specs import (
+    Arr,
+    Bool,
+    Choice,
+    Float,
+    Idx,
+    Int,
+    ListOf,
+    MapOf,
+    Net,
+    Obj,
+    OneOf,
+    Opt,
+    Rec,
+    SchemaError,
+    Spec,
+    Str,
+    Tup,
+    TupOf,
+    short_repr,
+)
+from forecast.nn.losses import LOSSES
+from forecast.nn.network import CELLS
+
+__all__ = ["HELPER_SCHEMAS", "SCHEMAS", "SchemaError", "check_state"]
+
+
+# ------------------------------------------------------------------------------ the tables
+
+_F = Float()  # a fitted float: finite, of float type
+_PENDING = OneOf(Idx(), Int(1), Tup(Idx(), Int(0), Int(0)))
+_HISTORY = Rec(
+    {
+        "_buffer": Arr("f", (None,)),
+        "_n": Int(1, bind="n"),
+        "_index": Idx(),
+        "_range_ahead": Opt(Idx()),
+        "_pending": ListOf(_PENDING),
+        "_tail": Opt(ListOf(Int())),
+        "_unit": Opt(Str()),
+        "_dtype": Opt(Str()),
+        "_name": Opt(Str()),
+        "_n_weekend": Int(0),
+        "_n_daily": Int(0),
+        "_block": Opt(Int()),
+        "_block_days": ListOf(Int()),
+    },
+    optional=("_unit", "_dtype", "_name", "_n_weekend", "_n_daily", "_block", "_block_days"),
+)
+_SCALER_PARAMS = {"with_mean": Bool(), "with_std": Bool()}
+_SCALER = OneOf(  # unfitted, or fitted with every fitted attribute
+    Rec(_SCALER_PARAMS),
+    Rec(
+        {
+            **_SCALER_PARAMS,
+            "n_features_in_": Int(1),
+            "n_samples_seen_": Int(1),
+            "mean_": OneOf(_F, Arr("f", (None,))),
+            "scale_": OneOf(Float(0.0, open_lo=True), Arr("f", (None,))),
+        }
+    ),
+)
+_RETURNS = Rec({"n_features_in_": Int(1), "last_value_": Float(0.0, open_lo=True)})
+_DIFFERENCER = Rec(
+    {"order": Int(1, bind="d"), "n_features_in_": Int(1), "last_values_": Arr("f", ("d",))}
+)
+_LSTSQ = Rec(
+    {
+        "z": Arr("f", ("k",)),
+        "S": Arr("f", ("k", "k")),
+        "coef": Arr("f", ("k",)),
+        "nobs": Int(1),
+        "ssr": Float(0.0),
+    }
+)
+_FEATURES = Rec(
+    {
+        "target": Choice(*TARGETS),
+        "offset": Int(0, 1),
+        "increments": Opt(Obj(LogReturns=_RETURNS, Differencer=_DIFFERENCER)),
+        "target_scaler": Obj(Standardizer=_SCALER),
+        "exog_scaler": Opt(Obj(Standardizer=_SCALER)),
+        "n_inputs": Int(1, bind="I"),
+    }
+)
+#: the specs of the helper objects, by class name
+HELPER_SCHEMAS: dict[str, Spec] = {
+    "SeriesHistory": _HISTORY,
+    "QRLeastSquares": _LSTSQ,
+    "Standardizer": _SCALER,
+    "LogReturns": _RETURNS,
+    "Differencer": _DIFFERENCER,
+    "TargetTransform": _FEATURES,
+}
+
+_RNN_SETTINGS = {
+    "cell": Choice(*CELLS),
+    "hidden_size": Int(1, bind="H"),
+    "num_layers": Int(1, bind="L"),
+    "epochs": Int(1),
+    "batch_size": Int(1),
+    "lr": Float(0.0, open_lo=True, ints=True),
+    "optimizer": Choice(*OPTIMIZER_NAMES),
+    "clip_norm": Opt(Float(0.0, open_lo=True, ints=True)),
+    "loss": Choice(*LOSSES),
+    "dtype": Choice("float32", "float64"),
+    "validation_fraction": Float(0.0, 1.0, ints=True),
+    "patience": Opt(Int(1)),
+    "warm_start": Bool(),
+    "random_state": Opt(Int(0)),
+    "verbose": Bool(),
+}
+_TRAIN_HISTORY = Rec(
+    {
+        key: ListOf(Float(finite=False, nan=True), "E")
+        for key in ("train_loss", "grad_norm", "val_loss")
+    },
+    optional=("val_loss",),
+)
+
+
+class ModelSchema:
+    """Parameters, fitted state (all present or all absent) and cross-field checks."""
+
+    def __init__(
+        self,
+        params: dict[str, Spec],
+        fitted: dict[str, Spec],
+        checks: tuple[Callable[[dict[str, Any]], str | None], ...] = (),
+        param_checks: tuple[Callable[[dict[str, Any]], str | None], ...] = (),
+    ) -> None:
+        self.params, self.fitted, self.checks = params, fitted, checks
+        self.param_checks = param_checks
+
+
+def _ar_checks(s: dict[str, Any]) -> str | None:
+    k, p = n_trend(s["_trend"]) + s["order_"], s["order_"]
+    if s["_trend"] != s["trend"] or s["_direct"] != (s["strategy"] == "direct"):
+        return "_trend/_direct: do not match the parameters trend and strategy"
+    if not isinstance(s["order"], str) and s["order_"] != s["order"]:
+        return f"order_: {s['order_']} differs from the parameter order={s['order']}"
+    hold_back = p if s["hold_back"] is None else s["hold_back"]
+    if s["hold_back_"] != hold_back:
+        return f"hold_back_: {s['hold_back_']} differs from the {hold_back} fit would use"
+    ics = s["ics_"]
+    if (ics is None) != (not isinstance(s["order"], str)):
+        return "ics_: must be set exactly when the order was selected ('aic' or 'bic')"
+    if ics is not None and (
+        list(ics) != list(range(s["max_order"] + 1)) or min(ics, key=ics.get) != p
+    ):
+        return f"ics_: must map 0..max_order to criteria whose minimum is at order_={p}"
+    if s["coef_"].shape != (p,) or s["params_"].shape != (k,) or k == 0:
+        return f"coef_: needs order_={p} and params_ {k} values (order_ + trend terms)"
+    if not np.array_equal(s["_lags"], np.arange(1, p + 1)):
+        return f"_lags: must be 1..{p}"
+    steps = s["max_horizon"] if s["_direct"] else 1
+    if len(s["_models"]) != steps:
+        return f"_models: {len(s['_models'])} models for {steps} forecast steps"
+    for h, (lags, _) in enumerate(s["_models"]):
+        if not np.array_equal(lags, s["_lags"] + h):
+            return f"_models[{h}]: lags must be {s['_lags'] + h}"
+    if (s["direct_params_"] is None) == s["_direct"]:
+        return "direct_params_: must be set exactly for strategy='direct'"
+    return None
+
+
+def _ar_derived(s: dict[str, Any]) -> str | None:
+    """The fitted attributes equal what the model derives from its least-squares states."""
+    from forecast.models.ar import ARForecaster
+
+    twin = ARForecaster.__new__(ARForecaster)
+    twin.__dict__.update(s)
+    try:
+        with np.errstate(all="ignore"):
+            twin._set_fitted()  # the model's own derivation, on a copy of the state
+    except (ArithmeticError, ValueError, TypeError, IndexError) as err:
+        return f"_models: the least-squares states are inconsistent ({err})"
+    derived = ("params_", "intercept_", "trend_coef_", "coef_", "nobs_", "sigma2_", "llf_")
+    for key in (*derived, "aic_", "bic_", "direct_params_", "direct_sigma2_"):
+        saved, value = s[key], getattr(twin, key)
+        same = saved is value is None or (
+            type(saved) is type(value) and np.array_equal(saved, value, equal_nan=True)
+        )
+        if not same:
+            return f"{key}: {short_repr(saved)} is not what the model derives from its state"
+    return None
+
+
+def _naive_checks(s: dict[str, Any]) -> str | None:
+    sp = s["sp"] if s["strategy"] == "seasonal_last" else 1
+    if s["_strategy"] != s["strategy"] or s["_sp"] != sp:
+        return "_strategy/_sp: do not match the parameters strategy and sp"
+    if s["nobs_"] > s["_history"].values.size:
+        return f"nobs_: {s['nobs_']} is more than the {len(s['_history'].values)} observations"
+    return None
+
+
+def _rnn_settings(s: dict[str, Any]) -> str | None:
+    """The estimators' own check of their shared parameters."""
+    try:
+        check_settings(SimpleNamespace(**s))
+    except (TypeError, ValueError) as err:
+        return f"parameters: {err}"
+    return None
+
+
+def _network_checks(s: dict[str, Any]) -> str | None:
+    net = s["network_"]
+    if not 0 <= s["best_epoch_"] <= len(s["history_"]["train_loss"]):
+        return f"best_epoch_: {s['best_epoch_']} is not one of the epochs in history_"
+    if (net.cell, net.hidden_size, net.num_layers) != (
+        s["cell"],
+        s["hidden_size"],
+        s["num_layers"],
+    ):
+        return "network_: its cell and sizes differ from the parameters cell/hidden_size/num_layers"
+    if str(np.dtype(net.dtype)) != s["dtype"]:
+        return f"network_: dtype {net.dtype} differs from the parameter dtype={s['dtype']!r}"
+    return None
+
+
+def _forecaster_checks(s: dict[str, Any]) -> str | None:
+    net, features = s["network_"], s["_features"]
+    if net.output_size != 1 or net.input_size != 1 + s["n_exog_"]:
+        return f"network_: input_size must be 1 + n_exog_ = {1 + s['n_exog_']}, output_size 1"
+    if features.target != s["target"] or (s["_exog"] is None) != (s["n_exog_"] == 0):
+        return "_features/_exog: do not match the parameter target and n_exog_"
+    if ("val_loss" in s["history_"]) != (s["_val"]["count"] > 0):
+        return "history_: has validation losses exactly when a validation tail was held out"
+    if (s["state_"] is None) != (s["training"] == "window"):
+        return "state_: must be set exactly for training='tbptt'"
+    if s["state_"] is not None and len(s["state_"]) != (2 if s["cell"] == "lstm" else 1):
+        return f"state_: a {s['cell']} network has {2 if s['cell'] == 'lstm' else 1} states"
+    return None
+
+
+_AR = ModelSchema(
+    params={
+        "order": OneOf(Int(0), Choice("aic", "bic")),
+        "trend": Choice(*TRENDS),
+        "max_order": Int(0),
+        "hold_back": Opt(Int(0)),
+        "strategy": Choice("recursive", "direct"),
+        "max_horizon": Int(1),
+    },
+    fitted={
+        "order_": Int(0, bind="p"),
+        "hold_back_": Int(0),
+        "ics_": Opt(MapOf(Int(0), Float(finite=False))),
+        "_trend": Choice(*TRENDS),
+        "_direct": Bool(),
+        "_lags": Arr("i", ("p",)),
+        "_history": Obj(SeriesHistory=_HISTORY),
+        "_models": ListOf(Tup(Arr("i", ("p",)), Obj(QRLeastSquares=_LSTSQ)), "h"),
+        "_n_fit": Int(2),
+        "params_": Arr("f", ("k",)),
+        "intercept_": _F,
+        "trend_coef_": _F,
+        "coef_": Arr("f", ("p",)),
+        "nobs_": Int(1),
+        "sigma2_": Float(0.0),
+        "llf_": Float(finite=False),
+        "aic_": Float(finite=False),
+        "bic_": Float(finite=False),
+        "direct_params_": Opt(Arr("f", ("h", "k"))),
+        "direct_sigma2_": Opt(Arr("f", ("h",))),
+    },
+    checks=(_ar_checks, _ar_derived),
+)
+_NAIVE = ModelSchema(
+    params={"strategy": Choice("last", "mean", "drift", "seasonal_last"), "sp": Int(1)},
+    fitted={
+        "_strategy": Choice("last", "mean", "drift", "seasonal_last"),
+        "_sp": Int(1),
+        "_history": Obj(SeriesHistory=_HISTORY),
+        "nobs_": Int(1),
+        "mean_": _F,
+        "drift_": _F,
+        "sigma2_": Float(0.0),
+    },
+    checks=(_naive_checks,),
+)
+_RNN_FORECASTER = ModelSchema(
+    params={
+        **_RNN_SETTINGS,
+        "training": Choice("tbptt", "window"),
+        "window": Int(1, bind="W"),
+        "k1": Int(1),
+        "k2": Opt(Int(1)),
+        "target": Choice(*TARGETS),
+    },
+    fitted={
+        "_history": Obj(SeriesHistory=_HISTORY),
+        "_exog": Opt(ListOf(Arr("f", (None, "X")))),
+        "_features": Obj(TargetTransform=_FEATURES),
+        "network_": Net(),
+        "n_streams_": Int(0),
+        "n_exog_": Int(0),
+        "history_": _TRAIN_HISTORY,
+        "best_epoch_": Int(0),
+        "state_": Opt(TupOf(Arr("f", ("L", 1, "H")))),
+        "window_": Opt(Arr("f", ("W", "I"))),
+        "_last_output": Arr("f", (1,)),
+        "_val": Rec(
+            {
+                "first": Int(0),
+                "outputs": Opt(Arr("f", ("V",))),
+                "states": Opt(TupOf(Arr("f", ("L", "V", "H")))),
+                "count": Int(0, bind="V"),
+                "start": Int(0),
+                "u": Arr("f", (None, "I")),
+            }
+        ),
+        "_last_row": Arr("f", (1, "I")),
+        "_errors": Arr("f", ("V", None), finite=False),  # NaN: a step not validated
+    },
+    checks=(_network_checks, _forecaster_checks),
+    param_checks=(_rnn_settings,),
+)
+_RNN_REGRESSOR = ModelSchema(
+    params={**_RNN_SETTINGS, "scale": Bool()},
+    fitted={
+        "n_features_in_": Int(1),
+        "_y_1d": Bool(),
+        "n_inputs_": Int(1, bind="I"),
+        "n_outputs_": Int(1, bind="O"),
+        "x_scaler_": Opt(Obj(Standardizer=_SCALER)),
+        "y_scaler_": Opt(Obj(Standardizer=_SCALER)),
+        "network_": Net(),
+        "history_": _TRAIN_HISTORY,
+        "best_epoch_": Int(0),
+    },
+    checks=(_network_checks,),
+    param_checks=(_rnn_settings,),
+)
+_AR_REGRESSOR = ModelSchema(
+    params={"alpha": Float(0.0, ints=True), "fit_intercept": Bool()},
+    fitted={"n_features_in_": Int(1, bind="F"), "coef_": Arr("f", ("F",)), "intercept_": _F},
+    checks=(
+        lambda s: (
+            None
+            if s["fit_intercept"] or s["intercept_"] == 0.0
+            else "intercept_: must be 0.0 when fit_intercept=False"
+        ),
+    ),
+)
+#: the schema of each class that :func:`forecast.save_model` writes
+SCHEMAS: dict[str, ModelSchema] = {
+    "ARForecaster": _AR,
+    "ARRegressor": _AR_REGRESSOR,
+    "NaiveForecaster": _NAIVE,
+    "RNNForecaster": _RNN_FORECASTER,
+    "RNNRegressor": _RNN_REGRESSOR,
+}
+
+
+def check_state(cls: type, state: dict[str, Any]) -> None:
+    """Check the decoded ``__dict__`` of a ``cls`` model against its schema.
+
+    Raises
+    ------
+    SchemaError
+        naming the first field that is missing, not in the schema, shadows a method or
+        attribute of the class, or has a wrong type, shape, value or relation to others.
+    """
+    name = cls.__name__
+    schema = SCHEMAS[name]
+    for key in state:
+        if not isinstance(key, str) or hasattr(cls, key):
+            raise SchemaError(f"{name}.{key}", "would replace a method or class attribute")
+    fitted = [key for key in schema.fitted if key in state]
+    fields = {**schema.params, **(schema.fitted if fitted else {})}
+    Rec(fields).check(state, name, {})
+    for check in schema.param_checks + (schema.checks if fitted else ()):
+        problem = check(state)
+        if problem:
+            field, message = problem.split(": ", 1)
+            raise SchemaError(f"{name}.{field}", message)
