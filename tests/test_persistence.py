@@ -234,3 +234,35 @@ def test_a_state_outside_the_schema_is_refused_at_save_time(tmp_path):
     with pytest.raises(ValueError, match="sigma2_"):
         save_model(model, tmp_path / "nan.npz")
     assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("name", ["ar-recursive", "naive-drift", "rnn-tbptt-lstm"])
+def test_a_model_fitted_on_tz_aware_data_round_trips_with_its_zone(frame, tmp_path, name):
+    close = frame["close"].iloc[-200:]
+    close.index = close.index.tz_localize("America/New_York")
+    model = FORECASTERS[name]().fit(close)
+    loaded = load_model(save_model(model, tmp_path / "m.npz"))
+    expected, got = model.predict(3), loaded.predict(3)
+    assert str(got.index.tz) == "America/New_York"
+    pd.testing.assert_series_equal(got, expected, check_exact=True)
+    assert loaded.index_.equals(model.index_)
+
+
+def test_an_unknown_time_zone_in_a_model_file_is_refused(frame, tmp_path):
+    close = frame["close"].iloc[-200:]
+    close.index = close.index.tz_localize("UTC")
+    path = save_model(ARForecaster(2).fit(close), tmp_path / "m.npz")
+    with zipfile.ZipFile(path) as archive:
+        members = {n: archive.read(n) for n in archive.namelist()}
+    meta = np.load(io.BytesIO(members["__metadata__.npy"]))
+    text = str(meta[()] if meta.shape == () else meta.tobytes().decode())
+    assert '"tz": "UTC"' in text
+    bad = np.array(text.replace('"tz": "UTC"', '"tz": "Mars/Olympus_Mons"'))
+    buffer = io.BytesIO()
+    np.save(buffer, bad)
+    members["__metadata__.npy"] = buffer.getvalue()
+    with zipfile.ZipFile(tmp_path / "bad.npz", "w") as archive:
+        for member, raw in members.items():
+            archive.writestr(member, raw)
+    with pytest.raises(ModelFileError, match="bad.npz.*invalid index"):
+        load_model(tmp_path / "bad.npz")

@@ -417,6 +417,8 @@ def _decode_index(node: Any, arrays: dict, path: Path, where: str) -> pd.Index:
         "datetime": {"kind", "values", "freq", "name"},
         "index": {"kind", "values", "name"},
     }
+    if kind == "datetime" and "tz" in node:  # a tz-aware index: UTC labels and the zone
+        fields["datetime"] = fields["datetime"] | {"tz"}
     if not isinstance(kind, str) or set(node) != fields.get(kind):
         raise ModelFileError(f"{path}: field {where}: unknown index {node!r:.80}")
     name = decode_node(node["name"], arrays, path, where)
@@ -433,9 +435,14 @@ def _decode_index(node: Any, arrays: dict, path: Path, where: str) -> pd.Index:
                 node["freq"] is None or isinstance(node["freq"], str)
             ):
                 raise TypeError("a datetime index needs datetime64 labels and a str freq")
-            return pd.DatetimeIndex(values, freq=node["freq"], name=name)
+            if "tz" not in node:
+                return pd.DatetimeIndex(values, freq=node["freq"], name=name)
+            if not isinstance(node["tz"], str):
+                raise TypeError("the time zone must be a name")
+            index = pd.DatetimeIndex(values).tz_localize("UTC").tz_convert(node["tz"])
+            return pd.DatetimeIndex(index, freq=node["freq"], name=name)
         if values.dtype.kind not in "iu":
             raise TypeError(f"an integer index cannot hold {values.dtype} labels")
         return pd.Index(values, name=name)
-    except (TypeError, ValueError, OverflowError) as err:  # incl. pandas' DateParseError
+    except (TypeError, ValueError, OverflowError, KeyError) as err:  # DateParseError, bad zone
         raise ModelFileError(f"{path}: field {where}: invalid index ({err})") from None

@@ -318,15 +318,13 @@ def _encode_index(index: pd.Index, arrays: dict[str, np.ndarray], where: str) ->
             "name": name,
         }
     if isinstance(index, pd.DatetimeIndex):
-        if index.tz is not None:
-            raise TypeError(f"cannot save {where}: a tz-aware DatetimeIndex is not supported")
         freq = index.freqstr if index.freq is not None else None
-        return {
-            "kind": "datetime",
-            "values": _encode(index.to_numpy(), arrays, where),
-            "freq": freq,
-            "name": name,
-        }
+        node = {"kind": "datetime", "freq": freq, "name": name}
+        if index.tz is not None:  # UTC instants and the zone's name
+            node["tz"] = str(index.tz)
+            index = index.tz_convert("UTC").tz_localize(None)
+        node["values"] = _encode(index.to_numpy(), arrays, where)
+        return node
     return {"kind": "index", "values": _encode(index.to_numpy(), arrays, where), "name": name}
 
 
