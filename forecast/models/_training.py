@@ -13,28 +13,52 @@ from __future__ import annotations
 
 import logging
 import math
+import warnings
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 from tqdm.std import tqdm  # text bar: no ipywidgets needed in notebooks
 
 from forecast import nn
-from forecast._validation import check_choice, check_float, check_int
-from forecast.nn import CELLS, LOSSES, RecurrentNetwork, clip_grad_norm, global_norm
+from forecast.models._settings import Settings
+from forecast.models.divergence import (
+    USABLE_FACTOR,
+    DivergenceError,
+    DivergenceWarning,
+    usable_limit,
+    zero_baseline,
+    zero_output,
+)
+from forecast.nn import RecurrentNetwork, clip_grad_norm, global_norm
 
 logger = logging.getLogger(__name__)
-
-#: the ``optimizer`` names the RNN models accept
-OPTIMIZER_NAMES = ("adam", "adamw", "sgd", "momentum", "nesterov")
 
 #: a relative improvement of the validation loss smaller than this does not reset patience
 MIN_REL_IMPROVEMENT = 1e-7
 
 
-class DivergenceError(FloatingPointError):
-    """Training produced a NaN or infinite loss; the model holds its best weights."""
+class EpochFunctions(NamedTuple):
+    """What :func:`train` runs for one model.
+
+    Attributes
+    ----------
+    run_epoch : callable ``(epoch) -> (train_loss, grad_norm)``
+        Runs one epoch of updates (epoch counts from 1) and returns the mean loss and mean
+        gradient norm of its updates. It may return early with a non-finite loss.
+    validate : callable ``() -> float`` or None
+        The validation loss of the current weights; None without a validation tail.
+    evaluate : callable ``() -> float``
+        The training loss of the current weights (one forward pass, no update).
+    baseline : float
+        The training loss of predicting 0 for every target.
+    """
+
+    run_epoch: Callable[[int], tuple[float, float]]
+    validate: Callable[[], float] | None
+    evaluate: Callable[[], float]
+    baseline: float
 
 
 @dataclass
@@ -48,20 +72,25 @@ class TrainingResult:
         validation tail) and ``grad_norm`` (mean global gradient norm before clipping),
         one entry per epoch run.
     best_epoch : int
-        The epoch whose weights the model holds (1-based; 0 means the initial weights). Without
-        validation it is the last epoch run.
+        The epoch whose weights the model holds (1-based; 0: none). Without validation it
+        is the last usable epoch.
     stopped_early : bool
         True if patience ran out before ``epochs``.
+    baseline, initial, limit : float
+        The training loss of predicting zero, that of the initial weights, and the usable
+        limit they give (see :mod:`forecast.models.divergence`).
     """
 
     history: dict[str, list[float]] = field(default_factory=dict)
     best_epoch: int = 0
     stopped_early: bool = False
+    baseline: float = math.inf
+    initial: float = 0.0
+    limit: float = math.inf
 
 
 def train(
-    run_epoch: Callable[[int], tuple[float, float]],
-    validate: Callable[[], float] | None,
+    fns: EpochFunctions,
     get_weights: Callable[[], dict[str, np.ndarray]],
     set_weights: Callable[[dict[str, np.ndarray]], None],
     *,
@@ -71,35 +100,39 @@ def train(
     desc: str = "training",
     hint: str = "",
 ) -> TrainingResult:
-    """Run up to ``epochs`` epochs with early stopping on the validation loss.
+    """Run up to ``epochs`` epochs; keep the best *usable* epoch by validation loss.
 
-    After epoch ``e``::
+    Epoch ``e`` is usable when its training loss is finite and below the usable limit
+    ``2 max(baseline, initial)`` (``initial``: ``fns.evaluate()`` before training), its
+    validation loss is finite and its weights are finite (see
+    :mod:`forecast.models.divergence`). After epoch ``e``::
 
-        val_e = validate()
-        if val_e < best * (1 - 1e-7):  best, best_epoch, kept = val_e, e, weights
+        if not finite(train_e, val_e, weights):  stop (diverged)
+        if usable(e) and val_e < best * (1 - 1e-7):  best, best_epoch, kept = val_e, e, weights
         elif e - best_epoch >= patience: stop
-        at the end: weights <- kept
+        at the end: weights <- kept;  fns.evaluate() < limit, or DivergenceError
+
+    The epoch's training loss is the mean over its updates, each measured before its
+    update; the final check measures the kept weights themselves.
 
     Parameters
     ----------
-    run_epoch : callable ``(epoch) -> (train_loss, grad_norm)``
-        Runs one epoch of updates (epoch counts from 1) and returns the mean loss and mean
-        gradient norm of its updates. It may return early with a non-finite loss.
-    validate : callable ``() -> float`` or None
-        The validation loss of the current weights. None: no validation, no early stopping,
-        and the model keeps the weights of its last epoch.
+    fns : EpochFunctions
+        One epoch, the validation and training losses, the zero baseline. Without
+        ``validate`` there is no early stopping and the last usable epoch is kept.
     get_weights, set_weights : callables
         Copy the weights out of / into the model (a dict of arrays).
     epochs : int
     patience : int or None
-        Epochs without improvement of the validation loss before stopping; None never stops
-        early (the best weights are still restored).
+        Epochs without a better usable epoch (by validation loss; without validation, any
+        usable epoch) before stopping; None never stops early (the best weights are still
+        restored).
     verbose : bool
         Show a tqdm progress bar (only on a terminal: ``disable=None``).
     desc : str
-        Label of the progress bar and the log lines.
+        Label of the progress bar, the log lines and the messages.
     hint : str
-        Appended to the divergence message (e.g. the current ``lr`` and ``clip_norm``).
+        Appended to the divergence messages (e.g. the current ``lr`` and ``clip_norm``).
 
     Returns
     -------
@@ -108,14 +141,25 @@ def train(
     Raises
     ------
     DivergenceError
-        if a training or validation loss is NaN or inf. The message names the epoch; the
-        weights of the best epoch so far (or the initial weights) are restored first, and
-        ``error.result`` holds the history up to that epoch.
+        if no epoch is usable. The message gives the losses and the limit;
+        ``error.result`` holds the history.
+
+    Warns
+    -----
+    DivergenceWarning
+        if training stopped at a NaN or inf loss, or its last epoch is above the usable
+        limit, after a usable epoch: that epoch's weights are kept.
     """
-    result = TrainingResult(history={"train_loss": [], "grad_norm": []})
+    run_epoch, validate = fns.run_epoch, fns.validate
+    with np.errstate(over="ignore", invalid="ignore"):
+        initial = float(fns.evaluate())
+    limit = usable_limit(fns.baseline, initial if math.isfinite(initial) else 0.0)
+    result = TrainingResult(
+        {"train_loss": [], "grad_norm": []}, baseline=fns.baseline, initial=initial, limit=limit
+    )
     if validate is not None:
         result.history["val_loss"] = []
-    kept, best = get_weights(), math.inf
+    kept, best, bad = None, math.inf, ""
     bar = tqdm(
         total=epochs, desc=desc, unit="epoch", disable=None if verbose else True, leave=False
     )
@@ -135,36 +179,33 @@ def train(
             shown = math.nan if val_loss is None else val_loss
             bar.set_postfix(train_loss=f"{train_loss:.4g}", val_loss=f"{shown:.4g}")
             logger.debug(
-                "%s epoch %d: train loss %.6g, val loss %s, grad norm %.4g",
+                "%s epoch %d: train loss %.6g (usable below %.6g), val loss %s, grad norm %.4g",
                 desc,
                 epoch,
                 train_loss,
+                limit,
                 val_loss,
                 grad_norm,
             )
             bad = _diverged(train_loss, val_loss)
+            weights = None if bad else get_weights()
+            if weights is not None and not all(np.isfinite(w).all() for w in weights.values()):
+                bad = "weights are not finite"
             if bad:
-                set_weights(kept)
-                restored = (
-                    f"the weights of epoch {result.best_epoch}, the best so far, were restored"
-                    if result.best_epoch
-                    else "the initial weights were restored"
-                )
-                error = DivergenceError(
-                    f"{desc} diverged at epoch {epoch} of {epochs}: the {bad}; {restored}. "
-                    f"Lower the learning rate lr or set clip_norm (gradient clipping){hint}"
-                )
-                error.result = result
-                raise error
-            if validate is None:  # no validation: the last finite epoch is the best
-                result.best_epoch, kept = epoch, get_weights()
-            elif val_loss < best * (1 - MIN_REL_IMPROVEMENT) or best == math.inf:
-                best, result.best_epoch, kept = val_loss, epoch, get_weights()
+                bad = f"at epoch {epoch} of {epochs} the {bad}"
+                break
+            usable = train_loss < limit
+            bad = "" if usable else f"the training loss of epoch {epoch} is {train_loss:.6g}"
+            if usable and (
+                validate is None or kept is None or val_loss < best * (1 - MIN_REL_IMPROVEMENT)
+            ):
+                best = math.inf if val_loss is None else val_loss
+                result.best_epoch, kept = epoch, weights
             elif patience is not None and epoch - result.best_epoch >= patience:
                 result.stopped_early = True
                 logger.info(
-                    "%s stopped early at epoch %d: no improvement of the validation "
-                    "loss for %d epochs; keeping epoch %d (val loss %.6g)",
+                    "%s stopped early at epoch %d: no better usable epoch for %d epochs; "
+                    "keeping epoch %d (val loss %.6g)",
                     desc,
                     epoch,
                     patience,
@@ -174,9 +215,57 @@ def train(
                 break
     finally:
         bar.close()
-    if validate is not None and result.best_epoch != len(result.history["train_loss"]):
+    if kept is not None and result.best_epoch != len(result.history["train_loss"]):
         set_weights(kept)
+    if kept is not None:
+        with np.errstate(over="ignore", invalid="ignore"):
+            final = float(fns.evaluate())
+        if not final < limit:  # the kept weights themselves, not the mean over the epoch
+            bad = f"the weights of epoch {result.best_epoch} have a training loss of {final:.6g}"
+            kept = None
+    if kept is None:
+        error = DivergenceError(_failure_message(result, desc, bad, hint))
+        error.result = result
+        raise error
+    if bad:
+        warnings.warn(
+            f"{desc} diverged: {bad}; the weights of epoch {result.best_epoch} (training loss "
+            f"{final:.6g}) were kept. Lower the learning rate lr or set clip_norm (gradient "
+            f"clipping){hint}",
+            DivergenceWarning,
+            stacklevel=3,
+        )
     return result
+
+
+def fit_network(
+    net: RecurrentNetwork, fns: EpochFunctions, s: Settings, *, verbose: bool, desc: str
+) -> TrainingResult:
+    """:func:`train` ``net``, or, when every training target is 0 (``fns.baseline == 0``), don't.
+
+    Targets that are all 0 (a constant series) leave nothing to learn and a zero baseline
+    that no epoch can beat: the network's head is set to zero instead (it predicts the
+    targets exactly), the history stays empty and a warning is logged.
+    """
+    if fns.baseline == 0.0:
+        logger.warning(
+            "%s: every training target is the same (the series is constant); the network is "
+            "not trained and predicts that value",
+            desc,
+        )
+        zero_output(net)
+        keys = ("train_loss", "grad_norm") + (("val_loss",) if fns.validate else ())
+        return TrainingResult({key: [] for key in keys}, baseline=0.0)
+    return train(
+        fns,
+        net.get_weights,
+        net.set_weights,
+        epochs=s.epochs,
+        patience=s.patience,
+        verbose=verbose,
+        desc=desc,
+        hint=s.hint,
+    )
 
 
 def _diverged(train_loss: float, val_loss: float | None) -> str:
@@ -186,6 +275,19 @@ def _diverged(train_loss: float, val_loss: float | None) -> str:
     if val_loss is not None and not math.isfinite(val_loss):
         return f"validation loss is {val_loss}"
     return ""
+
+
+def _failure_message(result: TrainingResult, desc: str, bad: str, hint: str) -> str:
+    """Why no epoch of ``result`` is usable, with the numbers."""
+    losses = [loss for loss in result.history["train_loss"] if math.isfinite(loss)]
+    lowest = f"; the lowest finite training loss was {min(losses):.6g}" if losses else ""
+    return (
+        f"{desc} diverged: no epoch reached a usable fit, a finite training loss below "
+        f"{result.limit:.6g} ({USABLE_FACTOR:g} x the larger of {result.baseline:.6g}, the "
+        f"loss of predicting zero, and {result.initial:.6g}, that of the initial "
+        f"weights){lowest}; {bad or 'no epoch ran'}. The model is left unfitted. Lower the "
+        f"learning rate lr or set clip_norm (gradient clipping){hint}"
+    )
 
 
 def minibatches(n: int, batch_size: int, rng: np.random.Generator | None) -> Iterator[np.ndarray]:
@@ -308,11 +410,11 @@ def window_epoch_functions(
     s: Settings,
     optimizer: Any,
     rng: np.random.Generator,
-) -> tuple[Callable[[int], tuple[float, float]], Callable[[], float]]:
-    """``(run_epoch, validate)`` for :func:`train` on windows ``x`` (n, T, D), targets ``y``.
+) -> EpochFunctions:
+    """:class:`EpochFunctions` on windows ``x`` (n, T, D) with targets ``y`` (n, O).
 
     The first ``n_train`` windows are trained on (:func:`many_to_one_epoch`), the rest give
-    the validation loss of the last-step outputs.
+    the validation loss of the last-step outputs (no validation when there is no rest).
     """
     loss_fn = nn.get_loss(s.loss)
 
@@ -331,82 +433,13 @@ def window_epoch_functions(
     def validate() -> float:
         return loss_fn(predict_last(net, x[n_train:]), y[n_train:])[0]
 
-    return run_epoch, validate
+    def evaluate() -> float:
+        return loss_fn(predict_last(net, x[:n_train]), y[:n_train])[0]
 
-
-def make_optimizer(name: str, lr: float) -> Any:
-    """The optimiser called ``name``: "adam", "adamw", "sgd", "momentum" (0.9) or "nesterov"."""
-    name = check_choice(name, "optimizer", OPTIMIZER_NAMES)
-    if name == "momentum":
-        return nn.make_optimizer("sgd", lr=lr, momentum=0.9)
-    if name == "nesterov":
-        return nn.make_optimizer("sgd", lr=lr, momentum=0.9, nesterov=True)
-    return nn.make_optimizer(name, lr=lr)
-
-
-@dataclass
-class Settings:
-    """The validated training parameters of an RNN model (see :func:`check_settings`)."""
-
-    cell: str
-    hidden_size: int
-    num_layers: int
-    epochs: int
-    batch_size: int
-    lr: float
-    optimizer: str
-    clip_norm: float | None
-    loss: str
-    validation_fraction: float
-    patience: int | None
-    dtype: np.dtype
-
-    @property
-    def hint(self) -> str:
-        """What to change after a divergence, with the current values."""
-        return f" (now lr={self.lr}, clip_norm={self.clip_norm})"
-
-
-def check_settings(est: Any) -> Settings:
-    """Validate the parameters that RNNRegressor and RNNForecaster share; name bad values."""
-    clip_norm = est.clip_norm
-    if clip_norm is not None:
-        clip_norm = check_float(clip_norm, "clip_norm", min_value=0.0, inclusive=False)
-    patience = est.patience
-    if patience is not None:
-        patience = check_int(patience, "patience", min_value=1)
-    fraction = check_float(
-        est.validation_fraction, "validation_fraction", min_value=0.0, max_value=1.0
+    has_val = n_train < len(x)
+    return EpochFunctions(
+        run_epoch, validate if has_val else None, evaluate, zero_baseline(s.loss, y[:n_train])
     )
-    if fraction == 1.0:
-        raise ValueError("validation_fraction must be < 1, got validation_fraction=1.0")
-    if not isinstance(est.verbose, (bool, np.bool_)):
-        raise TypeError(f"verbose must be True or False, got {est.verbose!r}")
-    return Settings(
-        cell=check_choice(est.cell, "cell", tuple(CELLS)),
-        hidden_size=check_int(est.hidden_size, "hidden_size", min_value=1),
-        num_layers=check_int(est.num_layers, "num_layers", min_value=1),
-        epochs=check_int(est.epochs, "epochs", min_value=1),
-        batch_size=check_int(est.batch_size, "batch_size", min_value=1),
-        lr=check_float(est.lr, "lr", min_value=0.0, inclusive=False),
-        optimizer=check_choice(est.optimizer, "optimizer", OPTIMIZER_NAMES),
-        clip_norm=clip_norm,
-        loss=check_choice(est.loss, "loss", tuple(LOSSES)),
-        validation_fraction=fraction,
-        patience=patience,
-        dtype=_check_dtype(est.dtype),
-    )
-
-
-def _check_dtype(dtype: Any) -> np.dtype:
-    """``dtype`` as a NumPy float32 or float64 dtype, or raise naming it."""
-    try:
-        resolved = np.dtype(dtype)
-    except TypeError:
-        resolved = None
-    if resolved not in (np.dtype(np.float32), np.dtype(np.float64)):
-        raise TypeError(f"dtype must be 'float32' or 'float64', got dtype={dtype!r}")
-    return resolved
 
 
 def network_state(net: RecurrentNetwork) -> dict[str, Any]:

@@ -20,17 +20,21 @@ import numpy as np
 from sklearn.base import BaseEstimator, RegressorMixin
 from sklearn.utils.validation import check_is_fitted, validate_data
 
+from forecast._validation import check_random_state
+from forecast.models._settings import check_settings, make_optimizer
 from forecast.models._training import (
-    DivergenceError,
-    check_settings,
-    make_optimizer,
+    fit_network,
     many_to_one_epoch,
     network_from_state,
     network_state,
     predict_last,
-    train,
     validation_split,
     window_epoch_functions,
+)
+from forecast.models.divergence import (
+    DivergenceError,
+    check_finite_values,
+    forget_fit,
 )
 from forecast.nn import RecurrentNetwork, get_loss
 from forecast.transforms import Standardizer
@@ -79,9 +83,9 @@ class RNNRegressor(RegressorMixin, BaseEstimator):
     warm_start : bool, default=False
         When fitting again, start from the current weights (if the shapes still fit) instead
         of a new initialisation.
-    random_state : int, numpy Generator or None, default=None
+    random_state : int >= 0, numpy Generator or None, default=None
         Seeds the initial weights and the shuffling; an int makes ``fit`` reproducible
-        bit for bit.
+        bit for bit (see :func:`forecast._validation.check_random_state`).
     verbose : bool, default=False
         Show a progress bar over epochs (on a terminal only).
 
@@ -170,34 +174,36 @@ class RNNRegressor(RegressorMixin, BaseEstimator):
         Raises
         ------
         DivergenceError
-            if the loss becomes NaN or inf; the message names the epoch, and the model is
-            left fitted with the best weights found before it.
+            if no epoch reaches a usable fit, a training loss below that of predicting
+            the (scaled) target 0 (see :mod:`forecast.models.divergence`); the model is left
+            unfitted, also if it was fitted before.
+
+        Warns
+        -----
+        DivergenceWarning
+            if training diverged after a usable epoch, whose weights are kept.
+
+        Notes
+        -----
+        When every (scaled) training target is 0 (e.g. a constant ``y`` with
+        ``scale=True``) nothing can beat the zero baseline: the network is not trained,
+        its head is set to zero (it predicts the training mean of y) and a warning is
+        logged.
         """
         s = check_settings(self)
         x, y2 = self._check_data(X, y, reset=True)
-        rng = np.random.default_rng(self.random_state)
+        rng = check_random_state(self.random_state)
         n_val = validation_split(len(x), s.validation_fraction)
         n_train = len(x) - n_val
-        self._start(x[:n_train], y2[:n_train], s, rng, keep=self.warm_start)
-        xs, ys = self._scaled(x), self._scaled_y(y2)
-        optimizer = make_optimizer(s.optimizer, s.lr)
-        run_epoch, validate = window_epoch_functions(
-            self.network_, xs, ys, n_train, s, optimizer, rng
-        )
+        desc = type(self).__name__
         try:
-            result = train(
-                run_epoch,
-                validate if n_val else None,
-                self.network_.get_weights,
-                self.network_.set_weights,
-                epochs=s.epochs,
-                patience=s.patience,
-                verbose=self.verbose,
-                desc=type(self).__name__,
-                hint=s.hint,
-            )
-        except DivergenceError as err:
-            self._finish(err.result, optimizer, rng)
+            self._start(x[:n_train], y2[:n_train], s, rng, keep=self.warm_start)
+            xs, ys = self._scaled(x, "X"), self._scaled_y(y2)
+            optimizer = make_optimizer(s.optimizer, s.lr)
+            fns = window_epoch_functions(self.network_, xs, ys, n_train, s, optimizer, rng)
+            result = fit_network(self.network_, fns, s, verbose=self.verbose, desc=desc)
+        except ValueError:  # a DivergenceError, or scaled data that overflow
+            forget_fit(self)  # unfitted: no model for data it was not fitted on
             raise
         self._finish(result, optimizer, rng)
         return self
@@ -218,7 +224,7 @@ class RNNRegressor(RegressorMixin, BaseEstimator):
         first = not hasattr(self, "network_")
         x, y2 = self._check_data(X, y, reset=first)
         if first:
-            rng = np.random.default_rng(self.random_state)
+            rng = check_random_state(self.random_state)
             self._start(x, y2, s, rng, keep=False)
             self.history_ = {"train_loss": [], "grad_norm": []}
             self.best_epoch_ = 0
@@ -230,13 +236,14 @@ class RNNRegressor(RegressorMixin, BaseEstimator):
         if getattr(self, "_optimizer", None) is None:
             self._optimizer = make_optimizer(s.optimizer, s.lr)
         if getattr(self, "_rng", None) is None:
-            self._rng = np.random.default_rng(self.random_state)
+            self._rng = check_random_state(self.random_state)
         before = self.network_.get_weights()
+        xs, ys = self._scaled(x, "X"), self._scaled_y(y2)
         with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
             loss, norm = many_to_one_epoch(
                 self.network_,
-                self._scaled(x),
-                self._scaled_y(y2),
+                xs,
+                ys,
                 batch_size=s.batch_size,
                 optimizer=self._optimizer,
                 loss_fn=get_loss(s.loss),
@@ -246,7 +253,15 @@ class RNNRegressor(RegressorMixin, BaseEstimator):
         for key, value in (("train_loss", loss), ("grad_norm", norm), ("val_loss", np.nan)):
             if key in self.history_:
                 self.history_[key].append(float(value))
-        if not (np.isfinite(loss) and np.isfinite(norm)):
+        weights_finite = all(np.isfinite(w).all() for w in self.network_.params.values())
+        if not (np.isfinite(loss) and np.isfinite(norm) and weights_finite):
+            if first:  # no weights from before: unfitted, as after a failed fit
+                forget_fit(self)
+                raise DivergenceError(
+                    f"partial_fit diverged: the training loss is {loss}; the model is left "
+                    f"unfitted. Lower the learning rate lr or set clip_norm (gradient "
+                    f"clipping){s.hint}"
+                )
             self.network_.set_weights(before)
             self._optimizer = None  # its moments saw the bad gradients
             raise DivergenceError(
@@ -270,9 +285,11 @@ class RNNRegressor(RegressorMixin, BaseEstimator):
         """
         check_is_fitted(self)
         x, _ = self._check_data(X, "no_validation", reset=False)
-        out = predict_last(self.network_, self._scaled(x)).astype(np.float64)
+        out = predict_last(self.network_, self._scaled(x, "X")).astype(np.float64)
         if self.y_scaler_ is not None:
-            out = self.y_scaler_.inverse_transform(out).reshape(out.shape)
+            with np.errstate(over="ignore", invalid="ignore"):
+                out = self.y_scaler_.inverse_transform(out).reshape(out.shape)
+        check_finite_values(out.reshape(-1), f"{type(self).__name__}.predict: the prediction")
         return out[:, 0] if self._y_1d else out
 
     def get_weights(self) -> dict[str, np.ndarray]:
@@ -380,18 +397,33 @@ class RNNRegressor(RegressorMixin, BaseEstimator):
             rng=rng,
         )
 
-    def _scaled(self, x: np.ndarray) -> np.ndarray:
-        """Inputs in the network's dtype, standardised when ``scale=True``."""
-        if self.x_scaler_ is not None:
-            x = self.x_scaler_.transform(x.reshape(-1, x.shape[2])).reshape(x.shape)
-        return x.astype(self.network_.dtype)
+    def _scaled(self, x: np.ndarray, name: str = "X") -> np.ndarray:
+        """Inputs in the network's dtype, standardised when ``scale=True``; all finite."""
+        with np.errstate(over="ignore", invalid="ignore"):
+            if self.x_scaler_ is not None:
+                x = self.x_scaler_.transform(x.reshape(-1, x.shape[2])).reshape(x.shape)
+            x = x.astype(self.network_.dtype)
+        return _check_scaled(x, name, self.network_.dtype)
 
     def _scaled_y(self, y: np.ndarray) -> np.ndarray:
-        if self.y_scaler_ is not None:
-            y = self.y_scaler_.transform(y).reshape(y.shape)
-        return y.astype(self.network_.dtype)
+        with np.errstate(over="ignore", invalid="ignore"):
+            if self.y_scaler_ is not None:
+                y = self.y_scaler_.transform(y).reshape(y.shape)
+            y = y.astype(self.network_.dtype)
+        return _check_scaled(y, "y", self.network_.dtype)
 
     def _finish(self, result: Any, optimizer: Any, rng: np.random.Generator) -> None:
         self.history_ = result.history
         self.best_epoch_ = result.best_epoch
         self._optimizer, self._rng = optimizer, rng
+
+
+def _check_scaled(a: np.ndarray, name: str, dtype: np.dtype) -> np.ndarray:
+    """``a`` if all finite; otherwise a ValueError naming ``name`` (scaling overflowed)."""
+    if not np.isfinite(a).all():
+        first = tuple(int(i) for i in np.argwhere(~np.isfinite(a))[0])
+        raise ValueError(
+            f"{name} overflows {dtype.name} once scaled: {a[first]} at index {first}; "
+            "rescale it (e.g. divide by a power of 10), or use dtype='float64'"
+        )
+    return a
