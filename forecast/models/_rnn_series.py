@@ -39,6 +39,8 @@ class TargetTransform:
     n_scale : int
         How many of the first observations the scalers are fitted on (the data before the
         validation tail).
+    name : str, default="y"
+        How the caller calls ``y`` in error messages (an increment that overflows raises).
 
     Attributes
     ----------
@@ -49,7 +51,9 @@ class TargetTransform:
         ``1 + k`` features per step.
     """
 
-    def __init__(self, target: str, y: np.ndarray, X: np.ndarray | None, n_scale: int) -> None:
+    def __init__(
+        self, target: str, y: np.ndarray, X: np.ndarray | None, n_scale: int, name: str = "y"
+    ) -> None:
         self.target = target
         self.offset = 0 if target == "level" else 1
         if target == "log_return":
@@ -58,7 +62,16 @@ class TargetTransform:
             self.increments = Differencer(order=1).fit(y[:n_scale])
         else:
             self.increments = None
-        self.target_scaler = Standardizer().fit(self._raw_increments(y[:n_scale], None))
+        with np.errstate(over="ignore", invalid="ignore"):
+            r = self._raw_increments(y[:n_scale], None)
+        if not np.isfinite(r).all():
+            i = int(np.flatnonzero(~np.isfinite(r))[0])
+            raise ValueError(
+                f"{name} gives a non-finite network input at position {i + self.offset}: its "
+                f"target={target!r} increment there is {r[i]} (overflow). Rescale the data "
+                "(e.g. divide by a power of 10) first"
+            )
+        self.target_scaler = Standardizer().fit(r)
         self.exog_scaler = None if X is None else Standardizer().fit(X[self.offset : n_scale])
         self.n_inputs = 1 + (0 if X is None else X.shape[1])
 
@@ -90,12 +103,13 @@ class TargetTransform:
             (e.g. differences of values near 1e308, or a value far outside the scale of
             the training part in float32).
         """
-        r = self.target_scaler.transform(self._raw_increments(y, previous))
-        if self.exog_scaler is None:
-            u = r[:, None].astype(dtype)
-        else:
-            x = X if previous is not None else X[self.offset :]
-            u = np.column_stack([r, self.exog_scaler.transform(x)]).astype(dtype)
+        with np.errstate(over="ignore", invalid="ignore"):  # overflow is reported below
+            r = self.target_scaler.transform(self._raw_increments(y, previous))
+            if self.exog_scaler is None:
+                u = r[:, None].astype(dtype)
+            else:
+                x = X if previous is not None else X[self.offset :]
+                u = np.column_stack([r, self.exog_scaler.transform(x)]).astype(dtype)
         bad = np.flatnonzero(~np.isfinite(u).all(axis=1))
         if bad.size:
             row = int(bad[0]) + (0 if previous is not None else self.offset)

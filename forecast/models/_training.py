@@ -249,7 +249,7 @@ def fit_network(
     """
     if fns.baseline == 0.0:
         logger.warning(
-            "%s: every training target is the same (the series is constant); the network is "
+            "%s: every training target is the same (a constant series); the network is "
             "not trained and predicts that value",
             desc,
         )

@@ -217,7 +217,7 @@ class GlobalRNNForecaster(BaseEstimator):
             check_target_values(values, index, self.target, f"series {name!r}")
             plan = plan_training(s, "tbptt", self.target, 1, self.k1, self.k2, len(values))
             scalers[name] = TargetTransform(
-                self.target, values, None, plan.first_val + plan.offset + 1
+                self.target, values, None, plan.first_val + plan.offset + 1, f"series {name!r}"
             )
             u = scalers[name].inputs(values, None, dtype=s.dtype, name=f"series {name!r}")
             if not np.any(u[1 : plan.first_val + 1, 0]):  # its scaler cannot scale it

@@ -452,12 +452,13 @@ class RNNForecaster(SeriesForecaster):
         network's output there is not finite.
         """
         state, window = self.state_, self.window_
-        if self.training == "tbptt":
-            y_hat, state, _ = self.network_.forward(u_new[:, None], state)
-            output = y_hat[-1, :, 0].astype(np.float64)
-        else:
-            window = np.concatenate([window, u_new])[-self.window :]
-            output = predict_last(self.network_, window[None])[:, 0].astype(np.float64)
+        with np.errstate(over="ignore", invalid="ignore"):  # reported below
+            if self.training == "tbptt":
+                y_hat, state, _ = self.network_.forward(u_new[:, None], state)
+                output = y_hat[-1, :, 0].astype(np.float64)
+            else:
+                window = np.concatenate([window, u_new])[-self.window :]
+                output = predict_last(self.network_, window[None])[:, 0].astype(np.float64)
         check_finite_values(output, f"{type(self).__name__}.update: the network output")
         return u_new[-1:].copy(), state, window, output
 
@@ -468,9 +469,12 @@ class RNNForecaster(SeriesForecaster):
     def _rollout_origin(self, horizon: int) -> np.ndarray:
         """Scaled increment forecasts of steps 1..horizon from the current origin: (horizon,)."""
         hold = self._hold(self._last_row)
-        if self.training == "tbptt":
-            return rollout_state(self.network_, self.state_, self._last_output, hold, horizon)[:, 0]
-        return rollout_window(self.network_, self.window_[None], hold, horizon)[:, 0]
+        with np.errstate(over="ignore", invalid="ignore"):  # checked in TargetTransform.levels
+            if self.training == "tbptt":
+                out = rollout_state(self.network_, self.state_, self._last_output, hold, horizon)
+            else:
+                out = rollout_window(self.network_, self.window_[None], hold, horizon)
+        return out[:, 0]
 
     def _validation_errors(self, horizon: int) -> np.ndarray:
         """h-step errors of the cumulative series at the validation origins: (n_val, horizon)."""
