@@ -25,8 +25,14 @@ from dataclasses import dataclass
 import numpy as np
 
 from forecast._validation import check_int
-from forecast.models._settings import Settings
-from forecast.models._training import EpochFunctions, validation_split, window_epoch_functions
+from forecast.models._many_to_one import window_epoch_functions
+from forecast.models._settings import Settings, make_optimizer
+from forecast.models._training import (
+    EpochFunctions,
+    TrainingResult,
+    fit_network,
+    validation_split,
+)
 from forecast.models.divergence import zero_baseline
 from forecast.nn import NonFiniteError, RecurrentNetwork, get_loss, tbptt_windows, train_tbptt
 
@@ -74,6 +80,46 @@ def plan_training(
         )
     n_val = validation_split(n_samples, s.validation_fraction)
     return Plan(s, k1, k2, offset, n_samples, n_val, first_val=n_pairs - n_val)
+
+
+def train_network(
+    old: RecurrentNetwork | None,
+    u: np.ndarray,
+    plan: Plan,
+    training: str,
+    window: int,
+    rng: np.random.Generator,
+    *,
+    verbose: bool,
+    desc: str,
+) -> tuple[RecurrentNetwork, int, TrainingResult]:
+    """Train a network of RNNForecaster on the scaled inputs ``u`` (m, D) laid out by ``plan``.
+
+    ``old`` (a warm start) is trained on if its shape fits, otherwise a new network is
+    drawn from ``rng``. Returns ``(network, n_streams, result)``; raises DivergenceError
+    when no epoch is usable (see :func:`forecast.models._training.train`).
+    """
+    s = plan.settings
+    shape = (s.cell, u.shape[1], s.hidden_size, s.num_layers, s.dtype)
+    if (
+        old is not None
+        and (old.cell, old.input_size, old.hidden_size, old.num_layers, old.dtype) == shape
+    ):
+        net = old
+    else:
+        net = RecurrentNetwork(
+            s.cell, u.shape[1], s.hidden_size, s.num_layers, dtype=s.dtype, rng=rng
+        )
+    optimizer = make_optimizer(s.optimizer, s.lr)
+    if training == "tbptt":
+        fns, n_streams = tbptt_functions(
+            net, u, plan.first_val, plan.n_val, s, plan.k1, plan.k2, optimizer, rng
+        )
+    else:
+        fns, n_streams = window_functions(
+            net, u, window, plan.n_samples, plan.n_val, s, optimizer, rng
+        )
+    return net, n_streams, fit_network(net, fns, s, verbose=verbose, desc=desc)
 
 
 def n_streams_for(n_train: int, batch_size: int, k2: int) -> int:

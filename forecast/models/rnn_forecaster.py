@@ -37,22 +37,18 @@ from forecast.models._contract import (
     check_horizon,
     forecast_series,
 )
-from forecast.models._rnn_rollout import conformal_bounds, rollout_state, rollout_window
+from forecast.models._many_to_one import predict_last
+from forecast.models._rnn_rollout import (
+    conformal_bounds,
+    origin_states,
+    rollout_state,
+    rollout_window,
+)
 from forecast.models._rnn_series import TARGETS, TargetTransform, check_exog, check_target_values
-from forecast.models._rnn_training import (
-    Plan,
-    plan_training,
-    tbptt_functions,
-    window_functions,
-)
-from forecast.models._settings import check_settings, make_optimizer
-from forecast.models._training import (
-    fit_network,
-    network_from_state,
-    network_state,
-    predict_last,
-)
-from forecast.models.divergence import DivergenceError, check_finite_values, forget_fit
+from forecast.models._rnn_training import Plan, plan_training, train_network
+from forecast.models._settings import check_settings
+from forecast.models._training import network_from_state, network_state
+from forecast.models.divergence import check_finite_values, forget_fit
 from forecast.nn import RecurrentNetwork
 
 logger = logging.getLogger(__name__)
@@ -377,67 +373,33 @@ class RNNForecaster(SeriesForecaster):
     ) -> None:
         """Fit scalers and network on ``values`` (all data seen), then set the origin state.
 
-        A :class:`DivergenceError` leaves the forecaster unfitted.
+        A :class:`DivergenceError` (or an overflow of the scaled inputs) leaves the
+        forecaster unfitted.
         """
         s, n_val, first_val = plan.settings, plan.n_val, plan.first_val
-        self._features = TargetTransform(self.target, values, exog, first_val + plan.offset + 1)
-        u = self._features.inputs(values, exog, dtype=s.dtype)  # (m, D)
-        old = getattr(self, "network_", None)
-        if not (
-            warm
-            and old is not None
-            and (old.cell, old.input_size, old.hidden_size, old.num_layers, old.dtype)
-            == (s.cell, u.shape[1], s.hidden_size, s.num_layers, s.dtype)
-        ):
-            self.network_ = RecurrentNetwork(
-                s.cell, u.shape[1], s.hidden_size, s.num_layers, dtype=s.dtype, rng=rng
-            )
-        net, optimizer = self.network_, make_optimizer(s.optimizer, s.lr)
-        if self.training == "tbptt":
-            fns, self.n_streams_ = tbptt_functions(
-                net, u, first_val, n_val, s, plan.k1, plan.k2, optimizer, rng
-            )
-        else:
-            fns, self.n_streams_ = window_functions(
-                net, u, self.window, plan.n_samples, n_val, s, optimizer, rng
-            )
         self.n_exog_ = 0 if exog is None else exog.shape[1]
         desc = f"{type(self).__name__}({s.cell})"
+        old = getattr(self, "network_", None) if warm else None
         try:
-            result = fit_network(net, fns, s, verbose=self.verbose, desc=desc)
+            self._features = TargetTransform(
+                self.target, values, exog, first_val + plan.offset + 1
+            )
+            u = self._features.inputs(values, exog, dtype=s.dtype)  # (m, D)
+            self.network_, self.n_streams_, result = train_network(
+                old, u, plan, self.training, self.window, rng, verbose=self.verbose, desc=desc
+            )
             self._finish(result, u, first_val, n_val, desc)
-        except DivergenceError:
+        except ValueError:  # DivergenceError included
             forget_fit(self)
             raise
 
     def _finish(self, result: Any, u: np.ndarray, first_val: int, n_val: int, desc: str) -> None:
         """Record the history and set the state at the origin and the validation origins."""
         self.history_, self.best_epoch_ = result.history, result.best_epoch
-        net = self.network_
-        if self.training == "tbptt":
-            y_hat, state, cache = net.forward(u[:, None])  # the whole series from zeros
-            check_finite_values(y_hat[:, 0, 0], f"{desc}: the network output over y")
-            self.state_, self.window_ = state, None
-            self._last_output = y_hat[-1, :, 0].astype(np.float64)
-            origins = np.arange(first_val, first_val + n_val)
-            states = [net.state_at(cache, i + 1) for i in origins]  # after reading u_i
-            self._val = {
-                "first": first_val,
-                "outputs": y_hat[origins, 0, 0].astype(np.float64),
-                "states": tuple(
-                    np.concatenate([st[j] for st in states], axis=1)
-                    for j in range(len(net.state_names))
-                )
-                if n_val
-                else None,
-            }
-        else:
-            self.state_, self.window_ = None, u[-self.window :].copy()
-            self._last_output = predict_last(net, self.window_[None])[:, 0].astype(np.float64)
-            check_finite_values(self._last_output, f"{desc}: the network output at the origin")
-            self._val = {"first": first_val, "outputs": None, "states": None}
-        start = first_val - self.window + 1 if self.training == "window" else first_val
-        self._val.update(count=n_val, start=start, u=u[start : first_val + n_val].copy())
+        window = self.window if self.training == "window" else None
+        self.state_, self.window_, self._last_output, self._val = origin_states(
+            self.network_, u, window, first_val, n_val, desc
+        )
         self._last_row = u[-1:].copy()
         # the interval residuals of the first steps, so that predict_interval only reads them
         steps = min(n_val, INTERVAL_STEPS)

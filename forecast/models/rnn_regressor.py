@@ -21,15 +21,13 @@ from sklearn.base import BaseEstimator, RegressorMixin
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from forecast._validation import check_random_state
+from forecast.models._many_to_one import many_to_one_epoch, predict_last, window_epoch_functions
 from forecast.models._settings import check_settings, make_optimizer
 from forecast.models._training import (
     fit_network,
-    many_to_one_epoch,
     network_from_state,
     network_state,
-    predict_last,
     validation_split,
-    window_epoch_functions,
 )
 from forecast.models.divergence import (
     DivergenceError,
