@@ -124,6 +124,14 @@ def test_regressor_that_diverges_is_left_unfitted(close, lr):
     assert_unfitted(model)
 
 
+def test_first_partial_fit_that_diverges_leaves_the_regressor_unfitted(close):
+    X, y = return_windows(close, n=100)
+    model = RNNRegressor("rnn", hidden_size=16, lr=1e12, clip_norm=None, optimizer="sgd")
+    with pytest.raises(DivergenceError, match=r"partial_fit diverged: .*left unfitted"):
+        model.partial_fit(X, y)  # one step: its loss is finite, its weights are garbage
+    assert_unfitted(model)
+
+
 def test_regressor_that_recovers_keeps_its_best_usable_epoch_and_warns(close):
     X, y = return_windows(close)
     model = RNNRegressor(
@@ -282,8 +290,10 @@ def test_nan_in_the_middle_of_regressor_windows_is_refused_before_training(close
 
 def test_differences_that_overflow_are_refused_by_name():
     y = np.tile([1e308, -1e308], 30)  # finite values whose differences are inf
-    with pytest.raises(ValueError, match=r"y gives a non-finite network input at position"):
-        RNNForecaster("rnn", target="diff", **TINY).fit(y)
+    model = RNNForecaster("rnn", target="diff", **TINY)
+    with pytest.raises(ValueError, match=r"y gives a non-finite network input at position 1"):
+        model.fit(y)
+    assert_unfitted(model)
 
 
 def test_regressor_inputs_that_overflow_float32_are_refused_by_name(close):

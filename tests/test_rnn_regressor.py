@@ -210,7 +210,7 @@ def test_on_sp500_log_returns():
 def test_partial_fit_divergence_restores_the_weights_of_before_the_call():
     X, y = _mean_task(n=64, window=5)
     model = RNNRegressor(
-        "rnn", hidden_size=16, lr=1e12, clip_norm=None, optimizer="sgd", random_state=0
+        "rnn", hidden_size=16, lr=1.0, clip_norm=None, optimizer="sgd", random_state=0
     )
     model.partial_fit(X, y)
     weights, diverged = model.get_weights(), False

@@ -73,17 +73,15 @@ class DivergenceWarning(ConvergenceWarning):
 def check_finite_values(values: np.ndarray, what: str, hint: str = "") -> np.ndarray:
     """Return ``values`` if every one is finite; otherwise raise :class:`DivergenceError`.
 
-    ``what`` says what the values are (e.g. ``"RNNForecaster.predict: the forecast"``); the
-    message names the first non-finite position (counting from 1, as forecast steps do)
-    and its value, then ``hint``.
+    ``what`` says what the values are (e.g. ``"RNNForecaster.update: the network output"``);
+    the message counts the non-finite values and gives the first, then ``hint``.
     """
     finite = np.isfinite(values)
     if not finite.all():
-        flat = np.asarray(values).reshape(-1)
-        first = int(np.flatnonzero(~finite.reshape(-1))[0])
+        first = np.asarray(values)[~finite].reshape(-1)[0]
         raise DivergenceError(
-            f"{what} is not finite: {np.count_nonzero(~finite)} value(s), the first is "
-            f"{flat[first]} at step {first + 1}{hint}"
+            f"{what} is not finite: {np.count_nonzero(~finite)} of {finite.size} value(s) "
+            f"are NaN or inf, the first is {first}{hint}"
         )
     return values
 

@@ -33,6 +33,8 @@ from forecast.models.divergence import (
     DivergenceError,
     check_finite_values,
     forget_fit,
+    usable_limit,
+    zero_baseline,
 )
 from forecast.nn import RecurrentNetwork, get_loss
 from forecast.transforms import Standardizer
@@ -217,6 +219,13 @@ class RNNRegressor(RegressorMixin, BaseEstimator):
         Returns
         -------
         self
+
+        Raises
+        ------
+        DivergenceError
+            if the loss is NaN or inf, or the updated weights are not usable on this batch
+            (see :mod:`forecast.models.divergence`): the weights from before the call are
+            restored, or, on the first call, the model is left unfitted.
         """
         s = check_settings(self)
         first = not hasattr(self, "network_")
@@ -236,7 +245,13 @@ class RNNRegressor(RegressorMixin, BaseEstimator):
         if getattr(self, "_rng", None) is None:
             self._rng = check_random_state(self.random_state)
         before = self.network_.get_weights()
-        xs, ys = self._scaled(x, "X"), self._scaled_y(y2)
+        try:
+            xs, ys = self._scaled(x, "X"), self._scaled_y(y2)
+        except ValueError:
+            if first:
+                forget_fit(self)
+            raise
+        loss_fn = get_loss(s.loss)
         with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
             loss, norm = many_to_one_epoch(
                 self.network_,
@@ -244,31 +259,38 @@ class RNNRegressor(RegressorMixin, BaseEstimator):
                 ys,
                 batch_size=s.batch_size,
                 optimizer=self._optimizer,
-                loss_fn=get_loss(s.loss),
+                loss_fn=loss_fn,
                 clip_norm=s.clip_norm,
                 rng=self._rng,
             )
+            after = float(loss_fn(predict_last(self.network_, xs), ys)[0])
         for key, value in (("train_loss", loss), ("grad_norm", norm), ("val_loss", np.nan)):
             if key in self.history_:
                 self.history_[key].append(float(value))
-        weights_finite = all(np.isfinite(w).all() for w in self.network_.params.values())
-        if not (np.isfinite(loss) and np.isfinite(norm) and weights_finite):
-            if first:  # no weights from before: unfitted, as after a failed fit
-                forget_fit(self)
-                raise DivergenceError(
-                    f"partial_fit diverged: the training loss is {loss}; the model is left "
-                    f"unfitted. Lower the learning rate lr or set clip_norm (gradient "
-                    f"clipping){s.hint}"
-                )
+        # usable: the loss of the new weights on this batch stays below 2 x the larger of the
+        # loss of predicting zero and the loss before the updates (see models.divergence)
+        limit = usable_limit(zero_baseline(s.loss, ys), float(loss))
+        if np.isfinite(loss) and np.isfinite(norm) and after < limit:
+            self.best_epoch_ = len(self.history_["train_loss"])
+            return self
+        problem = (
+            f"the training loss of the updated weights is {after:.6g}, not below {limit:.6g} "
+            f"(2 x the larger of the loss of predicting zero and {float(loss):.6g}, the loss "
+            "before the updates)"
+            if np.isfinite(loss) and np.isfinite(norm)
+            else f"the training loss is {loss}"
+        )
+        if first:  # no weights from before: unfitted, as after a failed fit
+            forget_fit(self)
+            kept = "the model is left unfitted"
+        else:
             self.network_.set_weights(before)
             self._optimizer = None  # its moments saw the bad gradients
-            raise DivergenceError(
-                f"partial_fit diverged: the training loss is {loss}; the weights from before "
-                f"this call were restored. Lower the learning rate lr or set clip_norm "
-                f"(gradient clipping){s.hint}"
-            )
-        self.best_epoch_ = len(self.history_["train_loss"])
-        return self
+            kept = "the weights from before this call were restored"
+        raise DivergenceError(
+            f"partial_fit diverged: {problem}; {kept}. Lower the learning rate lr or set "
+            f"clip_norm (gradient clipping){s.hint}"
+        )
 
     def predict(self, X: Any) -> np.ndarray:
         """Predict from the state at the last step of every window.
