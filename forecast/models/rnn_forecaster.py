@@ -325,7 +325,8 @@ class RNNForecaster(SeriesForecaster):
         (``p^_h + q`` for the other targets), with ``q`` the split-conformal quantiles of the
         h-step errors of ``log p`` (or ``p``) over the validation origins (see the class
         Notes). Needs ``validation_fraction > 0`` and at most as many steps as validation
-        origins.
+        origins. The interval always contains the point forecast: a quantile on the wrong
+        side of 0 (all errors of one sign) is replaced by 0, which only widens it.
 
         Returns
         -------

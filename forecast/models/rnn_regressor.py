@@ -174,9 +174,8 @@ class RNNRegressor(RegressorMixin, BaseEstimator):
         Raises
         ------
         DivergenceError
-            if no epoch reaches a usable fit, a training loss below that of predicting
-            the (scaled) target 0 (see :mod:`forecast.models.divergence`); the model is left
-            unfitted, also if it was fitted before.
+            if no epoch reaches a usable fit (see :mod:`forecast.models.divergence`); the
+            model is left unfitted, also if it was fitted before.
 
         Warns
         -----
