@@ -149,7 +149,11 @@ def window_epoch_functions(
     def evaluate() -> float:
         return loss_fn(predict_last(net, x[:n_train]), y[:n_train])[0]
 
-    has_val = n_train < len(x)
+    has_val, targets = n_train < len(x), y[:n_train]
     return EpochFunctions(
-        run_epoch, validate if has_val else None, evaluate, zero_baseline(s.loss, y[:n_train])
+        run_epoch,
+        validate if has_val else None,
+        evaluate,
+        zero_baseline(s.loss, targets),
+        constant=not np.any(targets),
     )

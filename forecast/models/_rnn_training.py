@@ -179,7 +179,9 @@ def tbptt_functions(
         return loss_fn(y_hat, u[first_val + 1 : first_val + n_val + 1, None, :1])[0]
 
     evaluate, baseline = tbptt_evaluation(net, x, t, k1, k2, s.loss)
-    fns = EpochFunctions(run_epoch, validate if n_val else None, evaluate, baseline)
+    fns = EpochFunctions(
+        run_epoch, validate if n_val else None, evaluate, baseline, constant=not np.any(t)
+    )
     return fns, n_streams
 
 

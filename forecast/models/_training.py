@@ -52,12 +52,15 @@ class EpochFunctions(NamedTuple):
         The training loss of the current weights (one forward pass, no update).
     baseline : float
         The training loss of predicting 0 for every target.
+    constant : bool, default=False
+        Every training target is exactly 0: nothing to learn (see :func:`fit_network`).
     """
 
     run_epoch: Callable[[int], tuple[float, float]]
     validate: Callable[[], float] | None
     evaluate: Callable[[], float]
     baseline: float
+    constant: bool = False
 
 
 @dataclass
@@ -240,13 +243,13 @@ def train(
 def fit_network(
     net: RecurrentNetwork, fns: EpochFunctions, s: Settings, *, verbose: bool, desc: str
 ) -> TrainingResult:
-    """:func:`train` ``net``, or, when every training target is 0 (``fns.baseline == 0``), don't.
+    """:func:`train` ``net``, or, when every training target is 0 (``fns.constant``), don't.
 
     Targets that are all 0 (a constant series) leave nothing to learn and a zero baseline
     that no epoch can beat: the network's head is set to zero instead (it predicts the
     targets exactly), the history stays empty and a warning is logged.
     """
-    if fns.baseline == 0.0:
+    if fns.constant:
         logger.warning(
             "%s: every training target is the same (a constant series); the network is "
             "not trained and predicts that value",
