@@ -14,6 +14,10 @@ the last stream ended.
 
 ``window_functions``: windows of ``window`` inputs, each from a zero state, many-to-one, in
 shuffled minibatches.
+
+Both give the training loss of the current weights (``evaluate``) and of predicting zero
+(``baseline``) that decide whether an epoch is usable (:mod:`forecast.models.divergence`);
+:func:`train_network` builds (or keeps) the network and trains it with them.
 """
 
 from __future__ import annotations

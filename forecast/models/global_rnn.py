@@ -45,7 +45,7 @@ from forecast.models._training import (
     network_state,
     validation_split,
 )
-from forecast.models.divergence import DivergenceError, forget_fit
+from forecast.models.divergence import DivergenceError, check_finite_values, forget_fit
 from forecast.nn import NonFiniteError, RecurrentNetwork, get_loss, train_tbptt
 
 logger = logging.getLogger(__name__)
@@ -404,6 +404,7 @@ class GlobalSeriesForecaster(BaseEstimator):
                              "interval residuals; use a shorter horizon or a larger "
                              "validation_fraction")
         r_hat = rollout_state(self.network, states, outputs, None, horizon)
+        check_finite_values(r_hat, "the forecasts from the interval origins")
         errors = self.scaler.errors(r_hat, self._history.values, origins + self.scaler.offset)
         point = self.predict(horizon)
         bounds = np.array([conformal_bounds(e[~np.isnan(e)], coverage) for e in errors.T])
