@@ -18,6 +18,10 @@ The package is laid out like its architecture::
     plots         matplotlib functions that take and return Axes
     cli           the ``forecast`` command line
 
+Errors worth catching: ``DivergenceError`` (training never reached a usable fit),
+``ModelFileError`` (a model file that is not a valid one; a ``ValueError``) and
+``YahooDownloadError`` (Yahoo Finance could not be reached and nothing is cached).
+
 Public names are imported lazily (PEP 562), so ``import forecast`` stays cheap and the
 command line does not pay for matplotlib unless it plots.
 """
@@ -53,6 +57,10 @@ _PUBLIC = {
     "compare": "forecast.comparison",
     "CompareResult": "forecast.comparison",
     "MultiCompareResult": "forecast._multi",
+    # errors a user may want to catch
+    "DivergenceError": "forecast.models._training",
+    "ModelFileError": "forecast.models.persistence",
+    "YahooDownloadError": "forecast.data.yahoo",
 }
 
 #: submodules reachable as attributes after a plain ``import forecast``

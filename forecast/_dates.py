@@ -10,9 +10,16 @@ The rule used everywhere in the package (see :func:`future_index`):
    not known and are not skipped);
 3. otherwise it continues with the median spacing of the index;
 4. an integer index continues with its last step (``RangeIndex`` stays a ``RangeIndex``).
+
+A tz-aware index keeps its zone. Spacings are measured between instants (UTC), so an hourly
+series goes on hour by hour across a daylight-saving transition (01:00-04:00, 01:00-05:00,
+02:00-05:00 at the fall-back in US/Eastern); a median spacing of whole days continues in
+calendar days of the zone (midnight stays midnight), as a daily ``freq`` does.
 """
 
 from __future__ import annotations
+
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -35,11 +42,15 @@ def infer_offset(index: pd.DatetimeIndex) -> pd.DateOffset | pd.Timedelta:
         inferred = pd.DatetimeIndex(tail, freq="infer").freq  # infer_freq, as an offset
         if inferred is not None:
             return inferred
-    spacing = pd.Timedelta(np.median(np.diff(tail.asi8)), unit=tail.unit)
+    spacing = pd.Timedelta(np.median(np.diff(tail.asi8)), unit=tail.unit)  # between instants
     if spacing <= pd.Timedelta(days=1) and spacing >= pd.Timedelta(hours=23) and (
         tail.day_of_week < 5
     ).all():
         return pd.offsets.BDay()
+    if index.tz is not None and spacing >= pd.Timedelta(days=1) and spacing % pd.Timedelta(
+        days=1
+    ) == pd.Timedelta(0):
+        return pd.offsets.Day(spacing.days)  # calendar days of the zone
     return spacing
 
 
@@ -76,3 +87,60 @@ def future_index(index: pd.Index, horizon: int) -> pd.Index:
         return pd.RangeIndex(horizon, name=index.name)
     step = values[-1] - values[-2] if len(values) > 1 else 1
     return pd.Index(values[-1] + step * np.arange(1, horizon + 1), name=index.name)
+
+
+def zone_name(tz: Any) -> str:
+    """How a zone is written in messages: ``'tz-aware (US/Eastern)'`` or ``'tz-naive'``."""
+    return "tz-naive" if tz is None else f"tz-aware ({tz})"
+
+
+def to_zone(labels: Any, tz: Any, name: str, *, seen: str = "the data") -> Any:
+    """Return dates ``labels`` (a Timestamp or a DatetimeIndex) in the zone ``tz`` of the data.
+
+    Dates of one zone are converted to another without changing the instants they stand for.
+    A tz-naive date cannot be compared with a tz-aware one (which instant is 2020-11-01 01:00
+    in US/Eastern?), so a mismatch is refused rather than guessed.
+
+    Parameters
+    ----------
+    labels : pandas.Timestamp or pandas.DatetimeIndex
+    tz : tzinfo or None
+        The zone of the data (``index.tz``).
+    name : str
+        How the caller calls ``labels`` in the error message.
+    seen : str
+        How the caller calls the data.
+
+    Raises
+    ------
+    ValueError
+        if one of ``labels`` and the data is tz-aware and the other tz-naive.
+    """
+    if (labels.tz is None) != (tz is None):
+        fix = (
+            f"localize it with .tz_localize({str(tz)!r})"
+            if tz is not None
+            else "drop its zone with .tz_convert(None) (UTC) or .tz_localize(None) (wall time)"
+        )
+        shown = f"{name}={labels}" if isinstance(labels, pd.Timestamp) else (
+            f"the first label of {name}, {labels[0]},"
+        )
+        raise ValueError(
+            f"{name} is {zone_name(labels.tz)} but {seen} is {zone_name(tz)}: "
+            f"{shown} cannot be placed among its dates; {fix}"
+        )
+    if tz is not None and str(labels.tz) != str(tz):
+        labels = labels.tz_convert(tz)
+    return labels
+
+
+def label_text(label: Any) -> str:
+    """A label for messages: a date without its time part when that is midnight."""
+    if isinstance(label, pd.Timestamp) and label == label.normalize():
+        return label.strftime("%Y-%m-%d")
+    return str(label)
+
+
+def extend_range(index: pd.RangeIndex, n: int) -> pd.RangeIndex:
+    """``index`` followed by its next ``n`` labels, still a RangeIndex."""
+    return pd.RangeIndex(index.start, index[-1] + (n + 1) * index.step, index.step, name=index.name)

@@ -70,26 +70,62 @@ def _position(index: pd.Index, i: int) -> str:
 
 
 def check_index(index: pd.Index, name: str = "y") -> pd.Index:
-    """Require a strictly increasing index without duplicates; name the first offender."""
-    if isinstance(index, pd.DatetimeIndex) and index.tz is not None:
-        index = index.tz_localize(None)
-    if len(index) > 1:
-        values = index.asi8 if isinstance(index, pd.DatetimeIndex) else np.asarray(index)
-        if not np.issubdtype(np.asarray(values).dtype, np.number):
-            raise TypeError(
-                f"{name} must have a DatetimeIndex or an integer index, got {type(index).__name__}"
-            )
-        step = np.diff(values)
-        bad = np.flatnonzero(step <= 0)
-        if bad.size:
-            i = int(bad[0]) + 1
-            problem = (
-                "duplicated" if step[bad[0]] == 0 else "not sorted (earlier than the one before)"
-            )
+    """Require a strictly increasing index of dates or integers; name the first offender.
+
+    Parameters
+    ----------
+    index : pandas.Index
+        A DatetimeIndex (tz-naive or tz-aware) or an integer index (a ``RangeIndex``, or
+        integers of any width; values near the int64 limits are compared exactly).
+    name : str
+        How the caller calls the indexed data in error messages.
+
+    Returns
+    -------
+    pandas.Index
+        ``index`` unchanged. A tz-aware index keeps its zone: it is ordered by its instants
+        (UTC), so both daylight-saving transitions pass (the repeated wall-clock hour of the
+        fall-back is two different instants).
+
+    Raises
+    ------
+    TypeError
+        for an index that is neither dates nor integers (floats, strings, periods, ...).
+    ValueError
+        for a missing date (``NaT``), or a label not after the one before it (a duplicate or
+        a step back).
+    """
+    if isinstance(index, pd.DatetimeIndex):
+        missing = np.flatnonzero(index.isna())
+        if missing.size:
             raise ValueError(
-                f"{name} index is {problem} at {_position(index, i)}; "
-                f"{bad.size} such position(s) in total. Sort it and remove duplicates first."
+                f"{name} index has {missing.size} missing date(s) (NaT); the first is at "
+                f"position {int(missing[0])}. Drop those rows or give them their dates first."
             )
+        values = index.asi8  # int64 instants: UTC for a tz-aware index
+    elif len(index) == 0 or (isinstance(index, pd.RangeIndex) and index.step > 0):
+        return index
+    else:
+        values = np.asarray(index)
+        if values.dtype.kind not in "iu":
+            kind = f"{type(index).__name__} of dtype {index.dtype}"
+            raise TypeError(
+                f"{name} must have a DatetimeIndex or an integer index, got {kind}; "
+                "pass dates, or y.reset_index(drop=True) for positions"
+            )
+    # compare neighbours directly: np.diff of int64 wraps around near the limits
+    later, earlier = values[1:], values[:-1]
+    bad = np.flatnonzero(later <= earlier)
+    if bad.size:
+        i = int(bad[0]) + 1
+        problem = (
+            "duplicated" if later[bad[0]] == earlier[bad[0]]
+            else "not sorted (earlier than the one before)"
+        )
+        raise ValueError(
+            f"{name} index is {problem} at {_position(index, i)}; "
+            f"{bad.size} such position(s) in total. Sort it and remove duplicates first."
+        )
     return index
 
 
@@ -169,7 +205,7 @@ def check_series(
     ----------
     y : pandas.Series, 1-D array-like (or 2-D when ``allow_2d``)
         The observations, oldest first. A Series keeps its index; an array gets a
-        ``RangeIndex``. A tz-aware DatetimeIndex is made tz-naive.
+        ``RangeIndex``. A tz-aware DatetimeIndex keeps its zone (see :func:`check_index`).
     name : str
         How the caller calls ``y`` in error messages.
     min_length : int
@@ -187,7 +223,8 @@ def check_series(
     TypeError
         for non-numeric data or an index that is neither datetime nor integer.
     ValueError
-        for wrong dimensions, too few observations, NaN/inf, an unsorted or duplicated index.
+        for wrong dimensions, too few observations, NaN/inf, a NaT label, an unsorted or
+        duplicated index.
     """
     if isinstance(y, (pd.Series, pd.DataFrame)):
         if isinstance(y, pd.DataFrame) and not allow_2d:

@@ -6,7 +6,9 @@ Commands::
     forecast fetch TICKER [--start --end]   download prices from Yahoo Finance into the cache
     forecast compare [...]                  AR against RNNs against the random walk
 
-Errors are one line on stderr with exit code 2, never a traceback.
+Errors are one line on stderr with exit code 2, never a traceback; warnings are one line
+each (``forecast: WARNING: ...``). A failed Yahoo download says whether the network is the
+cause and suggests ``--dataset`` (the bundled data works offline).
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ import argparse
 import logging
 import sys
 import time
+import warnings
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -35,10 +38,8 @@ DEFAULT_EPOCHS = 20
 DEFAULT_HIDDEN = 16
 #: largest order tried when ``ar`` picks its order by AIC
 AR_MAX_ORDER = 20
-#: how many of the last targets the forecast figure shows
-FIGURE_LAST = 60
 
-_RNN_NAMES = {"rnn": "RNN", "lstm": "LSTM", "gru": "GRU"}
+RNN_NAMES = {"rnn": "RNN", "lstm": "LSTM", "gru": "GRU"}
 
 
 class CommandError(Exception):
@@ -52,7 +53,7 @@ class _Parser(argparse.ArgumentParser):
         raise CommandError(f"{self.prog}: {message}")
 
 
-def _positive_int(text: str) -> int:
+def positive_int(text: str) -> int:
     try:
         value = int(text)
     except ValueError:
@@ -62,11 +63,22 @@ def _positive_int(text: str) -> int:
     return value
 
 
+def seed(text: str) -> int:
+    """``--seed``: a non-negative integer."""
+    try:
+        value = int(text)
+    except ValueError:
+        value = -1
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"expected a non-negative integer, got {text!r}")
+    return value
+
+
 def _refit_every(text: str) -> int | None:
     if text.lower() == "never":
         return None
     try:
-        return _positive_int(text)
+        return positive_int(text)
     except argparse.ArgumentTypeError:
         raise argparse.ArgumentTypeError(
             f"expected a positive integer or 'never', got {text!r}"
@@ -142,20 +154,20 @@ all of these.""",
     cmp.add_argument("--models", type=_model_list, default=_model_list(DEFAULT_MODELS),
                      help=f"comma-separated, from {','.join(MODEL_CHOICES)} "
                      f"(default: {DEFAULT_MODELS})")
-    cmp.add_argument("--horizon", type=_positive_int, default=1,
+    cmp.add_argument("--horizon", type=positive_int, default=1,
                      help="steps forecast at each origin (default: 1)")
     cmp.add_argument("--window", choices=("expanding", "rolling"), default="expanding",
                      help="training window of refits (default: expanding)")
-    cmp.add_argument("--train-size", type=_positive_int,
+    cmp.add_argument("--train-size", type=positive_int,
                      help="length of the rolling window (default: the first training set)")
-    cmp.add_argument("--test-size", type=_positive_int, default=DEFAULT_TEST_SIZE,
+    cmp.add_argument("--test-size", type=positive_int, default=DEFAULT_TEST_SIZE,
                      help=f"number of final observations forecast (default: {DEFAULT_TEST_SIZE})")
     cmp.add_argument("--refit-every", type=_refit_every,
                      help="refit every N origins, or 'never', for every model "
                      f"(default: AR and drift {AR_REFIT_EVERY}, RNNs {RNN_REFIT_EVERY})")
-    cmp.add_argument("--epochs", type=_positive_int, default=DEFAULT_EPOCHS,
+    cmp.add_argument("--epochs", type=positive_int, default=DEFAULT_EPOCHS,
                      help=f"RNN training epochs per fit (default: {DEFAULT_EPOCHS})")
-    cmp.add_argument("--seed", type=int, default=0, help="RNN random_state (default: 0)")
+    cmp.add_argument("--seed", type=seed, default=0, help="RNN random_state (default: 0)")
     cmp.add_argument("--out", help="write CSV tables, report.md and PNG figures here")
     return parser
 
@@ -175,7 +187,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command is None:
             raise CommandError("forecast: choose a command: datasets, fetch or compare "
                                "(forecast COMMAND --help for more)")
-        return {"datasets": _datasets, "fetch": _fetch, "compare": _compare}[args.command](args)
+        command = {"datasets": _datasets, "fetch": _fetch, "compare": _compare}[args.command]
+        with warnings.catch_warnings():
+            warnings.showwarning = _log_warning
+            return command(args)
     except SystemExit as exit_:  # --help
         return int(exit_.code or 0)
     except KeyboardInterrupt:
@@ -184,7 +199,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except CommandError as err:
         _fail(str(err))
         return 2
-    except (ValueError, TypeError, LookupError, OSError, ImportError) as err:
+    except (ValueError, TypeError, LookupError, OSError, ImportError, ArithmeticError) as err:
         logger.debug("error", exc_info=True)
         _fail(f"forecast: error: {err}")
         return 2
@@ -201,6 +216,45 @@ def _fail(message: str) -> None:
     print(" ".join(message.split()), file=sys.stderr)
 
 
+def _log_warning(
+    message: Warning | str,
+    category: type[Warning],
+    filename: str,
+    lineno: int,
+    file: Any = None,
+    line: str | None = None,
+) -> None:
+    """Show a Python warning as one log line (``forecast: WARNING: Category: message``)."""
+    logger.warning("%s: %s", category.__name__, " ".join(str(message).split()))
+
+
+def download_failure(err: Exception, command: str) -> CommandError:
+    """A failed Yahoo download (``YahooDownloadError``) as a one-line command error.
+
+    Names the ticker, the cause (saying so when the network is down), the cache file and
+    the ``--dataset`` alternative that works offline; ``command`` is "fetch" or "compare".
+    """
+    from forecast.data.bundled import list_datasets
+
+    ticker = getattr(err, "ticker", None) or "the ticker"
+    reason = getattr(err, "reason", None) or str(err)
+    path = getattr(err, "cache_file", None)
+    problem = getattr(err, "cache_problem", None)
+    if path is None:
+        cache = ""
+    elif problem and problem.startswith("corrupt"):
+        cache = f"; the cached copy '{path}' is {problem} (delete it)"
+    else:
+        cache = f"; no cached copy at '{path}'"
+    names = list(list_datasets())
+    offline = "offline" if getattr(err, "network", False) else "without Yahoo"
+    return CommandError(
+        f"forecast {command}: could not download {ticker!r} from Yahoo Finance ({reason}){cache}. "
+        f"To work {offline}, use a bundled dataset: forecast compare --dataset NAME with NAME "
+        f"one of {', '.join(names)} (forecast datasets describes them)"
+    )
+
+
 def _datasets(args: argparse.Namespace) -> int:
     from forecast.data.bundled import list_datasets
 
@@ -212,10 +266,13 @@ def _datasets(args: argparse.Namespace) -> int:
 
 
 def _fetch(args: argparse.Namespace) -> int:
-    from forecast.data.yahoo import load_yahoo
+    from forecast.data.yahoo import YahooDownloadError, load_yahoo
 
-    frame = load_yahoo(args.ticker, args.start, args.end, args.interval,
-                       cache_dir=args.cache_dir)
+    try:
+        frame = load_yahoo(args.ticker, args.start, args.end, args.interval,
+                           cache_dir=args.cache_dir)
+    except YahooDownloadError as err:
+        raise download_failure(err, "fetch") from err
     print(f"{args.ticker.upper()}: {len(frame)} rows, {_day(frame.index[0])} .. "
           f"{_day(frame.index[-1])}, columns {', '.join(map(str, frame.columns))}")
     if args.out:
@@ -228,6 +285,7 @@ def _compare(args: argparse.Namespace) -> int:
     from forecast.comparison import compare
 
     began = time.perf_counter()
+    check_out(args.out)
     if args.tickers or args.csv_dir or (args.dataset == "stocks_monthly" and not args.column):
         from forecast.cli_many import compare_many_command
 
@@ -235,6 +293,11 @@ def _compare(args: argparse.Namespace) -> int:
     if args.n_jobs != 1 or args.scheduler:
         logger.info("--n-jobs and --scheduler only act on many series")
     y, source = _load_series(args)
+    if len(y) < 3:
+        raise CommandError(
+            f"forecast compare: {source} has {len(y)} observation(s); a comparison needs at "
+            "least 3 (2 to fit on, 1 to forecast): use a longer file or a wider --start/--end"
+        )
     if args.test_size > len(y) - 2:
         raise CommandError(
             f"forecast compare: --test-size {args.test_size} is too large for {source} with "
@@ -255,7 +318,9 @@ def _compare(args: argparse.Namespace) -> int:
     print(f"# {source}\n")
     print(result.to_markdown())
     if args.out:
-        written = _write_outputs(result, Path(args.out), source, elapsed)
+        from forecast.cli_report import write_outputs
+
+        written = write_outputs(result, Path(args.out), source, elapsed)
         print(f"wrote {len(written)} files to {args.out}")
     print(f"compared {len(result.models)} models on {result.settings['n_origins']} origins "
           f"in {time.perf_counter() - began:.1f} s")
@@ -271,9 +336,12 @@ def _load_series(args: argparse.Namespace) -> tuple[pd.Series, str]:
 
         frame, source = load_csv(args.csv), Path(args.csv).name
     elif args.ticker:
-        from forecast.data.yahoo import load_yahoo
+        from forecast.data.yahoo import YahooDownloadError, load_yahoo
 
-        frame = load_yahoo(args.ticker, args.start, args.end, cache_dir=args.cache_dir)
+        try:
+            frame = load_yahoo(args.ticker, args.start, args.end, cache_dir=args.cache_dir)
+        except YahooDownloadError as err:
+            raise download_failure(err, "compare") from err
         source = f"yahoo:{args.ticker.upper()}"
     else:
         from forecast.data.bundled import DEFAULT_DATASET, load_dataset
@@ -289,7 +357,7 @@ def _load_series(args: argparse.Namespace) -> tuple[pd.Series, str]:
         )
     y = frame[column]
     if not args.ticker and (args.start or args.end):
-        y = y.loc[_date(args.start, "--start") : _date(args.end, "--end")]
+        y = y.loc[parse_date(args.start, "--start") : parse_date(args.end, "--end")]
     if len(y) == 0:
         raise CommandError(f"forecast compare: no data in {source} between --start and --end")
     return y, f"{source} {column}, {_day(y.index[0])} .. {_day(y.index[-1])}"
@@ -314,12 +382,13 @@ def _build_models(
             logger.info("AIC selected tau=%d on the training part", selector.order_)
             models[name], refit[name] = ARForecaster(order=selector.order_), AR_REFIT_EVERY
         else:
-            name = _RNN_NAMES[key]
-            models[name], refit[name] = _rnn(key, args), RNN_REFIT_EVERY
+            name = RNN_NAMES[key]
+            models[name], refit[name] = rnn_forecaster(key, args), RNN_REFIT_EVERY
     return models, refit
 
 
-def _rnn(cell: str, args: argparse.Namespace) -> Any:
+def rnn_forecaster(cell: str, args: argparse.Namespace) -> Any:
+    """The RNNForecaster of ``--models`` entry ``cell`` with ``--epochs`` and ``--seed``."""
     try:
         from forecast.models.rnn_forecaster import RNNForecaster
     except ImportError as err:
@@ -332,59 +401,28 @@ def _rnn(cell: str, args: argparse.Namespace) -> Any:
     )
 
 
-def _write_outputs(result: Any, out: Path, source: str, elapsed: float) -> list[Path]:
-    """CSV tables, report.md and PNG figures in ``out``."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    written = result.to_csv(out)
-    report = out / "report.md"
-    report.write_text(f"# {source}\n\n{result.to_markdown()}\nRun time: {elapsed:.1f} s\n")
-    written.append(report)
-    label = source.split(",")[0]
-    h = result.settings["horizon"]
-    ahead = "one-step" if h == 1 else "step-1"
-    titles = {
-        "forecast": f"{ahead} forecasts, last {FIGURE_LAST} targets",
-        "loss": "",
-        "errors": f"{ahead} forecast errors",
-        "training": "RNN training loss (final fit)",
-    }
-    figures = {
-        "forecast.png": dict(kind="forecast", last=FIGURE_LAST),
-        "cumulative_loss.png": dict(kind="loss"),
-        "errors.png": dict(kind="errors"),
-        "training.png": dict(kind="training"),
-    }
-    for filename, options in figures.items():
-        if options["kind"] == "loss" and len(result.models) < 2:
-            continue
-        if options["kind"] == "training" and not any(
-            getattr(m, "history_", None) for m in result.models.values()
-        ):
-            continue
-        fig, ax = plt.subplots(figsize=(10, 5))
-        try:
-            result.plot(ax=ax, **options)
-            ax.set_title(f"{label}: {titles[options['kind']] or ax.get_title()}")
-            fig.tight_layout()
-            fig.savefig(out / filename, dpi=110)
-        finally:
-            plt.close(fig)
-        written.append(out / filename)
-    return written
-
-
-def _date(text: str | None, flag: str) -> pd.Timestamp | None:
+def parse_date(text: str | None, flag: str) -> pd.Timestamp | None:
+    """``--start``/``--end`` as a tz-naive Timestamp (a CommandError naming the flag if not)."""
     if text is None:
         return None
     try:
-        return pd.Timestamp(text)
-    except ValueError:
+        ts = pd.Timestamp(text)
+    except (ValueError, OverflowError):
+        ts = None
+    if ts is None or ts is pd.NaT:
         raise CommandError(f"forecast compare: {flag} must be a date such as 2015-01-31, "
-                           f"got {text!r}") from None
+                           f"got {text!r}")
+    if ts.tz is not None:
+        raise CommandError(f"forecast compare: {flag} must be a date without a time zone "
+                           f"(the data's dates have none), got {text!r}")
+    return ts
+
+
+def check_out(out: str | None) -> None:
+    """Refuse an ``--out`` that exists and is not a folder, before any work is done."""
+    if out is not None and Path(out).exists() and not Path(out).is_dir():
+        raise CommandError(f"forecast compare: --out {out!r} is a file; name a folder "
+                           "(it is created if missing)")
 
 
 def _day(value: Any) -> str:

@@ -18,10 +18,13 @@ import pandas as pd
 from forecast.cli import (
     AR_MAX_ORDER,
     AR_REFIT_EVERY,
+    RNN_NAMES,
     RNN_REFIT_EVERY,
     CommandError,
-    _positive_int,
-    _rnn,
+    download_failure,
+    parse_date,
+    positive_int,
+    rnn_forecaster,
 )
 
 logger = logging.getLogger(__name__)
@@ -47,7 +50,7 @@ def _n_jobs(text: str) -> int:
     if text.strip() == "-1":
         return -1
     try:
-        return _positive_int(text)
+        return positive_int(text)
     except argparse.ArgumentTypeError:
         raise argparse.ArgumentTypeError(
             f"expected a positive integer or -1 (all cores), got {text!r}"
@@ -55,10 +58,17 @@ def _n_jobs(text: str) -> int:
 
 
 def _ticker_list(text: str) -> list[str]:
+    """``--tickers``: comma-separated Yahoo symbols, each checked before any download."""
+    from forecast.data.yahoo import check_ticker
+
     names = [part.strip() for part in text.split(",") if part.strip()]
     if not names:
         raise argparse.ArgumentTypeError(f"expected tickers such as AAPL,MSFT, got {text!r}")
-    return list(dict.fromkeys(names))
+    try:
+        checked = [check_ticker(name) for name in names]
+    except ValueError as err:
+        raise argparse.ArgumentTypeError(str(err)) from None
+    return list(dict.fromkeys(checked))
 
 
 def compare_many_command(args: argparse.Namespace, began: float) -> int:
@@ -98,10 +108,13 @@ def load_many(args: argparse.Namespace) -> tuple[dict[str, pd.Series], str]:
 
     column = canonical_field(args.column or "close")
     if args.tickers:
-        from forecast.data.yahoo import load_yahoo
+        from forecast.data.yahoo import YahooDownloadError, load_yahoo
 
-        frames = {t.upper(): load_yahoo(t, args.start, args.end, cache_dir=args.cache_dir)
-                  for t in args.tickers}
+        try:
+            frames = {t.upper(): load_yahoo(t, args.start, args.end, cache_dir=args.cache_dir)
+                      for t in args.tickers}
+        except YahooDownloadError as err:
+            raise download_failure(err, "compare") from err
         source = f"yahoo: {', '.join(frames)}"
     elif args.csv_dir:
         from forecast.data.csv import load_csv
@@ -112,7 +125,15 @@ def load_many(args: argparse.Namespace) -> tuple[dict[str, pd.Series], str]:
         files = sorted({p for pattern in CSV_PATTERNS for p in folder.glob(pattern)})
         if not files:
             raise CommandError(f"forecast compare: no .csv or .csv.gz files in {args.csv_dir!r}")
-        frames = {p.name.split(".")[0]: load_csv(p) for p in files}
+        names = [p.name.split(".")[0] for p in files]
+        twice = sorted({n for n in names if names.count(n) > 1})
+        if twice:
+            clash = [p.name for p in files if p.name.split(".")[0] in twice]
+            raise CommandError(
+                f"forecast compare: --csv-dir {args.csv_dir!r} holds {clash}, which would all "
+                "be the series named " + ", ".join(repr(n) for n in twice) + "; keep one of them"
+            )
+        frames = {name: load_csv(p) for name, p in zip(names, files, strict=True)}
         source = f"{len(files)} files in {folder.name}"
     else:
         from forecast.data.bundled import load_dataset
@@ -135,9 +156,7 @@ def load_many(args: argparse.Namespace) -> tuple[dict[str, pd.Series], str]:
 
 def _window(data: dict[str, pd.Series], args: argparse.Namespace) -> dict[str, pd.Series]:
     """Each series cut to ``--start`` .. ``--end``."""
-    from forecast.cli import _date
-
-    start, end = _date(args.start, "--start"), _date(args.end, "--end")
+    start, end = parse_date(args.start, "--start"), parse_date(args.end, "--end")
     out = {}
     for name, y in data.items():
         out[name] = y.loc[start:end] if start is not None or end is not None else y
@@ -152,8 +171,6 @@ def build_models_many(args: argparse.Namespace) -> tuple[dict[str, Any], dict[st
     As for one series, except ``ar``: named ``AR(AIC)``, it selects tau by AIC (up to
     ``AR_MAX_ORDER``) when it is first fitted on each series' training part.
     """
-    from forecast.cli import _RNN_NAMES
-
     models: dict[str, Any] = {}
     refit: dict[str, int | None] = {}
     for key in args.models:
@@ -167,6 +184,6 @@ def build_models_many(args: argparse.Namespace) -> tuple[dict[str, Any], dict[st
             models["AR(AIC)"] = ARForecaster(order="aic", max_order=AR_MAX_ORDER)
             refit["AR(AIC)"] = AR_REFIT_EVERY
         else:
-            name = _RNN_NAMES[key]
-            models[name], refit[name] = _rnn(key, args), RNN_REFIT_EVERY
+            name = RNN_NAMES[key]
+            models[name], refit[name] = rnn_forecaster(key, args), RNN_REFIT_EVERY
     return models, refit

@@ -97,7 +97,11 @@ def compare(
         joblib's ``"dask"`` backend; needs ``pip install forecast[dask]``.
     global_models : mapping of str to GlobalRNNForecaster, optional
         Many series only: one network trained across all series, compared beside the
-        per-series models (see :func:`forecast.many.compare_many`).
+        per-series models. At each origin ``t`` of a series, the global network it uses was
+        trained on every series truncated at ``t``'s date, so no forecast depends on an
+        observation of any series dated after its origin, even when the series end on
+        different dates; ``refit_every`` refits a global model only as a mapping that names
+        it (see :func:`forecast.many.compare_many`).
 
     Returns
     -------

@@ -22,11 +22,14 @@ from threadpoolctl import threadpool_limits
 
 from forecast._multi import MultiCompareResult, summarize
 from forecast._scorecard import RNN_CLASSES
-from forecast._validation import check_choice, check_int
+from forecast._validation import check_choice, check_int, check_series
+from forecast.models.global_series import global_forecasters
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["MultiCompareResult", "backtest_many", "compare_many", "series_dict"]
+__all__ = [
+    "MultiCompareResult", "backtest_many", "compare_many", "global_forecasters", "series_dict",
+]
 
 DASK_HINT = "pip install forecast[dask]"
 
@@ -131,12 +134,21 @@ def compare_many(
         A Dask scheduler address (``"tcp://host:8786"``) or client: the series run on that
         cluster through ``joblib.parallel_config(backend="dask")``.
     global_models : mapping of str to GlobalRNNForecaster, optional
-        Models trained once across all series (see :mod:`forecast.models.global_rnn`),
-        listed in the results and the summary beside ``models``. Each is cloned and fitted
-        with ``fit_many`` on every series' data before its first forecast origin, in the
-        calling process; each series is then backtested with ``for_series(name)``, whose
-        state moves over the test data by ``update`` only: **a global model is not refit
-        during the backtest** (``refit_every`` must not name it).
+        Models trained across all series (see :mod:`forecast.models.global_rnn`), listed
+        in the results and the summary beside ``models``. **No forecast of a global model
+        depends on an observation of any series dated after its origin**, even when the
+        series end on different dates (see
+        :func:`~forecast.models.global_series.global_forecasters`): the network that
+        forecasts series ``s`` from its first origin ``t`` (the date of its last training
+        observation) is a clone fitted with ``fit_many`` on every series truncated at ``t``
+        (observations dated on or before ``t``); between refits its state moves over the
+        test data of ``s`` alone, by ``update``. Series that share their dates share one
+        fit, so on series that end on the same date this is the single fit on every
+        series' data before its first target. A global model is refit only when
+        ``refit_every`` is a mapping that names it (a single ``refit_every`` value applies
+        to the per-series ``models`` only): at each refit origin ``t`` of ``s`` its network
+        is again fitted on every series truncated at ``t``. The fits run in the calling
+        process.
 
     Returns
     -------
@@ -173,18 +185,19 @@ def compare_many(
     test_size = check_int(test_size, "test_size", min_value=1)
     check_choice(window, "window", ("expanding", "rolling"))
     global_models = _check_global(global_models, models)
-    refit = _refit_schedule(refit_every, list(models))
-    refit.update(dict.fromkeys(global_models))
+    refit = _refit_schedule(refit_every, list(models) + list(global_models))
+    if not isinstance(refit_every, Mapping):  # one value: the per-series models only
+        refit.update(dict.fromkeys(global_models))
     n_jobs = _check_n_jobs(n_jobs)
     tasks = {}
     for name, s in series_dict(data).items():
         tasks[name] = _check_target(s, f"series {name!r}", horizon=horizon, step=step,
                                     test_size=test_size)
-    # global models: trained once on every series' data before its first origin
-    views = {name: clone(g).fit_many({k: y.iloc[:start] for k, (y, start) in tasks.items()})
+    # global models: at each origin, trained on every series up to that origin's date
+    views = {name: global_forecasters(g, tasks, horizon=horizon, step=step,
+                                      refit_every=refit[name])
              for name, g in global_models.items()}
-    per_series = {series: {**models, **{name: g.for_series(series)
-                                        for name, g in views.items()}}
+    per_series = {series: {**models, **{name: v[series] for name, v in views.items()}}
                   for series in tasks}
     options = dict(horizon=horizon, step=step, window=window, train_size=train_size,
                    warm_start=warm_start, coverage=coverage, progress=progress)
@@ -229,8 +242,11 @@ def backtest_many(
 
     Parameters
     ----------
-    forecaster : forecaster
-        Cloned for every series (never modified).
+    forecaster : forecaster or GlobalRNNForecaster
+        Cloned for every series (never modified). A global model (one with ``fit_many``)
+        is trained across the series without look-ahead, as described in
+        :func:`~forecast.models.global_series.global_forecasters` (``refit_every`` refits
+        it).
     data : dict of Series or DataFrame
         The series; leading NaN of each are trimmed (see :func:`series_dict`). An integer
         ``start`` is a position in each trimmed series; prefer a fraction or a date.
@@ -254,13 +270,36 @@ def backtest_many(
     """
     n_jobs = _check_n_jobs(n_jobs)
     series = series_dict(data)
+    models = dict.fromkeys(series, forecaster)
+    if callable(getattr(forecaster, "fit_many", None)) and not isinstance(forecaster, type):
+        models = _global_backtest_models(forecaster, series, options)
+        if options.get("model_name") is None:
+            options["model_name"] = type(forecaster).__name__
     with _backend(scheduler):
         parallel = Parallel(n_jobs=-1 if scheduler is not None else n_jobs)
-        frames = parallel(delayed(_backtest_task)(forecaster, y, **options)
-                          for y in series.values())
+        frames = parallel(delayed(_backtest_task)(models[name], y, **options)
+                          for name, y in series.items())
     for name, frame in zip(series, frames, strict=True):
         frame.insert(0, "series", name)
     return pd.concat(frames, ignore_index=True)
+
+
+def _global_backtest_models(model: Any, series: dict[str, pd.Series],
+                            options: dict[str, Any]) -> dict[str, Any]:
+    """The forecasters of :func:`global_forecasters` for ``backtest_many(model, ...)``."""
+    from forecast.walkforward import _resolve_start
+
+    horizon = check_int(options.get("horizon", 1), "horizon", min_value=1)
+    step = check_int(options.get("step", 1), "step", min_value=1)
+    refit_every = options.get("refit_every")
+    if refit_every is not None:
+        refit_every = check_int(refit_every, "refit_every", min_value=1)
+    tasks = {}
+    for name, y in series.items():
+        values, index = check_series(y, f"series {name!r}", min_length=2)
+        first = _resolve_start(options.get("start", 0.8), index, len(values))
+        tasks[name] = (pd.Series(values, index=index, name=name), first)
+    return global_forecasters(model, tasks, horizon=horizon, step=step, refit_every=refit_every)
 
 
 def _backtest_task(forecaster: Any, y: pd.Series, **options: Any) -> pd.DataFrame:

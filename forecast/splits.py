@@ -130,7 +130,8 @@ class WalkForwardSplit(BaseCrossValidator):
         Parameters
         ----------
         X : array-like of shape (n_samples, ...)
-            Only its length is used. A pandas object's index must be sorted and unique.
+            Only its length is used. A pandas object's index must be dates (no NaT) or
+            integers, sorted and unique (see :func:`forecast._validation.check_index`).
         y, groups : ignored
             For scikit-learn compatibility (a non-None ``groups`` gives a UserWarning).
 
@@ -286,7 +287,8 @@ def temporal_train_test_split(
     ------
     ValueError
         if no array is given, the lengths differ, ``test_size`` is out of range, the index
-        of a pandas input is unsorted or duplicated, or no training sample is left.
+        of a pandas input has a NaT label, is unsorted or duplicated, or no training
+        sample is left.
 
     Examples
     --------

@@ -19,6 +19,7 @@ import pandas as pd
 from sklearn.base import clone
 from tqdm.std import tqdm  # text bar: no ipywidgets needed in notebooks
 
+from forecast._dates import to_zone
 from forecast._validation import check_choice, check_float, check_int, check_series
 from forecast.models._contract import SeriesSlice
 
@@ -101,7 +102,7 @@ def backtest(
           observations are forecast targets);
         * float in (0, 1): a fraction of the series, ``p = floor(start * n)``;
         * str, date or Timestamp (DatetimeIndex only): the first observation on or after
-          that date.
+          that date; tz-aware (any zone) if and only if ``y``'s index is.
     horizon : int, default=1
         Number of steps forecast at each origin (``>= 1``).
     step : int, default=1
@@ -140,7 +141,8 @@ def backtest(
     Raises
     ------
     ValueError
-        If ``start`` leaves no origin with a full horizon, the arguments are out of range,
+        If ``start`` leaves no origin with a full horizon, is tz-aware and ``y`` is not (or
+        the reverse), the arguments are out of range,
         ``X`` does not match ``y`` in length, or the forecaster returns a forecast of the
         wrong length or with NaN/inf (naming the origin).
     TypeError
@@ -317,7 +319,7 @@ def _resolve_start(start: Any, index: pd.Index, n: int) -> int:
             when = pd.Timestamp(start)
         except ValueError as exc:
             raise ValueError(f"start={start!r} is not a date: {exc}") from None
-        first = int(index.searchsorted(when, side="left"))
+        first = int(index.searchsorted(to_zone(when, index.tz, "start", seen="y"), side="left"))
         if first == 0 or first >= n:
             span = f"{index[0].date()} .. {index[-1].date()}"
             raise ValueError(

@@ -35,7 +35,8 @@ def make_windows(
     ----------
     y : array-like or Series of shape (n_obs,), or array-like or DataFrame of shape (n_obs, k)
         The observations, oldest first. A Series or DataFrame contributes its values; its
-        index must be sorted and unique. NaN and inf are refused.
+        index must be dates (NaT refused) or integers, sorted and unique (a tz-aware index
+        is ordered by its instants). NaN and inf are refused.
     window : int
         Number of past observations in each input row (``>= 1``).
     horizon : int, default=1
@@ -60,12 +61,13 @@ def make_windows(
     Raises
     ------
     TypeError
-        if ``window``, ``horizon``, ``step`` or ``target`` is not an integer, or ``y`` is
-        not numeric.
+        if ``window``, ``horizon``, ``step`` or ``target`` is not an integer, ``y`` is
+        not numeric, or its index is neither dates nor integers (floats are refused).
     ValueError
         if ``window``, ``horizon`` or ``step`` is below 1, ``target`` is out of range,
         ``y`` is not 1-D or 2-D, holds NaN/inf (the message names the first position), has
-        an unsorted or duplicated index, or is shorter than ``window + horizon``.
+        a NaT label, an unsorted or duplicated index, or is shorter than
+        ``window + horizon``.
 
     Examples
     --------

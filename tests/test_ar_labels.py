@@ -245,6 +245,9 @@ def test_single_value_updates_are_still_checked(returns):
         model.update(pd.Series(["a"], index=[last + pd.Timedelta(days=1)]))
     assert len(model.index_) == 100
     tz = pd.DatetimeIndex([last + pd.Timedelta(days=1)]).tz_localize("UTC")
-    model.update(pd.Series([0.01], index=tz), refit=True)  # made tz-naive, as by check_series
+    with pytest.raises(ValueError, match=r"y_new is tz-aware \(UTC\) but the data seen so far"):
+        model.update(pd.Series([0.01], index=tz), refit=True)  # which instant is naive 05-28?
+    assert len(model.index_) == 100
+    model.update(pd.Series([0.01], index=tz.tz_localize(None)), refit=True)
     assert model.index_[-1] == pd.Timestamp("1999-05-28")
     assert_same_labels(model.predict(2).index, future_index(model.index_, 2))

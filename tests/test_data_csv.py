@@ -131,12 +131,12 @@ def test_unsorted_file_is_sorted_keeping_each_value_with_its_date(tmp_path, capl
     assert "sorting" in caplog.text
 
 
-def test_tz_aware_dates_keep_wall_time_and_drop_the_zone(tmp_path):
+def test_tz_aware_dates_keep_wall_time_and_their_offset(tmp_path):
     text = "date,close\n2020-01-02T09:30:00-05:00,1\n2020-01-02T09:31:00-05:00,2\n"
     path = _write(tmp_path, text)
     frame = load_csv(path)
-    assert frame.index.tz is None
-    assert frame.index[0] == pd.Timestamp("2020-01-02 09:30")
+    assert str(frame.index.tz) == "UTC-05:00"  # the zone is kept (issue 12)
+    assert frame.index[0] == pd.Timestamp("2020-01-02 09:30", tz="-05:00")
 
 
 # --- long files ---------------------------------------------------------------------------
@@ -326,4 +326,135 @@ def test_ragged_rows_are_a_clear_error(tmp_path):
 def test_infinite_price_is_refused(tmp_path):
     path = _write(tmp_path, _closes(DAYS[:3], ["1.0", "inf", "3.0"]))
     with pytest.raises(ValueError, match=r"1 infinite value\(s\).*2020-01-03"):
+        load_csv(path)
+
+
+# --- issue 12: raw errors from the reader become named ones; bounded reading --------------
+
+
+@pytest.mark.parametrize(("cell", "line"), [("1200-01-01", 2), ("3000-01-02", 3)])
+def test_date_outside_the_range_pandas_holds_names_value_and_line(tmp_path, cell, line):
+    dates = ["2020-01-02", cell] if line == 3 else [cell, "2020-01-03"]
+    path = _write(tmp_path, _closes(dates, [1.0, 2.0]))
+    with pytest.raises(ValueError, match=rf"1 date\(s\) outside the range pandas can hold "
+                       rf"\(1677-09-21 .. 2262-04-11\); the first is '{cell}' at line {line}"):
+        load_csv(path)
+
+
+def test_latin1_file_names_the_line_and_reads_with_encoding(tmp_path):
+    path = tmp_path / "prices.csv"
+    text = "symbol,date,price\nAB,2020-01-02,1.5\nSoci\xe9t\xe9,2020-01-02,2.5\n"
+    path.write_bytes(text.encode("latin-1"))
+    with pytest.raises(ValueError, match=r"prices.csv: line 3 is not valid UTF-8 text "
+                       r"\(byte b'\\xe9'.*encoding='latin-1'"):
+        load_csv(path)
+    frame = load_csv(path, encoding="latin-1", symbol="Soci\xe9t\xe9")
+    assert frame["close"].tolist() == [2.5]
+    with pytest.raises(ValueError, match="unknown encoding='klingon'"):
+        load_csv(path, encoding="klingon")
+
+
+def _gz_closes(n=40):
+    days = pd.bdate_range("2020-01-01", periods=n).strftime("%Y-%m-%d")
+    return gzip.compress(_closes(days, np.arange(1.0, n + 1)).encode())
+
+
+def _zip(members):
+    import io
+    import zipfile
+
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for name in members:
+            archive.writestr(name, _closes(DAYS, [1, 2, 3, 4, 5]))
+    return buffer.getvalue()
+
+
+BROKEN_COMPRESSED = {
+    "fake.csv.gz": (WIDE.encode(), "not a valid gz file .BadGzipFile"),
+    "truncated.csv.gz": (_gz_closes()[:150], "not a valid gz file .EOFError"),
+    "fake.csv.bz2": (WIDE.encode(), "not a valid bz2 file"),
+    "fake.csv.xz": (WIDE.encode(), "not a valid xz file"),
+    "fake.zip": (WIDE.encode(), "not a valid zip file .BadZipFile"),
+    "two.zip": (_zip(["a.csv", "b.csv"]), r"a .zip file must hold exactly one CSV file; .* 2"),
+}
+
+
+@pytest.mark.parametrize("name", BROKEN_COMPRESSED)
+def test_fake_or_truncated_compressed_file_is_a_value_error_naming_it(tmp_path, name):
+    content, message = BROKEN_COMPRESSED[name]
+    (tmp_path / name).write_bytes(content)
+    with pytest.raises(ValueError, match=f"{name}: {message}"):
+        load_csv(tmp_path / name)
+
+
+def test_one_file_zip_and_intact_gz_still_read(tmp_path):
+    (tmp_path / "one.zip").write_bytes(_zip(["one.csv"]))
+    assert load_csv(tmp_path / "one.zip")["close"].tolist() == [1, 2, 3, 4, 5]
+    (tmp_path / "all.csv.gz").write_bytes(_gz_closes())
+    assert load_csv(tmp_path / "all.csv.gz")["close"].tolist() == list(np.arange(1.0, 41))
+
+
+@pytest.mark.parametrize("path", [None, 3, 2.5, b"prices.csv", ["prices.csv"]])
+def test_path_that_is_not_a_path_is_a_type_error_naming_it(path):
+    with pytest.raises(TypeError, match=rf"path must be a file path \(str or os.PathLike\), "
+                       rf"got .* of type {type(path).__name__}"):
+        load_csv(path)
+
+
+def test_empty_path_string_is_refused_not_read_as_the_current_folder():
+    with pytest.raises(ValueError, match="path must name a price file, got the empty string"):
+        load_csv("")
+
+
+def test_columns_given_as_one_string_is_one_column(tmp_path):
+    path = _write(tmp_path, WIDE)
+    one = load_csv(path, columns="Close")
+    pd.testing.assert_frame_equal(one, load_csv(path, columns=["close"]))
+    assert list(one.columns) == ["close"] and one["close"].tolist() == [10.5, 11.0, 11.5, 12.0]
+    with pytest.raises(ValueError, match=r"no column\(s\) \['price'\]"):
+        load_csv(path, columns="price")  # one missing column, not ['p', 'r', 'i', 'c', 'e']
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "error", "message"),
+    [
+        ({"columns": [1]}, TypeError, r"columns must be names \(strings\), got 1"),
+        ({"columns": 5}, TypeError, "columns must be a column name or a list of them, got 5"),
+        ({"columns": []}, ValueError, r"columns=\[\] selects nothing"),
+        ({"columns": ["close", "Close"]}, ValueError, r"names \['close'\] more than once"),
+        ({"date_column": 0}, TypeError, "date_column must be a string or None, got 0"),
+        ({"symbol": 1}, TypeError, "symbol must be a string or None, got 1"),
+        ({"date_format": 3}, TypeError, "date_format must be a string or None, got 3"),
+        ({"encoding": None}, TypeError, "encoding must be a string"),
+        ({"max_bytes": 0}, ValueError, "max_bytes must be >= 1"),
+        ({"max_bytes": 1.5}, TypeError, "max_bytes must be an int or None"),
+    ],
+)
+def test_arguments_of_the_wrong_type_or_value_are_named(tmp_path, kwargs, error, message):
+    path = _write(tmp_path, WIDE)
+    with pytest.raises(error, match=message):
+        load_csv(path, **kwargs)
+
+
+def test_text_beyond_max_bytes_is_refused_after_decompression(tmp_path):
+    big = "date,close\n" + "".join(f"{d.date()},1.0\n" for d in pd.date_range("1900-01-01",
+                                                                                periods=40_000))
+    (tmp_path / "big.csv.gz").write_bytes(gzip.compress(big.encode()))
+    assert (tmp_path / "big.csv.gz").stat().st_size < 100_000 < len(big)
+    with pytest.raises(ValueError, match=r"big.csv.gz: more than max_bytes=100000 bytes of text "
+                       "after decompression; pass a larger max_bytes="):
+        load_csv(tmp_path / "big.csv.gz", max_bytes=100_000)
+    assert len(load_csv(tmp_path / "big.csv.gz", max_bytes=None)) == 40_000
+    plain = _write(tmp_path, big)
+    with pytest.raises(ValueError, match=r"prices.csv: more than max_bytes=100000 bytes of text;"):
+        load_csv(plain, max_bytes=100_000)
+    assert len(load_csv(plain, max_bytes=len(big))) == 40_000
+    assert forecast.data.csv.MAX_CSV_BYTES == 128 * 2**20
+
+
+def test_header_naming_a_column_twice_is_refused(tmp_path):
+    path = _write(tmp_path, "date,close,close\n2020-01-02,1,2\n2020-01-03,2,3\n")
+    with pytest.raises(ValueError, match=r"the header names the column\(s\) \['close'\] more "
+                       "than once"):
         load_csv(path)

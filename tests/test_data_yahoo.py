@@ -10,6 +10,7 @@ import inspect
 import logging
 import os
 import time
+import warnings
 
 import numpy as np
 import pandas as pd
@@ -19,6 +20,7 @@ import yfinance
 import forecast
 from forecast.data import yahoo
 from forecast.data.yahoo import YahooDownloadError, cache_path, load_yahoo
+from forecast.data.yahoo_cache import STALE_TEMP_AGE
 
 REAL_DOWNLOAD = yfinance.download
 
@@ -132,14 +134,15 @@ def test_auto_adjust_false_keeps_adj_close(serve, tmp_path):
         np.testing.assert_allclose(frame["adj_close"], _expected()["close"] * 0.98, rtol=0)
 
 
-def test_tz_aware_intraday_index_keeps_exchange_wall_time(serve, tmp_path):
+def test_tz_aware_intraday_index_keeps_exchange_wall_time_and_zone(serve, tmp_path):
     recorded = _recorded("multi", rows=3)
     stamps = ["2017-11-10 09:30", "2017-11-10 09:31", "2017-11-10 09:32"]
     recorded.index = pd.DatetimeIndex(stamps, name="Datetime").tz_localize("America/New_York")
     serve(recorded)
     frame = load_yahoo("MSFT", interval="1m", cache_dir=tmp_path)
-    assert frame.index.tz is None
-    assert frame.index.equals(pd.DatetimeIndex(stamps, name="date"))
+    assert str(frame.index.tz) == "America/New_York"  # the zone is kept (issue 12)
+    expected = pd.DatetimeIndex(stamps, name="date").tz_localize("America/New_York")
+    assert frame.index.equals(expected)
     # and the cached copy reads back identically, times included
     again = load_yahoo("MSFT", interval="1m", cache_dir=tmp_path)
     pd.testing.assert_frame_equal(again, frame, check_exact=True)
@@ -235,13 +238,14 @@ def test_cache_round_trip_is_exact(serve, tmp_path):
     pd.testing.assert_frame_equal(cached, downloaded, check_exact=True)
 
 
-def test_corrupt_cache_file_is_ignored_and_replaced(serve, tmp_path, caplog):
+def test_corrupt_cache_file_is_reported_as_corrupt_and_replaced(serve, tmp_path, caplog):
     path = cache_path("MSFT", cache_dir=tmp_path)
     path.write_text("date,close\n2017-01-03,1.0\n2017-01-0")
     fake = serve(_recorded("multi"))
     with caplog.at_level(logging.WARNING, logger="forecast.data.yahoo"):
         frame = load_yahoo("MSFT", cache_dir=tmp_path)
-    assert "unreadable cache file" in caplog.text
+    assert f"the cache file '{path}' is corrupt" in caplog.text
+    assert "downloaded again and replaced it" in caplog.text
     assert len(fake.calls) == 1
     pd.testing.assert_frame_equal(frame, _expected(), check_exact=True)
     pd.testing.assert_frame_equal(load_yahoo("MSFT", cache_dir=tmp_path), frame, check_exact=True)
@@ -372,3 +376,200 @@ def test_bad_dates_and_max_age(tmp_path):
         load_yahoo("MSFT", max_age=-1, cache_dir=tmp_path)
     with pytest.raises(TypeError, match="auto_adjust must be True or False"):
         load_yahoo("MSFT", auto_adjust="yes", cache_dir=tmp_path)
+
+
+def test_refresh_and_cache_dir_of_the_wrong_type_are_named(offline, tmp_path):
+    with pytest.raises(TypeError, match="refresh must be True or False, got 'no'"):
+        load_yahoo("MSFT", refresh="no", cache_dir=tmp_path)
+    with pytest.raises(TypeError, match="cache_dir must be a folder path or None, got 3"):
+        load_yahoo("MSFT", cache_dir=3)
+    assert offline.calls == []
+
+
+# --- issue 12: tickers, stale temporary files, corrupt cache, a quiet yfinance -------------
+
+
+@pytest.mark.parametrize("ticker", ["MSFT\n", "MSFT\r\n", "\nMSFT", "MSFT\t", "MS\nFT"])
+def test_ticker_with_a_newline_or_tab_is_refused_and_writes_nothing(offline, tmp_path, ticker):
+    with pytest.raises(ValueError, match="invalid ticker"):
+        yahoo.check_ticker(ticker)
+    with pytest.raises(ValueError, match="invalid ticker"):
+        load_yahoo(ticker, cache_dir=tmp_path)
+    assert offline.calls == [] and list(tmp_path.iterdir()) == []
+
+
+def _temp_file(folder, name, age_seconds, size=1000):
+    path = folder / name
+    path.write_bytes(b"x" * size)
+    then = time.time() - age_seconds
+    os.utime(path, (then, then))
+    return path
+
+
+def test_stale_temporary_files_are_removed_and_fresh_ones_kept(serve, tmp_path, caplog):
+    stale = _temp_file(tmp_path, ".MSFT_1d_first_latest_adjusted.csv.k2j4h1.tmp", 2 * 3600)
+    other = _temp_file(tmp_path, ".AAPL_1d_first_latest_adjusted.csv.abcd.tmp", 2 * 3600)
+    fresh = _temp_file(tmp_path, ".MSFT_1d_first_latest_adjusted.csv.live01.tmp", 5)
+    unrelated = _temp_file(tmp_path, "notes.tmp", 2 * 3600)
+    serve(_recorded("multi"))
+    with caplog.at_level(logging.INFO, logger="forecast.data.yahoo_cache"):
+        load_yahoo("MSFT", cache_dir=tmp_path)
+    assert not stale.exists() and not other.exists()
+    assert fresh.exists() and unrelated.exists()
+    assert str(stale) in caplog.text and "stale temporary cache file" in caplog.text
+    names = sorted(p.name for p in tmp_path.iterdir())
+    assert names == sorted([fresh.name, unrelated.name, "MSFT_1d_first_latest_adjusted.csv"])
+
+
+def test_stale_temporary_files_are_removed_even_when_the_cache_is_fresh(serve, tmp_path):
+    serve(_recorded("multi"))
+    load_yahoo("MSFT", cache_dir=tmp_path)
+    stale = _temp_file(tmp_path, ".MSFT_1d_first_latest_adjusted.csv.q.tmp", 3 * 3600)
+    fake = serve(ConnectionError("must not be called"))
+    load_yahoo("MSFT", cache_dir=tmp_path)
+    assert fake.calls == [] and not stale.exists()
+    assert yahoo.remove_stale_temp_files(tmp_path / "missing") == []
+
+
+KILLED_WRITER = """
+import os, signal, sys
+import pandas as pd, yfinance
+import forecast
+from forecast.data import yahoo
+
+msft = forecast.load_dataset("msft").iloc[-50:]
+raw = msft[["open", "high", "low", "close", "volume"]].set_axis(
+    ["Open", "High", "Low", "Close", "Volume"], axis=1)
+yfinance.download = lambda *args, **kwargs: raw
+
+def killed(frame, handle):
+    handle.write(frame.to_csv()[:300])
+    handle.flush()
+    os.kill(os.getpid(), signal.SIGKILL)
+
+yahoo._write_frame = killed
+yahoo.load_yahoo("MSFT", cache_dir=sys.argv[1])
+"""
+
+
+@pytest.mark.skipif(os.name != "posix", reason="SIGKILL")
+def test_a_writer_killed_mid_write_leaves_a_temporary_file_that_a_later_call_removes(
+    serve, tmp_path
+):
+    import subprocess
+    import sys
+
+    done = subprocess.run([sys.executable, "-c", KILLED_WRITER, str(tmp_path)],
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == -9, done.stderr
+    (orphan,) = tmp_path.iterdir()  # the killed writer's temporary file, nothing else
+    assert orphan.name.startswith(".MSFT_1d_first_latest_adjusted.csv.")
+    assert orphan.name.endswith(".tmp") and orphan.stat().st_size == 300
+    serve(_recorded("multi"))
+    load_yahoo("MSFT", cache_dir=tmp_path)
+    assert orphan.exists()  # younger than STALE_TEMP_AGE: it could belong to a live writer
+    old = time.time() - STALE_TEMP_AGE - 1
+    os.utime(orphan, (old, old))
+    load_yahoo("MSFT", cache_dir=tmp_path, refresh=True)
+    assert [p.name for p in tmp_path.iterdir()] == ["MSFT_1d_first_latest_adjusted.csv"]
+
+
+CORRUPT = {
+    "truncated": b"date,close\n2017-01-03,1.0\n2017-01-0",
+    "binary": bytes(range(256)) * 4,
+    "empty": b"",
+    "no date column": b"when,close\n2017-01-03,1.0\n",
+    "text in prices": b"date,close\n2017-01-03,abc\n",
+}
+
+
+@pytest.mark.parametrize("content", CORRUPT.values(), ids=CORRUPT.keys())
+def test_corrupt_cache_and_failed_download_name_the_file_as_corrupt(tmp_path, content):
+    path = cache_path("MSFT", cache_dir=tmp_path)
+    path.write_bytes(content)
+    with pytest.raises(YahooDownloadError) as info:
+        load_yahoo("MSFT", cache_dir=tmp_path)  # fresh but unreadable, then offline
+    message = str(info.value)
+    assert f"the cached copy '{path}' is corrupt" in message
+    assert "no cached copy" not in message
+    assert info.value.cache_file == path and info.value.cache_problem.startswith("corrupt: ")
+    with pytest.raises(yahoo.CorruptCacheError, match="is corrupt"):
+        yahoo.read_cache(path, "yahoo:MSFT")
+
+
+# a failed download as yfinance 1.x reports it offline (recorded from a machine without DNS)
+YF_DNS_LOG = [
+    (logging.WARNING, "Cookie/crumb fetch failed (DNSError), continuing without crumb"),
+    (logging.ERROR, "Failed to get ticker 'MSFT' reason: Failed to perform, curl: (6) Could not "
+     "resolve host: query2.finance.yahoo.com (Domain name not found). See "
+     "https://curl.se/libcurl/c/libcurl-errors.html first for more details."),
+    (logging.WARNING, "Cookie/crumb fetch failed (DNSError), continuing without crumb"),
+    (logging.ERROR, "\n1 Failed download:"),
+    (logging.ERROR, "['MSFT']: DNSError('Failed to perform, curl: (6) Could not resolve host: "
+     "query2.finance.yahoo.com. See https://curl.se/libcurl/c/libcurl-errors.html first for "
+     "more details.')"),
+]
+
+
+class Pandas4Warning(DeprecationWarning):
+    """Stands in for pandas' Pandas4Warning (pandas 3.1)."""
+
+
+class NoisyDownload(FakeDownload):
+    """``yfinance.download`` failing like yfinance: log lines, warnings, then ``answer``."""
+
+    def __init__(self, answer, log=YF_DNS_LOG):
+        super().__init__(answer)
+        self.log = log
+
+    def __call__(self, tickers, **kwargs):
+        yf_logger = logging.getLogger("yfinance")
+        for level, text in self.log:
+            yf_logger.log(level, text)
+        warnings.warn("The inplace keyword in DataFrame.rename is deprecated", Pandas4Warning,
+                      stacklevel=1)
+        warnings.warn("The inplace keyword in DataFrame.sort_index is deprecated",
+                      Pandas4Warning, stacklevel=1)
+        return super().__call__(tickers, **kwargs)
+
+
+def _yf_logger_state():
+    yf_logger = logging.getLogger("yfinance")
+    return list(yf_logger.handlers), yf_logger.propagate, yf_logger.level
+
+
+@pytest.mark.parametrize("answer", [pd.DataFrame(), ConnectionError("Could not resolve host: x")])
+def test_offline_yfinance_is_silenced_and_the_network_named(
+    monkeypatch, tmp_path, capsys, caplog, answer
+):
+    monkeypatch.setattr(yfinance, "download", NoisyDownload(answer))
+    logger_before, filters_before = _yf_logger_state(), list(warnings.filters)
+    with caplog.at_level(logging.DEBUG), pytest.raises(YahooDownloadError) as info:
+        load_yahoo("MSFT", cache_dir=tmp_path)
+    err = info.value
+    assert err.network is True and err.ticker == "MSFT" and err.cache_problem == "missing"
+    assert "name resolution of query2.finance.yahoo.com failed: no network" in str(err)
+    assert capsys.readouterr() == ("", "")  # nothing printed
+    assert not [r for r in caplog.records if r.name == "yfinance"]  # nothing propagated
+    kept = [r.getMessage() for r in caplog.records if r.name == "forecast.data.yfinance_calls"]
+    assert any("1 Failed download:" in m for m in kept)  # ... but kept at DEBUG level
+    assert any("Pandas4Warning: The inplace keyword" in m for m in kept)
+    assert _yf_logger_state() == logger_before and warnings.filters == filters_before
+
+
+def test_unknown_ticker_is_not_called_a_network_failure(monkeypatch, tmp_path):
+    log = [(logging.ERROR, "\n1 Failed download:"),
+           (logging.ERROR, "['NOSUCH']: possibly delisted; no price data found  (period=max)")]
+    monkeypatch.setattr(yfinance, "download", NoisyDownload(pd.DataFrame(), log=log))
+    with pytest.raises(YahooDownloadError) as info:
+        load_yahoo("NOSUCH", cache_dir=tmp_path)
+    assert info.value.network is False
+    assert "no rows for ticker 'NOSUCH': ['NOSUCH']: possibly delisted" in str(info.value)
+    assert "name resolution" not in str(info.value)
+
+
+def test_download_serves_a_good_answer_despite_yfinance_noise(monkeypatch, tmp_path, capsys):
+    monkeypatch.setattr(yfinance, "download", NoisyDownload(_recorded("multi"), log=YF_DNS_LOG[:1]))
+    frame = load_yahoo("MSFT", cache_dir=tmp_path)
+    pd.testing.assert_frame_equal(frame, _expected(), check_exact=True)
+    assert capsys.readouterr() == ("", "")

@@ -47,3 +47,14 @@ def test_integer_indexes_continue_their_step():
 def test_one_date_is_not_enough_to_infer_a_step():
     with pytest.raises(ValueError, match="1 observation"):
         future_index(pd.DatetimeIndex(["2020-01-01"]), 1)
+
+
+def test_tz_aware_irregular_daily_data_continues_at_midnight_in_its_zone():
+    # every day but one (no freq to infer), midnight in New York, up to the fall-back day:
+    # 24 h after 2020-11-01 00:00 would be 23:00 the same day; calendar days keep midnight
+    days = ["2020-10-26", "2020-10-27", "2020-10-29", "2020-10-30", "2020-10-31", "2020-11-01"]
+    index = pd.DatetimeIndex(days).tz_localize("America/New_York")
+    got = future_index(index, 2)
+    assert got.tz is not None and str(got.tz) == "America/New_York"
+    assert [str(t) for t in got] == ["2020-11-02 00:00:00-05:00", "2020-11-03 00:00:00-05:00"]
+

@@ -1,8 +1,9 @@
 """The package's shape for a price table, shared by every loader.
 
-A price frame has a tz-naive, strictly increasing ``DatetimeIndex`` named ``date`` and
-float64 price columns; the usual price fields are called ``open, high, low, close,
-adj_close, volume`` whatever the source calls them ("Adj Close", "ADJ_CLOSE", ...).
+A price frame has a strictly increasing ``DatetimeIndex`` named ``date`` (tz-aware when its
+source is: the zone is kept, the order is that of the instants) and float64 price columns;
+the usual price fields are called ``open, high, low, close, adj_close, volume`` whatever
+the source calls them ("Adj Close", "ADJ_CLOSE", ...).
 :func:`normalize_price_frame` produces that shape or raises naming what is wrong; it never
 sorts, drops or fills anything.
 """
@@ -56,6 +57,42 @@ def _first_dates(index: pd.Index, rows: np.ndarray) -> str:
     return text + (", ..." if rows.sum() > _SHOWN else "")
 
 
+#: a UTC offset (or Z) right after a time of day, at the end of a date
+_OFFSET = re.compile(r"\d\d:\d\d(?::\d\d(?:\.\d+)?)?\s*([+-]\d\d:?\d\d|Z)$")
+
+
+def mixed_offsets(text: pd.Series, lines: Sequence[int] | None = None) -> bool:
+    """Whether dates written as ``text`` carry UTC offsets, not all the same.
+
+    Such dates (a file written across a daylight-saving change: ``-04:00`` then ``-05:00``)
+    can only be held by one index in UTC: parse them with ``pd.to_datetime(..., utc=True)``.
+
+    Parameters
+    ----------
+    text : pandas.Series of str
+        The dates as written.
+    lines : sequence of int, optional
+        The line of each date in its file, for the message (by default its row).
+
+    Raises
+    ------
+    ValueError
+        if some dates carry an offset and others do not (which instant a date without one
+        stands for is unknown); the message names the first date of the minority kind.
+    """
+    offsets = text.str.strip().str.extract(_OFFSET, expand=False)
+    has = offsets.notna().to_numpy()
+    if has.any() and not has.all():
+        odd = np.flatnonzero(has if has.sum() < (~has).sum() else ~has)[0]
+        kind = "with" if has[odd] else "without"
+        raise ValueError(
+            f"the dates mix UTC offsets and none: {text.iloc[odd]!r} "
+            f"({'row ' + str(odd) if lines is None else 'line ' + str(lines[odd])}) is written "
+            f"{kind} one, unlike most dates; write every date with its offset, or none"
+        )
+    return bool(has.any()) and offsets.nunique() > 1
+
+
 def missing_report(frame: pd.DataFrame) -> str:
     """Describe the missing values of ``frame``: how many, in which columns, first dates.
 
@@ -93,10 +130,12 @@ def normalize_price_frame(
     Returns
     -------
     pandas.DataFrame
-        A copy with a tz-naive, strictly increasing ``datetime64[ns]`` index named
-        ``date``; the price fields renamed to ``open, high, low, close, adj_close, volume``
-        and placed first in that order, other columns after them as written; every column
-        float64. A tz-aware index keeps its local wall-clock time and drops the zone.
+        A copy with a strictly increasing ``datetime64[ns]`` index named ``date``; the
+        price fields renamed to ``open, high, low, close, adj_close, volume`` and placed
+        first in that order, other columns after them as written; every column float64.
+        A tz-aware index keeps its zone (dates written with UTC offsets that differ, as
+        across a daylight-saving change, are converted to UTC); it is ordered by instants,
+        so the repeated hour of a fall-back (01:00-04:00 then 01:00-05:00) is no duplicate.
 
     Raises
     ------
@@ -163,10 +202,14 @@ def normalize_price_frame(
 
 
 def _date_index(index: pd.Index, source: str) -> pd.DatetimeIndex:
-    """Return ``index`` as a tz-naive ``datetime64[ns]`` index named ``date``, or name the first
-    label that is not a date."""
+    """Return ``index`` as a ``datetime64[ns]`` index named ``date`` (its zone kept), or name
+    the first label that is not a date."""
     if not isinstance(index, pd.DatetimeIndex):
-        parsed = pd.to_datetime(index, errors="coerce")
+        try:
+            utc = mixed_offsets(pd.Series(index, dtype=object).astype(str))
+        except ValueError as err:
+            raise ValueError(f"{source}: {err}") from None
+        parsed = pd.to_datetime(index, errors="coerce", utc=utc)
         bad = np.flatnonzero(pd.isna(parsed))
         if bad.size:
             i = int(bad[0])
@@ -175,7 +218,40 @@ def _date_index(index: pd.Index, source: str) -> pd.DatetimeIndex:
                 f"{index[i]!r} at row {i}"
             )
         index = pd.DatetimeIndex(parsed)
-    if index.tz is not None:
-        index = index.tz_localize(None)
     # one resolution whatever the source (pandas 3 parses text to "us", yfinance gives "ns")
     return index.as_unit("ns").rename("date")
+
+
+def zone_to_name(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` ready for a CSV file that keeps the zone of a tz-aware index.
+
+    The dates are written in UTC without an offset and the zone goes into the index name,
+    ``date@America/New_York``; :func:`zone_from_name` undoes it. A tz-naive frame is
+    returned unchanged.
+    """
+    index = frame.index
+    if not isinstance(index, pd.DatetimeIndex) or index.tz is None:
+        return frame
+    utc = index.tz_convert("UTC").tz_localize(None)
+    return frame.set_axis(utc.rename(f"{index.name}@{index.tz}"), axis=0)
+
+
+def zone_from_name(frame: pd.DataFrame) -> pd.DataFrame:
+    """Undo :func:`zone_to_name`: UTC dates and a zone in the index name -> a tz-aware index.
+
+    Raises
+    ------
+    ValueError
+        if the zone in the index name is not a known time zone.
+    """
+    name = frame.index.name
+    if not (isinstance(name, str) and "@" in name):
+        return frame
+    name, zone = name.split("@", 1)
+    try:
+        index = pd.DatetimeIndex(pd.to_datetime(frame.index)).tz_localize("UTC").tz_convert(zone)
+    except (ValueError, TypeError, KeyError) as err:
+        raise ValueError(
+            f"the index {frame.index.name!r} names no usable time zone: {err}"
+        ) from None
+    return frame.set_axis(index.rename(name), axis=0)

@@ -9,10 +9,14 @@ Two layouts are understood and told apart by the header:
 
 Missing values (empty cells and the markers in :data:`MISSING_MARKERS`) are found and
 reported; they are dropped or filled only when ``missing=`` asks for it.
+
+Files are untrusted input: at most ``MAX_CSV_BYTES`` (128 MiB) of text are read, after
+decompression; see :mod:`forecast.data.csv_input` for what else is refused.
 """
 
 from __future__ import annotations
 
+import io
 import logging
 import os
 import warnings
@@ -23,7 +27,21 @@ import numpy as np
 import pandas as pd
 
 from forecast._validation import check_choice
-from forecast.data._frame import canonical_field, missing_report, normalize_price_frame
+from forecast.data._frame import (
+    canonical_field,
+    missing_report,
+    mixed_offsets,
+    normalize_price_frame,
+)
+from forecast.data.csv_input import (
+    MAX_CSV_BYTES,
+    check_columns,
+    check_date_range,
+    check_encoding,
+    check_header,
+    check_path,
+    read_text,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -40,10 +58,12 @@ def load_csv(
     path: str | os.PathLike,
     *,
     date_column: str | None = None,
-    columns: Sequence[str] | None = None,
+    columns: str | Sequence[str] | None = None,
     symbol: str | None = None,
     missing: str = "raise",
     date_format: str | None = None,
+    encoding: str = "utf-8-sig",
+    max_bytes: int | None = MAX_CSV_BYTES,
 ) -> pd.DataFrame:
     """Load a price file (CSV, optionally compressed) as a price frame.
 
@@ -54,9 +74,10 @@ def load_csv(
     date_column : str, optional
         The column holding the dates. By default the column named ``date``,
         ``datetime``, ``timestamp`` or ``time`` (any case); a file without one is refused.
-    columns : sequence of str, optional
+    columns : str or sequence of str, optional
         Keep only these output columns, in this order: price fields (``"close"`` or
-        ``"Close"``), or symbols for a long file read without ``symbol=``.
+        ``"Close"``), or symbols for a long file read without ``symbol=``. A single string
+        is one column.
     symbol : str, optional
         Long files only: return this symbol's rows, its price column named ``close``
         (a ``price`` or ``value`` column is renamed ``close``). Without it a long file with
@@ -70,11 +91,18 @@ def load_csv(
     date_format : str, optional
         A ``strftime`` format such as ``"%d/%m/%Y"``, or ``"ISO8601"``. By default the
         format is inferred from the first date and every date must follow it.
+    encoding : str, default "utf-8-sig"
+        The text encoding (UTF-8, with or without a byte-order mark, by default); e.g.
+        ``"latin-1"`` or ``"cp1252"`` for files saved by older spreadsheet programs.
+    max_bytes : int or None, default MAX_CSV_BYTES
+        Refuse files with more text than this (bytes, after decompression; 128 MiB by
+        default); None reads any size.
 
     Returns
     -------
     pandas.DataFrame
-        Indexed by a tz-naive, strictly increasing DatetimeIndex named ``date``; price
+        Indexed by a strictly increasing DatetimeIndex named ``date`` (tz-aware if the
+        dates carry UTC offsets: in that offset, or in UTC if they differ); price
         fields named ``open, high, low, close, adj_close, volume``, other columns (symbols)
         as written; values as float64. Rows are returned in date order: a file written
         newest first is sorted (logged at INFO level); the values are unchanged.
@@ -83,11 +111,16 @@ def load_csv(
     ------
     FileNotFoundError
         if ``path`` does not exist (the message names it).
+    TypeError
+        if ``path`` is not a path, or ``columns``, ``date_column``, ``symbol``,
+        ``date_format``, ``encoding`` or ``max_bytes`` has the wrong type.
     ValueError
         for an empty file, a file without a date column or price columns, a date that
-        does not parse (naming its line and value), a non-numeric price (naming its value,
-        column and line), a duplicated date (naming it and its lines), unknown ``columns``
-        or ``symbol``, or missing values with ``missing="raise"``.
+        does not parse or lies outside 1677-09-21 .. 2262-04-11 (naming its line and
+        value), a non-numeric price (naming its value, column and line), a duplicated date
+        (naming it and its lines), unknown ``columns`` or ``symbol``, missing values with
+        ``missing="raise"``, text that is not in ``encoding`` (naming the line), a damaged
+        or fake ``.gz``/``.bz2``/``.xz``/``.zip`` file, or more than ``max_bytes`` of text.
 
     Examples
     --------
@@ -97,16 +130,29 @@ def load_csv(
     ((123, 1), 100.52)
     """
     check_choice(missing, "missing", ("raise", "drop", "ffill"))
-    path = Path(path)
+    path = check_path(path)
+    wanted = check_columns(columns)
+    for name, value in [("date_column", date_column), ("symbol", symbol),
+                        ("date_format", date_format)]:
+        if value is not None and not isinstance(value, str):
+            raise TypeError(
+                f"{name} must be a string or None, got {value!r} of type {type(value).__name__}"
+            )
+    encoding = check_encoding(encoding)
+    if max_bytes is not None and (isinstance(max_bytes, bool) or not isinstance(max_bytes, int)):
+        raise TypeError(f"max_bytes must be an int or None, got {max_bytes!r}")
+    if max_bytes is not None and max_bytes < 1:
+        raise ValueError(f"max_bytes must be >= 1 (or None for no limit), got {max_bytes}")
     if not path.exists():
         raise FileNotFoundError(f"no such price file: '{path}' (resolved: '{path.resolve()}')")
     if path.is_dir():
         raise IsADirectoryError(f"expected a CSV file, got the directory '{path}'")
     source = path.name
-    table, lines = _read_table(path, source)
+    table, lines = _read_table(path, source, encoding, max_bytes)
 
     date_col = _find_column(table, date_column, _DATE_NAMES, "date", source)
     dates = _parse_dates(table[date_col], lines, date_format, source)
+    check_date_range(dates, table[date_col], lines, source)
     symbol_col = _find_column(table, None, _SYMBOL_NAMES, "symbol", source, required=False)
     if symbol_col is None:
         if symbol is not None:
@@ -121,8 +167,7 @@ def load_csv(
         frame = _from_long(table, dates, lines, date_col, symbol_col, symbol, source)
     frame = frame.rename(columns=canonical_field)
 
-    if columns is not None:
-        wanted = [canonical_field(c) for c in columns]
+    if wanted is not None:
         absent = [c for c in wanted if c not in frame.columns]
         if absent:
             raise ValueError(f"{source}: no column(s) {absent}; available: {list(frame.columns)}")
@@ -135,21 +180,25 @@ def load_csv(
     return normalize_price_frame(frame, source)
 
 
-def _read_table(path: Path, source: str) -> tuple[pd.DataFrame, np.ndarray]:
+def _read_table(
+    path: Path, source: str, encoding: str, max_bytes: int | None
+) -> tuple[pd.DataFrame, np.ndarray]:
     """Read every cell as a string; return the table and each row's line in the file."""
+    text = read_text(path, source, encoding, max_bytes)
+    check_header(text, source)
     try:
         table = pd.read_csv(
-            path,
+            io.StringIO(text),
             dtype=str,
             keep_default_na=False,
             na_filter=False,
             skip_blank_lines=False,
-            encoding="utf-8-sig",
         )
     except pd.errors.EmptyDataError:
         raise ValueError(f"{source}: the file is empty") from None
     except pd.errors.ParserError as err:
         raise ValueError(f"{source}: not a well-formed CSV file: {err}") from err
+    del text
     table.columns = [str(c).strip() for c in table.columns]
     # line 1 is the header; blank lines are kept by the reader so that numbers stay right
     lines = np.arange(len(table)) + 2
@@ -197,10 +246,14 @@ def _parse_dates(
         raise ValueError(
             f"{source}: {empty.size} row(s) without a date; the first is line {lines[empty[0]]}"
         )
+    try:  # offsets that differ (a daylight-saving change) are held in UTC
+        utc = mixed_offsets(text, lines)
+    except ValueError as err:
+        raise ValueError(f"{source}: {err}") from None
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         try:
-            parsed = pd.to_datetime(text, format=date_format, errors="coerce")
+            parsed = pd.to_datetime(text, format=date_format, errors="coerce", utc=utc)
         except (ValueError, TypeError) as err:
             raise ValueError(f"{source}: could not parse the dates: {err}") from err
     for warning in caught:

@@ -10,8 +10,18 @@ The cache policy of :func:`load_yahoo`:
    most network errors and unknown tickers), any cached copy is served, however old, with
    a logged warning;
 4. with neither a download nor a cached copy, :class:`YahooDownloadError` (a
-   ``ConnectionError``) is raised, naming the cache file it looked for and the bundled
-   datasets that work offline.
+   ``ConnectionError``) is raised, naming the cache file it looked for, the cause (such as
+   "name resolution ... failed: no network connection") and the bundled datasets that
+   work offline;
+5. a cache file that cannot be read is reported as corrupt, naming it: a warning and a new
+   download, or, when the download fails too, in the :class:`YahooDownloadError`;
+6. temporary files that a killed writer left behind (``.<cache file>.<random>.tmp``) are
+   removed once older than :data:`forecast.data.yahoo_cache.STALE_TEMP_AGE` (an hour): a
+   live writer finishes in seconds, and even removing a live writer's file could not
+   corrupt the cache (its rename would fail, be logged, and the download be returned).
+
+yfinance's own log lines and warnings are silenced while it runs (see
+:mod:`forecast.data.yfinance_calls`; they are re-logged at DEBUG level).
 
 The cache lives in ``$FORECAST_CACHE_DIR/yahoo`` if that variable is set, else in the
 user's cache folder (``$XDG_CACHE_HOME/forecast/yahoo``, ``~/.cache/forecast/yahoo``,
@@ -27,17 +37,28 @@ import datetime
 import logging
 import os
 import re
-import sys
 import tempfile
-import time
 from pathlib import Path
 from typing import IO, Any
 
 import pandas as pd
 
 from forecast._validation import check_choice
-from forecast.data._frame import PRICE_COLUMNS, normalize_price_frame
+from forecast.data._frame import (
+    PRICE_COLUMNS,
+    normalize_price_frame,
+    zone_to_name,
+)
 from forecast.data.bundled import list_datasets
+from forecast.data.yahoo_cache import (
+    TEMP_SUFFIX,
+    CorruptCacheError,
+    default_cache_dir,
+    is_fresh,
+    read_cache,
+    remove_stale_temp_files,
+)
+from forecast.data.yfinance_calls import failure_reason, name_resolution_failed, quiet_yfinance
 
 logger = logging.getLogger(__name__)
 
@@ -49,14 +70,42 @@ VALID_INTERVALS = (
 #: a cached download younger than this (seconds) is served without the network
 DEFAULT_MAX_AGE = 24 * 3600.0
 
-_TICKER = re.compile(r"^[A-Za-z0-9^=._-]{1,20}$")
-
-#: pandas 3 reads floats back exactly by default (and deprecates the option); pandas 2 must ask
-_EXACT_FLOATS = {} if int(pd.__version__.split(".")[0]) >= 3 else {"float_precision": "round_trip"}
+_TICKER = re.compile(r"[A-Za-z0-9^=._-]{1,20}")
 
 
 class YahooDownloadError(ConnectionError):
-    """Yahoo Finance returned no prices and no cached copy exists."""
+    """Yahoo Finance returned no prices and no usable cached copy exists.
+
+    Attributes
+    ----------
+    ticker : str or None
+        The symbol asked for.
+    reason : str
+        Why the download failed, in one line.
+    network : bool
+        True when the cause is the network (a host name could not be resolved).
+    cache_file : pathlib.Path or None
+        The cache file that was looked for.
+    cache_problem : str or None
+        Why that file could not be served: ``"missing"`` or ``"corrupt: <why>"``.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        ticker: str | None = None,
+        reason: str | None = None,
+        network: bool = False,
+        cache_file: Path | None = None,
+        cache_problem: str | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.ticker = ticker
+        self.reason = message if reason is None else reason
+        self.network = network
+        self.cache_file = cache_file
+        self.cache_problem = cache_problem
 
 
 def load_yahoo(
@@ -96,18 +145,24 @@ def load_yahoo(
     Returns
     -------
     pandas.DataFrame
-        Indexed by a tz-naive, strictly increasing DatetimeIndex named ``date`` (an
-        intraday index keeps the exchange's wall-clock time); columns ``open, high, low,
-        close, volume`` (plus ``adj_close`` when ``auto_adjust=False``).
+        Indexed by a strictly increasing DatetimeIndex named ``date`` (an intraday index
+        keeps the exchange's zone, e.g. America/New_York, also in the cached copy);
+        columns ``open, high, low, close, volume`` (plus ``adj_close`` when
+        ``auto_adjust=False``).
 
     Raises
     ------
     ValueError
         for an invalid ticker (including path tricks such as ``"../x"``), interval, dates
         or max_age, or prices with missing values (naming how many and the first dates).
+    TypeError
+        for a ticker, ``auto_adjust``, ``refresh``, ``cache_dir`` or ``max_age`` of the
+        wrong type.
     YahooDownloadError
         (a ``ConnectionError``) when the download fails or returns no rows and there is no
-        cached copy; the message names the ticker, the cache file and the bundled datasets.
+        usable cached copy; the message names the ticker, the cause (its ``network``
+        attribute is True when a host name could not be resolved), the cache file (missing
+        or corrupt) and the bundled datasets.
 
     Examples
     --------
@@ -117,20 +172,28 @@ def load_yahoo(
     """
     ticker = check_ticker(ticker)
     check_choice(interval, "interval", VALID_INTERVALS)
-    if not isinstance(auto_adjust, bool):
-        raise TypeError(f"auto_adjust must be True or False, got {auto_adjust!r}")
+    for name, flag in [("auto_adjust", auto_adjust), ("refresh", refresh)]:
+        if not isinstance(flag, bool):
+            raise TypeError(f"{name} must be True or False, got {flag!r}")
     first, last = _timestamp(start, "start"), _timestamp(end, "end")
     if first is not None and last is not None and first >= last:
         raise ValueError(f"start must be before end, got start={start!r} and end={end!r}")
     seconds = _max_age_seconds(max_age)
     path = cache_path(ticker, start, end, interval, auto_adjust=auto_adjust, cache_dir=cache_dir)
     source = f"yahoo:{ticker}"
+    remove_stale_temp_files(path.parent)
 
-    if not refresh and _is_fresh(path, seconds):
-        cached = _read_cache(path, source)
-        if cached is not None:
-            logger.debug("%s: served from the cache %s", source, path)
-            return cached
+    corrupt = None
+    if not refresh and is_fresh(path, seconds):
+        try:
+            cached = read_cache(path, source)
+        except CorruptCacheError as err:
+            corrupt = err  # reported below: replaced, or named in the YahooDownloadError
+            logger.info("%s: %s; downloading again", source, err)
+        else:
+            if cached is not None:
+                logger.debug("%s: served from the cache %s", source, path)
+                return cached
 
     try:
         raw = _download(ticker, first, last, interval, auto_adjust)
@@ -138,51 +201,62 @@ def load_yahoo(
             raise YahooDownloadError(
                 f"yfinance returned no rows for ticker {ticker!r} (interval={interval}, "
                 f"start={start}, end={end}): an unknown or delisted ticker, a range without "
-                "trading, or no network"
+                "trading, or no network",
+                ticker=ticker,
             )
     except Exception as err:  # the network boundary: any failure falls back to the cache
-        cached = _read_cache(path, source) if path.exists() else None
-        if cached is None:
-            raise YahooDownloadError(
-                f"could not download {ticker!r} from Yahoo Finance ({err}) and there is no "
-                f"cached copy at '{path}'. To work offline, use a bundled dataset: "
-                f"forecast.load_dataset(name) with name in {list(list_datasets())}"
-            ) from err
-        written = datetime.datetime.fromtimestamp(path.stat().st_mtime).isoformat(" ", "seconds")
-        logger.warning(
-            "%s: download failed (%s); serving the cached copy %s written %s",
-            source, err, path, written,
-        )
-        return cached
+        return _serve_cache_after(err, ticker, path, source)
 
     frame = _from_yfinance(raw, ticker, source)
     _write_cache(frame, path)
+    if corrupt is not None:
+        logger.warning("%s: %s; downloaded again and replaced it", source, corrupt)
     return frame
 
 
+def _serve_cache_after(err: Exception, ticker: str, path: Path, source: str) -> pd.DataFrame:
+    """The cached copy after a failed download (with a warning), or YahooDownloadError."""
+    reason = getattr(err, "reason", None) or " ".join(str(err).split()) or type(err).__name__
+    network = bool(getattr(err, "network", False)) or name_resolution_failed([reason])
+    try:
+        cached = read_cache(path, source)
+        problem, where = "missing", f"there is no cached copy at '{path}'"
+    except CorruptCacheError as corrupt:
+        cached, problem = None, f"corrupt: {corrupt.reason}"
+        where = f"the cached copy '{path}' is corrupt ({corrupt.reason}; delete it)"
+    if cached is None:
+        raise YahooDownloadError(
+            f"could not download {ticker!r} from Yahoo Finance ({reason}) and {where}. "
+            "To work offline, use a bundled dataset: forecast.load_dataset(name) with name "
+            f"in {list(list_datasets())}",
+            ticker=ticker,
+            reason=reason,
+            network=network,
+            cache_file=path,
+            cache_problem=problem,
+        ) from err
+    written = datetime.datetime.fromtimestamp(path.stat().st_mtime).isoformat(" ", "seconds")
+    logger.warning(
+        "%s: download failed (%s); serving the cached copy %s written %s",
+        source, reason, path, written,
+    )
+    return cached
+
+
 def check_ticker(ticker: Any) -> str:
-    """Return ``ticker`` upper-cased if it is a plausible Yahoo symbol; refuse path tricks."""
+    """Return ``ticker`` upper-cased if it is a plausible Yahoo symbol; refuse path tricks.
+
+    The whole string must be 1 to 20 of ``A-Z a-z 0-9 ^ = . _ -`` (a full match: a trailing
+    newline, which a ``$`` pattern would let through into a cache file name, is refused).
+    """
     if not isinstance(ticker, str):
         raise TypeError(f"ticker must be a string, got {ticker!r} of type {type(ticker).__name__}")
-    if not _TICKER.match(ticker) or ticker in (".", ".."):
+    if not _TICKER.fullmatch(ticker) or ticker in (".", ".."):
         raise ValueError(
             f"invalid ticker {ticker!r}: expected 1 to 20 of the characters A-Z a-z 0-9 ^ = . _ -"
             " (not '.' or '..'), e.g. 'MSFT', '^GSPC', 'BRK-B', 'EURUSD=X'"
         )
     return ticker.upper()
-
-
-def default_cache_dir() -> Path:
-    """The package's per-user cache folder (``$FORECAST_CACHE_DIR`` or the platform's)."""
-    if os.environ.get("FORECAST_CACHE_DIR"):
-        return Path(os.environ["FORECAST_CACHE_DIR"]).expanduser()
-    if sys.platform == "win32" and os.environ.get("LOCALAPPDATA"):
-        return Path(os.environ["LOCALAPPDATA"]) / "forecast" / "Cache"
-    if sys.platform == "darwin":
-        return Path.home() / "Library" / "Caches" / "forecast"
-    if os.environ.get("XDG_CACHE_HOME"):
-        return Path(os.environ["XDG_CACHE_HOME"]) / "forecast"
-    return Path.home() / ".cache" / "forecast"
 
 
 def cache_path(
@@ -197,6 +271,10 @@ def cache_path(
     """The cache file of one download: ``<dir>/<TICKER>_<interval>_<start>_<end>_<adj>.csv``."""
     ticker = check_ticker(ticker)
     check_choice(interval, "interval", VALID_INTERVALS)
+    if cache_dir is not None and (
+        isinstance(cache_dir, bool) or not isinstance(cache_dir, (str, os.PathLike))
+    ):
+        raise TypeError(f"cache_dir must be a folder path or None, got {cache_dir!r}")
     folder = Path(cache_dir) if cache_dir is not None else default_cache_dir() / "yahoo"
     first = _key(_timestamp(start, "start"), "first")
     last = _key(_timestamp(end, "end"), "latest")
@@ -211,7 +289,11 @@ def _download(
     interval: str,
     auto_adjust: bool,
 ) -> pd.DataFrame:
-    """The only place that talks to the network (tests replace ``yfinance.download``)."""
+    """The only place that talks to the network (tests replace ``yfinance.download``).
+
+    yfinance's log lines and warnings are collected, not printed; an exception or an
+    empty frame becomes a :class:`YahooDownloadError` saying why (from those lines).
+    """
     import yfinance
 
     kwargs: dict[str, Any] = {
@@ -228,7 +310,28 @@ def _download(
     if end is not None:
         kwargs["end"] = _yf_date(end)
     logger.info("downloading %s from Yahoo Finance (%s)", ticker, kwargs)
-    return yfinance.download(ticker, **kwargs)
+    with quiet_yfinance() as messages:
+        try:
+            raw = yfinance.download(ticker, **kwargs)
+            failure = None
+        except Exception as err:  # noqa: BLE001 - yfinance's failures are described below
+            raw, failure = None, err
+    if failure is None and raw is not None and not raw.empty:
+        return raw
+    texts = [*messages, f"{type(failure).__name__}: {failure}"] if failure else messages
+    network = name_resolution_failed(texts)
+    why = failure_reason(texts)
+    if network:
+        reason = why
+    elif why:
+        reason = f"yfinance returned no rows for ticker {ticker!r}: {why}"
+    else:
+        reason = (
+            f"yfinance returned no rows for ticker {ticker!r} (interval={interval}, "
+            f"start={start}, end={end}): an unknown or delisted ticker, a range without "
+            "trading, or no network"
+        )
+    raise YahooDownloadError(reason, ticker=ticker, network=network) from failure
 
 
 def _from_yfinance(raw: pd.DataFrame, ticker: str, source: str) -> pd.DataFrame:
@@ -254,27 +357,9 @@ def _from_yfinance(raw: pd.DataFrame, ticker: str, source: str) -> pd.DataFrame:
     return frame[fields]
 
 
-def _read_cache(path: Path, source: str) -> pd.DataFrame | None:
-    """Read a cache file, or return None (logging why) if it is missing or unreadable."""
-    try:
-        frame = pd.read_csv(
-            path,
-            index_col="date",
-            parse_dates=["date"],
-            date_format="ISO8601",
-            **_EXACT_FLOATS,
-        )
-        return normalize_price_frame(frame, f"{source} (cache {path})")
-    except FileNotFoundError:
-        return None
-    except (OSError, ValueError, pd.errors.ParserError) as err:
-        logger.warning("%s: ignoring the unreadable cache file %s (%s)", source, path, err)
-        return None
-
-
 def _write_frame(frame: pd.DataFrame, handle: IO[str]) -> None:
     """Serialise ``frame`` to an open text file (round-trips float64 exactly)."""
-    frame.to_csv(handle, date_format="%Y-%m-%dT%H:%M:%S")
+    zone_to_name(frame).to_csv(handle, date_format="%Y-%m-%dT%H:%M:%S")  # tz: UTC + name
 
 
 def _write_cache(frame: pd.DataFrame, path: Path) -> None:
@@ -285,7 +370,7 @@ def _write_cache(frame: pd.DataFrame, path: Path) -> None:
     """
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=TEMP_SUFFIX)
     except OSError as err:
         logger.warning("could not create the cache file %s (%s); not caching", path, err)
         return
@@ -300,14 +385,6 @@ def _write_cache(frame: pd.DataFrame, path: Path) -> None:
     finally:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)
-
-
-def _is_fresh(path: Path, max_age: float | None) -> bool:
-    try:
-        age = time.time() - path.stat().st_mtime
-    except FileNotFoundError:
-        return False
-    return max_age is None or age <= max_age
 
 
 def _max_age_seconds(max_age: Any) -> float | None:

@@ -22,7 +22,7 @@ import pandas as pd
 from sklearn.base import BaseEstimator
 from sklearn.utils.validation import check_is_fitted
 
-from forecast._dates import _TAIL, future_index
+from forecast._dates import _TAIL, extend_range, future_index, label_text, to_zone
 from forecast._validation import check_float, check_int, check_series
 
 #: one day in each unit a DatetimeIndex can have
@@ -119,7 +119,8 @@ class SeriesHistory:
     the index a ``freq`` other than that of its first part. So the next labels follow from
     the last one by integer arithmetic, and each appended label only updates the counts of
     weekend labels and daily spacings in the tail. Any other index gets ``future_index`` of
-    the joined index.
+    the joined index (a tz-aware index among them: its labels are instants, its days local;
+    a Series appended to it is converted to its zone).
     """
 
     def __init__(self, values: np.ndarray, index: pd.Index) -> None:
@@ -149,7 +150,7 @@ class SeriesHistory:
                     part = part[0][part[1] : part[2]]
                 if isinstance(part, int):  # array values: continue the labels seen so far
                     if isinstance(index, pd.RangeIndex) and not parts:
-                        index = _extend_range(index, part)
+                        index = extend_range(index, part)
                         continue
                     index = index.append(parts) if parts else index
                     parts = [future_index(index, part)]
@@ -218,11 +219,13 @@ class SeriesHistory:
                     f"{name} has a {type(index).__name__} but the data seen so far has {seen}; "
                     "pass a Series with the same kind of index, or an array"
                 )
+            if seen_dates:  # a tz-aware index is converted to the zone seen so far
+                index = to_zone(index, self._index.tz, name, seen="the data seen so far")
             last = self._last()
             if not index[0] > last:
                 raise ValueError(
                     f"{name} must continue the data seen so far: its first label "
-                    f"{_label(index[0])} is not after the last label seen, {_label(last)}"
+                    f"{label_text(index[0])} is not after the last label seen, {label_text(last)}"
                 )
             self._append_labels(index)
         else:
@@ -246,13 +249,17 @@ class SeriesHistory:
             labels = index.asi8[lo:hi]
             if index.dtype != self._dtype or labels[0] <= self._tail[-1]:
                 return None
-            last = self._pending[-1] if self._pending else None
-            if type(last) is tuple and last[0] is index and last[2] == lo:
-                self._pending[-1] = (index, last[1], hi)  # the slice goes on
-            else:
-                self._pending.append((index, lo, hi))
+            self._pending_slice(index, lo, hi)
             self._name = self._name if index.name == self._name else None
             self._push(labels[-_TAIL:].tolist())
+        elif (
+            type(index) is pd.DatetimeIndex
+            and index.tz is not None  # not followed (see Notes): its dates are checked here
+            and index.dtype == self._index.dtype
+        ):
+            if not index[lo] > self._last():
+                return None
+            self._pending_slice(index, lo, hi)
         elif type(index) is pd.RangeIndex and index.name == self._index.name:
             n = self._range_length()
             if (
@@ -266,6 +273,14 @@ class SeriesHistory:
             return None
         self._extend(values)
         return values
+
+    def _pending_slice(self, index: pd.Index, lo: int, hi: int) -> None:
+        """Record the labels ``index[lo:hi]``, merged with the slice of ``index`` before."""
+        last = self._pending[-1] if self._pending else None
+        if type(last) is tuple and last[0] is index and last[2] == lo:
+            self._pending[-1] = (index, last[1], hi)  # the slice goes on
+        else:
+            self._pending.append((index, lo, hi))
 
     def _set_index(self, index: pd.Index) -> None:
         """Store the joined index; a RangeIndex also as its endless continuation.
@@ -327,6 +342,7 @@ class SeriesHistory:
         """Start following the tail of ``index`` if it may be daily trading data."""
         if (
             isinstance(index, pd.DatetimeIndex)
+            and index.tz is None  # the integers of a tz-aware index are UTC, not local days
             and index.unit in _DAY
             and (index.freq is None or index.freq == _BDAY)
         ):
@@ -399,18 +415,6 @@ class SeriesHistory:
 def _finite(values: np.ndarray) -> bool:
     """Whether a non-empty float array holds no NaN or inf (the value, or the sum, is finite)."""
     return math.isfinite(values[0] if len(values) == 1 else np.add.reduce(values))
-
-
-def _label(label: Any) -> str:
-    """A label for messages: dates without a midnight time part."""
-    if isinstance(label, pd.Timestamp) and label == label.normalize():
-        return label.strftime("%Y-%m-%d")
-    return str(label)
-
-
-def _extend_range(index: pd.RangeIndex, n: int) -> pd.RangeIndex:
-    """``index`` followed by its next ``n`` labels, still a RangeIndex."""
-    return pd.RangeIndex(index.start, index[-1] + (n + 1) * index.step, index.step, name=index.name)
 
 
 def check_horizon(horizon: Any) -> int:

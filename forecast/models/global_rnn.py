@@ -17,6 +17,16 @@ in which its series' last stream ended.
 network with one series' scaler, following the forecaster contract so that
 :func:`forecast.backtest` and :func:`forecast.compare` can use it. Its ``fit`` does not
 train: it runs the shared network over the series to the forecast origin.
+
+**Look-ahead across series.** ``fit_many`` trains on everything it is given, so a network
+fitted on series that end on different dates has seen, for the series that ends first,
+observations of the others dated after its end. That is right for forecasting from today,
+and wrong in a backtest. :func:`forecast.compare` and :func:`forecast.backtest` on many
+series therefore never use one fit for all origins: with
+:func:`~forecast.models.global_series.global_forecasters`, the network that forecasts series
+``s`` from origin ``t`` is fitted on every series truncated at ``t`` (observations dated on
+or before ``t``), at the first origin and at each refit, and only ``s``'s own observations
+move its state between refits.
 """
 
 from __future__ import annotations
@@ -30,22 +40,17 @@ import numpy as np
 import pandas as pd
 from sklearn.base import BaseEstimator
 from sklearn.exceptions import NotFittedError
-from sklearn.utils.validation import check_is_fitted
 
-from forecast._validation import check_choice, check_float, check_random_state, check_series
-from forecast.models._contract import SeriesHistory, check_horizon, forecast_series
-from forecast.models._rnn_rollout import conformal_bounds, rollout_state
+from forecast._validation import check_choice, check_random_state, check_series
 from forecast.models._rnn_series import TARGETS, TargetTransform, check_target_values
 from forecast.models._rnn_training import plan_training, tbptt_evaluation
 from forecast.models._settings import check_settings, make_optimizer
 from forecast.models._training import (
     EpochFunctions,
     fit_network,
-    network_from_state,
-    network_state,
-    validation_split,
 )
-from forecast.models.divergence import DivergenceError, check_finite_values, forget_fit
+from forecast.models.divergence import DivergenceError, forget_fit
+from forecast.models.global_series import GlobalSeriesForecaster
 from forecast.nn import NonFiniteError, RecurrentNetwork, get_loss, train_tbptt
 
 logger = logging.getLogger(__name__)
@@ -119,6 +124,16 @@ class GlobalRNNForecaster(BaseEstimator):
     hidden_size, num_layers, k1, k2, target, epochs, batch_size, lr, optimizer, clip_norm,
     loss, dtype, validation_fraction, patience, random_state, verbose
         As in RNNForecaster. ``validation_fraction`` is taken of each series' pairs.
+
+    Notes
+    -----
+    The network learns from every observation passed to :meth:`fit_many`. To backtest a
+    global model, pass it to :func:`forecast.compare` (``global_models``) or
+    :func:`forecast.backtest` with a dict of series rather than backtesting a
+    :meth:`for_series` forecaster: they refit it at each series' origins on all series
+    truncated at that date (see
+    :func:`~forecast.models.global_series.global_forecasters`), so that no forecast depends
+    on an observation of any series dated after its origin.
 
     Attributes
     ----------
@@ -300,137 +315,3 @@ class GlobalRNNForecaster(BaseEstimator):
             validation_fraction=self.validation_fraction,
         )
         return view.fit(self.series_[name])
-
-
-class GlobalSeriesForecaster(BaseEstimator):
-    """A trained network (shared) and one series' scaler, as a forecaster.
-
-    ``fit(y)`` does **not** train: it runs the network over ``y``, scaled with ``scaler``,
-    from a zero state to the forecast origin. ``update(y_new)`` carries the state on;
-    ``update(y_new, refit=True)`` raises, since the weights belong to the global model
-    (refit that with :meth:`GlobalRNNForecaster.fit_many`).
-
-    Parameters
-    ----------
-    network : forecast.nn.RecurrentNetwork
-        Trained weights (not copied: forecasters of one global model share them).
-    scaler : TargetTransform
-        The series' increments and standardisation from the global fit.
-    validation_fraction : float, default=0.1
-        Trailing fraction of the pairs of ``y`` whose h-step errors give the intervals of
-        :meth:`predict_interval` (in-sample for the global model).
-
-    Examples
-    --------
-    See :class:`GlobalRNNForecaster`.
-    """
-
-    def __init__(self, network: Any = None, scaler: Any = None, validation_fraction: float = 0.1):
-        self.network = network
-        self.scaler = scaler
-        self.validation_fraction = validation_fraction
-
-    def fit(self, y: Any, X: Any = None) -> GlobalSeriesForecaster:
-        """Run the shared network over ``y`` to its end (no training).
-
-        Returns
-        -------
-        self
-        """
-        if not isinstance(self.network, RecurrentNetwork) or self.scaler is None:
-            raise TypeError("GlobalSeriesForecaster needs a trained network and a scaler; get "
-                            "one from GlobalRNNForecaster.for_series(name)")
-        if X is not None:
-            raise ValueError(f"the global model uses no exogenous inputs, got X of type "
-                             f"{type(X).__name__}; pass X=None")
-        fraction = check_float(self.validation_fraction, "validation_fraction",
-                               min_value=0.0, max_value=1.0)
-        values, index = check_series(y, "y", min_length=3)
-        check_target_values(values, index, self.scaler.target)
-        u = self.scaler.inputs(values, None, dtype=self.network.dtype)
-        self._history = SeriesHistory(values, index)
-        y_hat, self.state_, cache = self.network.forward(u[:, None])
-        self._last_output = y_hat[-1, :, 0].astype(np.float64)
-        n_val = validation_split(len(u) - 1, fraction)
-        origins = np.arange(len(u) - 1 - n_val, len(u) - 1)  # input positions
-        states = [self.network.state_at(cache, i + 1) for i in origins]
-        self._val = (origins, y_hat[origins, 0, 0].astype(np.float64),
-                     tuple(np.concatenate([st[j] for st in states], axis=1)
-                           for j in range(len(self.network.state_names))) if n_val else None)
-        return self
-
-    def update(self, y_new: Any, refit: bool = False, X: Any = None) -> GlobalSeriesForecaster:
-        """Append observations and carry the state over them (weights unchanged)."""
-        check_is_fitted(self)
-        if not isinstance(refit, (bool, np.bool_)):
-            raise TypeError(f"refit must be a bool, got {refit!r}")
-        if refit:
-            raise ValueError("refit=True: the weights of a global model are shared by all "
-                             "series; refit it with GlobalRNNForecaster.fit_many instead")
-        if X is not None:
-            raise ValueError(f"the global model uses no exogenous inputs, got X of type "
-                             f"{type(X).__name__}; pass X=None")
-        previous = float(self._history.values[-1])
-        values, new_index = check_series(y_new, "y_new")
-        check_target_values(values, new_index, self.scaler.target, "y_new")
-        u = self.scaler.inputs(
-            values, None, previous=previous, dtype=self.network.dtype, name="y_new"
-        )
-        self._history.append(y_new, "y_new")
-        y_hat, self.state_, _ = self.network.forward(u[:, None], self.state_)
-        self._last_output = y_hat[-1, :, 0].astype(np.float64)
-        return self
-
-    def predict(self, horizon: int) -> pd.Series:
-        """Forecast the next ``horizon`` prices recursively from the state at the origin."""
-        check_is_fitted(self)
-        horizon = check_horizon(horizon)
-        r = rollout_state(self.network, self.state_, self._last_output, None, horizon)[:, 0]
-        levels = self.scaler.levels(r, self._history.values[-1])
-        return forecast_series(levels, self._history.future_index(horizon))
-
-    def predict_interval(self, horizon: int, coverage: float = 0.95) -> pd.DataFrame:
-        """Split-conformal intervals from the h-step errors on the tail of the fitted series.
-
-        As :meth:`RNNForecaster.predict_interval`, with the errors of the last
-        ``validation_fraction`` of the series given to ``fit``.
-        """
-        check_is_fitted(self)
-        horizon = check_horizon(horizon)
-        coverage = check_float(coverage, "coverage", min_value=0.0, max_value=1.0, inclusive=False)
-        origins, outputs, states = self._val
-        if horizon > len(origins):
-            raise ValueError(f"horizon={horizon} exceeds the {len(origins)} origins of the "
-                             "interval residuals; use a shorter horizon or a larger "
-                             "validation_fraction")
-        r_hat = rollout_state(self.network, states, outputs, None, horizon)
-        check_finite_values(r_hat, "the forecasts from the interval origins")
-        errors = self.scaler.errors(r_hat, self._history.values, origins + self.scaler.offset)
-        point = self.predict(horizon)
-        bounds = np.array([conformal_bounds(e[~np.isnan(e)], coverage) for e in errors.T])
-        lower, upper = self.scaler.interval(point.to_numpy(), bounds[:, 0], bounds[:, 1])
-        return pd.DataFrame({"lower": lower, "upper": upper}, index=point.index)
-
-    @property
-    def index_(self) -> pd.Index:
-        """Labels of all observations seen (``fit`` and every ``update``)."""
-        check_is_fitted(self)
-        return self._history.index
-
-    def __sklearn_is_fitted__(self) -> bool:
-        return hasattr(self, "_history")
-
-    def __sklearn_clone__(self) -> GlobalSeriesForecaster:
-        # unfitted, with the same (read-only) network: the weights stay shared, not copied
-        return type(self)(**self.get_params(deep=False))
-
-    def __getstate__(self) -> dict[str, Any]:
-        state = dict(super().__getstate__())  # the network as plain arrays (for pickling)
-        if isinstance(state.get("network"), RecurrentNetwork):
-            state["network"] = network_state(state["network"])
-        return state
-
-    def __setstate__(self, state: dict[str, Any]) -> None:
-        if isinstance(state.get("network"), dict):
-            state = {**state, "network": network_from_state(state["network"])}
-        super().__setstate__(state)

@@ -1,0 +1,340 @@
+"""One series' forecaster of a global model, and the schedule that keeps a backtest honest.
+
+:class:`GlobalSeriesForecaster` is the shared network of a
+:class:`~forecast.models.global_rnn.GlobalRNNForecaster` with one series' scaler, following
+the forecaster contract. :func:`global_forecasters` fits the global model at the forecast
+origins of every series, on all series truncated at each origin's date, and hands each
+series a forecaster that switches networks at its own refit origins: no forecast depends
+on an observation of any series dated after its origin.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from sklearn.base import BaseEstimator, clone
+from sklearn.utils.validation import check_is_fitted
+
+from forecast._validation import check_float, check_series
+from forecast.models._contract import SeriesHistory, check_horizon, forecast_series
+from forecast.models._rnn_rollout import conformal_bounds, rollout_state
+from forecast.models._rnn_series import TargetTransform, check_target_values
+from forecast.models._training import network_from_state, network_state, validation_split
+from forecast.models.divergence import check_finite_values
+from forecast.nn import RecurrentNetwork
+
+logger = logging.getLogger(__name__)
+
+__all__ = ["MIN_GLOBAL_OBS", "GlobalSeriesForecaster", "global_forecasters"]
+
+#: a series with fewer observations up to a fit origin sits out that fit of a global model
+MIN_GLOBAL_OBS = 3
+
+
+def global_forecasters(
+    model: Any,
+    tasks: Mapping[str, tuple[pd.Series, int]],
+    *,
+    horizon: int = 1,
+    step: int = 1,
+    refit_every: int | None = None,
+) -> dict[str, Any]:
+    """Per-series forecasters of a global model, none trained on data after its origin.
+
+    The rule: **the network that forecasts series ``s`` from origin ``t`` (the date of the
+    last observation of ``s`` seen there) is fitted on every series truncated at ``t``**,
+    that is on the observations of all series dated on or before ``t``. Each series keeps
+    its own calendar of origins, those of :func:`forecast.backtest` with first target
+    ``start``; when the series end on different dates (MSFT in 2017, the S&P 500 in 2018)
+    their origins differ, and so do the fits they use.
+
+    The *fit origins* of ``s`` are its first origin and, with ``refit_every = k``, every
+    k-th origin after it. For each distinct fit-origin date ``c`` over all series, one clone
+    of ``model`` is fitted with ``fit_many`` on ``{r: y_r[dates <= c]}``; a series with
+    fewer than ``MIN_GLOBAL_OBS`` observations dated on or before ``c`` has no usable past
+    yet and sits out that fit (unless ``c`` is one of its own fit origins). Series ``s``
+    gets a :class:`GlobalSeriesForecaster` with the network and
+    scaler of its first fit origin and those of its later fit origins as ``refits``; in a
+    backtest it switches to them at its refit origins and otherwise only moves its state
+    over its own observations with ``update``. So no forecast depends on an observation of
+    any series dated after its origin, in the fit, at refits, or between them. Series that
+    share their dates share their fits: on series that end on the same date the first
+    network is the single fit on every series' data before its first target.
+
+    Parameters
+    ----------
+    model : GlobalRNNForecaster
+        The template, cloned for every fit (never modified).
+    tasks : mapping of str to (Series, int)
+        Each validated series and the position of its first forecast target.
+    horizon, step : int, default=1
+        As in :func:`forecast.backtest`: they fix the origins.
+    refit_every : int or None, default=None
+        Refit at every ``refit_every``-th origin of each series; None fits once.
+
+    Returns
+    -------
+    dict of str to GlobalSeriesForecaster
+        Unfitted, one per series, for :func:`forecast.backtest` with the same settings.
+
+    Raises
+    ------
+    TypeError
+        If the indexes are not on one calendar (all dates with a time zone, all dates
+        without one, or all positions).
+    ValueError
+        If a series has no origin with a full horizon, or is too short for ``fit_many`` at
+        one of its fit origins (named).
+    """
+    kinds = {name: _calendar(y.index) for name, (y, _) in tasks.items()}
+    if len(set(kinds.values())) > 1:
+        raise TypeError(f"a global model aligns the series on one calendar, but their indexes "
+                        f"differ: {kinds}; give every series a DatetimeIndex (all with or all "
+                        f"without a time zone) or every series integer positions")
+    origins = {}
+    for name, (y, start) in tasks.items():
+        targets = np.arange(start, len(y) - horizon + 1, step)
+        if not len(targets):
+            raise ValueError(f"series {name!r} has no origin with a full horizon: its first "
+                             f"target is position {start} of {len(y)} and horizon={horizon}; "
+                             f"start earlier")
+        picks = targets[::refit_every] if refit_every else targets[:1]
+        origins[name] = list(y.index[picks - 1])
+    fits = {}
+    for cutoff in sorted({c for labels in origins.values() for c in labels}):
+        data = {}
+        for name, (y, _) in tasks.items():
+            past = y.iloc[: int(y.index.searchsorted(cutoff, side="right"))]
+            if len(past) >= MIN_GLOBAL_OBS or cutoff in origins[name]:
+                data[name] = past
+            else:
+                logger.info("global fit up to %s: series %r has %d observation(s) by then and "
+                            "sits it out", cutoff, name, len(past))
+        logger.info("global fit up to %s on %d series", cutoff, len(data))
+        fits[cutoff] = clone(model).fit_many(data)
+    return {
+        name: GlobalSeriesForecaster(
+            network=fits[labels[0]].network_,
+            scaler=fits[labels[0]].scalers_[name],
+            validation_fraction=model.validation_fraction,
+            refits=tuple((c, fits[c].network_, fits[c].scalers_[name]) for c in labels[1:]),
+        )
+        for name, labels in origins.items()
+    }
+
+
+def _calendar(index: pd.Index) -> str:
+    if isinstance(index, pd.DatetimeIndex):
+        return "dates with a time zone" if index.tz is not None else "dates"
+    return "positions"
+
+
+class GlobalSeriesForecaster(BaseEstimator):
+    """A trained network (shared) and one series' scaler, as a forecaster.
+
+    ``fit(y)`` does **not** train: it runs the network over ``y``, scaled with the series'
+    scaler, from a zero state to the forecast origin. ``update(y_new)`` carries the state
+    on with the same weights.
+
+    ``refits`` lists the networks of later fits of the global model, each with the date
+    (index label) up to which it was trained: at an origin ``t`` (the last label seen) the
+    forecaster uses the last of them dated on or before ``t``, or ``network`` if none is.
+    ``fit`` chooses by the last label of ``y``; ``update(y_new, refit=True)`` chooses by the
+    last label of ``y_new`` and reruns the chosen network from a zero state over everything
+    seen (the refit of a backtest). Without ``refits``, ``refit=True`` raises, since the
+    weights belong to the global model (refit that with
+    :meth:`GlobalRNNForecaster.fit_many`). :func:`global_forecasters` builds
+    such forecasters for a backtest, with no network trained on data after its origin.
+
+    Parameters
+    ----------
+    network : forecast.nn.RecurrentNetwork
+        Trained weights (not copied: forecasters of one global model share them).
+    scaler : TargetTransform
+        The series' increments and standardisation from the global fit.
+    validation_fraction : float, default=0.1
+        Trailing fraction of the pairs of ``y`` whose h-step errors give the intervals of
+        :meth:`predict_interval` (in-sample for the global model).
+    refits : sequence of (label, RecurrentNetwork, TargetTransform), default=()
+        Later networks with this series' scaler, in increasing order of the label (the date
+        of the last observation of any series they were trained on).
+
+    Examples
+    --------
+    See :class:`GlobalRNNForecaster`.
+    """
+
+    def __init__(
+        self,
+        network: Any = None,
+        scaler: Any = None,
+        validation_fraction: float = 0.1,
+        refits: Any = (),
+    ) -> None:
+        self.network = network
+        self.scaler = scaler
+        self.validation_fraction = validation_fraction
+        self.refits = refits
+
+    def _check_refits(self) -> list[tuple[Any, RecurrentNetwork, Any]]:
+        refits = list(self.refits)
+        for j, entry in enumerate(refits):
+            if not (isinstance(entry, tuple) and len(entry) == 3
+                    and isinstance(entry[1], RecurrentNetwork) and entry[2] is not None):
+                raise TypeError(f"refits[{j}] must be a tuple (label, network, scaler), got "
+                                f"{entry!r}; build them with global_forecasters (in "
+                                "forecast.models.global_series)")
+            if j and not refits[j - 1][0] < entry[0]:
+                raise ValueError(f"refits must be in increasing order of their labels, got "
+                                 f"{refits[j - 1][0]!r} before {entry[0]!r}")
+        return refits
+
+    def _weights_at(self, origin: Any) -> int:
+        """Position in ``refits`` of the network in force at label ``origin`` (-1: network)."""
+        active = -1
+        for j, (label, _, _) in enumerate(self.refits):
+            if label <= origin:
+                active = j
+        return active
+
+    @property
+    def _network(self) -> RecurrentNetwork:
+        return self.network if self._active < 0 else self.refits[self._active][1]
+
+    @property
+    def _scaler(self) -> TargetTransform:
+        return self.scaler if self._active < 0 else self.refits[self._active][2]
+
+    def fit(self, y: Any, X: Any = None) -> GlobalSeriesForecaster:
+        """Run the network in force at the end of ``y`` over ``y`` (no training).
+
+        Returns
+        -------
+        self
+        """
+        if not isinstance(self.network, RecurrentNetwork) or self.scaler is None:
+            raise TypeError("GlobalSeriesForecaster needs a trained network and a scaler; get "
+                            "one from GlobalRNNForecaster.for_series(name)")
+        if X is not None:
+            raise ValueError(f"the global model uses no exogenous inputs, got X of type "
+                             f"{type(X).__name__}; pass X=None")
+        check_float(self.validation_fraction, "validation_fraction", min_value=0.0,
+                    max_value=1.0)
+        self._check_refits()
+        values, index = check_series(y, "y", min_length=3)
+        self._active = self._weights_at(index[-1])
+        check_target_values(values, index, self._scaler.target)
+        self._run(values, index)
+        return self
+
+    def _run(self, values: np.ndarray, index: pd.Index) -> None:
+        """State, last output and interval residuals of the active network over ``values``."""
+        network = self._network
+        u = self._scaler.inputs(values, None, dtype=network.dtype)
+        self._history = SeriesHistory(values, index)
+        y_hat, self.state_, cache = network.forward(u[:, None])
+        self._last_output = y_hat[-1, :, 0].astype(np.float64)
+        n_val = validation_split(len(u) - 1, float(self.validation_fraction))
+        origins = np.arange(len(u) - 1 - n_val, len(u) - 1)  # input positions
+        states = [network.state_at(cache, i + 1) for i in origins]
+        self._val = (origins, y_hat[origins, 0, 0].astype(np.float64),
+                     tuple(np.concatenate([st[j] for st in states], axis=1)
+                           for j in range(len(network.state_names))) if n_val else None)
+
+    def update(self, y_new: Any, refit: bool = False, X: Any = None) -> GlobalSeriesForecaster:
+        """Append observations and carry the state over them.
+
+        With ``refit=True`` (only when ``refits`` is given) the network in force at the new
+        origin is run from a zero state over everything seen.
+        """
+        check_is_fitted(self)
+        if not isinstance(refit, (bool, np.bool_)):
+            raise TypeError(f"refit must be a bool, got {refit!r}")
+        if refit and not len(self.refits):
+            raise ValueError("refit=True: the weights of a global model are shared by all "
+                             "series; refit it with GlobalRNNForecaster.fit_many instead")
+        if X is not None:
+            raise ValueError(f"the global model uses no exogenous inputs, got X of type "
+                             f"{type(X).__name__}; pass X=None")
+        previous = float(self._history.values[-1])
+        values, new_index = check_series(y_new, "y_new")
+        check_target_values(values, new_index, self._scaler.target, "y_new")
+        network = self._network
+        if not refit:  # before anything changes: an overflow is refused by name
+            u = self._scaler.inputs(
+                values, None, previous=previous, dtype=network.dtype, name="y_new"
+            )
+        self._history.append(y_new, "y_new")
+        if refit:
+            self._active = self._weights_at(self._history.index[-1])
+            self._run(self._history.values.copy(), self._history.index)
+            return self
+        y_hat, self.state_, _ = network.forward(u[:, None], self.state_)
+        self._last_output = y_hat[-1, :, 0].astype(np.float64)
+        return self
+
+    def predict(self, horizon: int) -> pd.Series:
+        """Forecast the next ``horizon`` prices recursively from the state at the origin."""
+        check_is_fitted(self)
+        horizon = check_horizon(horizon)
+        r = rollout_state(self._network, self.state_, self._last_output, None, horizon)[:, 0]
+        levels = self._scaler.levels(r, self._history.values[-1])
+        return forecast_series(levels, self._history.future_index(horizon))
+
+    def predict_interval(self, horizon: int, coverage: float = 0.95) -> pd.DataFrame:
+        """Split-conformal intervals from the h-step errors on the tail of the fitted series.
+
+        As :meth:`RNNForecaster.predict_interval`, with the errors of the last
+        ``validation_fraction`` of the series given to ``fit``.
+        """
+        check_is_fitted(self)
+        horizon = check_horizon(horizon)
+        coverage = check_float(coverage, "coverage", min_value=0.0, max_value=1.0, inclusive=False)
+        origins, outputs, states = self._val
+        if horizon > len(origins):
+            raise ValueError(f"horizon={horizon} exceeds the {len(origins)} origins of the "
+                             "interval residuals; use a shorter horizon or a larger "
+                             "validation_fraction")
+        r_hat = rollout_state(self._network, states, outputs, None, horizon)
+        check_finite_values(r_hat, "the forecasts from the interval origins")
+        errors = self._scaler.errors(r_hat, self._history.values, origins + self._scaler.offset)
+        point = self.predict(horizon)
+        bounds = np.array([conformal_bounds(e[~np.isnan(e)], coverage) for e in errors.T])
+        lower, upper = self._scaler.interval(point.to_numpy(), bounds[:, 0], bounds[:, 1])
+        return pd.DataFrame({"lower": lower, "upper": upper}, index=point.index)
+
+    @property
+    def index_(self) -> pd.Index:
+        """Labels of all observations seen (``fit`` and every ``update``)."""
+        check_is_fitted(self)
+        return self._history.index
+
+    def __sklearn_is_fitted__(self) -> bool:
+        return hasattr(self, "_history")
+
+    def __sklearn_clone__(self) -> GlobalSeriesForecaster:
+        # unfitted, with the same (read-only) network: the weights stay shared, not copied
+        return type(self)(**self.get_params(deep=False))
+
+    def __getstate__(self) -> dict[str, Any]:
+        state = dict(super().__getstate__())  # the networks as plain arrays (for pickling)
+        if isinstance(state.get("network"), RecurrentNetwork):
+            state["network"] = network_state(state["network"])
+        state["refits"] = tuple(
+            (label, network_state(net) if isinstance(net, RecurrentNetwork) else net, scaler)
+            for label, net, scaler in state.get("refits", ())
+        )
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        if isinstance(state.get("network"), dict):
+            state = {**state, "network": network_from_state(state["network"])}
+        state["refits"] = tuple(
+            (label, network_from_state(net) if isinstance(net, dict) else net, scaler)
+            for label, net, scaler in state.get("refits", ())
+        )
+        super().__setstate__(state)

@@ -1,0 +1,17 @@
+"""The errors users catch are public names of the package."""
+
+import forecast
+from forecast.data.yahoo import YahooDownloadError
+from forecast.models._training import DivergenceError
+from forecast.models.persistence import ModelFileError
+
+
+def test_errors_users_catch_are_exported_from_the_package():
+    assert forecast.DivergenceError is DivergenceError
+    assert forecast.ModelFileError is ModelFileError
+    assert forecast.YahooDownloadError is YahooDownloadError
+    assert {"DivergenceError", "ModelFileError", "YahooDownloadError"} <= set(forecast.__all__)
+
+
+def test_a_bad_model_file_is_a_value_error():
+    assert issubclass(forecast.ModelFileError, ValueError)
