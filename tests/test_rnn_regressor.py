@@ -226,3 +226,14 @@ def test_partial_fit_divergence_restores_the_weights_of_before_the_call():
     for name, value in model.get_weights().items():
         np.testing.assert_array_equal(value, weights[name])
     assert np.isfinite(model.predict(X)).all()
+
+
+def test_scale_and_missing_x_are_refused_by_name():
+    X, y = _mean_task(n=20)
+    with pytest.raises(TypeError, match=r"scale must be True or False, got scale='no'"):
+        RNNRegressor(scale="no").fit(X, y)
+    with pytest.raises(TypeError, match=r"X must be an array-like of windows.*got X=None"):
+        RNNRegressor().fit(None, y)
+    model = RNNRegressor(hidden_size=2, epochs=1, random_state=0).fit(X, y)
+    with pytest.raises(TypeError, match=r"got X=None"):
+        model.predict(None)

@@ -190,6 +190,7 @@ class RNNRegressor(RegressorMixin, BaseEstimator):
         logged.
         """
         s = check_settings(self)
+        _check_scale(self.scale)
         x, y2 = self._check_data(X, y, reset=True)
         rng = check_random_state(self.random_state)
         n_val = validation_split(len(x), s.validation_fraction)
@@ -227,6 +228,7 @@ class RNNRegressor(RegressorMixin, BaseEstimator):
             restored, or, on the first call, the model is left unfitted.
         """
         s = check_settings(self)
+        _check_scale(self.scale)
         first = not hasattr(self, "network_")
         x, y2 = self._check_data(X, y, reset=first)
         if first:
@@ -353,6 +355,11 @@ class RNNRegressor(RegressorMixin, BaseEstimator):
 
         ``y="no_validation"`` (predict) checks X only; ``y=None`` in fit raises.
         """
+        if X is None:  # scikit-learn's message would speak of "a scalar array nan"
+            raise TypeError(
+                "X must be an array-like of windows of shape (n_samples, window) or "
+                "(n_samples, window, n_features), got X=None"
+            )
         if isinstance(y, str) and y == "no_validation":
             y = None
             X = validate_data(self, X, reset=reset, allow_nd=True, dtype=[np.float64, np.float32])
@@ -446,3 +453,9 @@ def _check_scaled(a: np.ndarray, name: str, dtype: np.dtype) -> np.ndarray:
             "rescale it (e.g. divide by a power of 10), or use dtype='float64'"
         )
     return a
+
+
+def _check_scale(scale: Any) -> None:
+    """``scale`` must be a bool: a string such as "no" would be truthy."""
+    if not isinstance(scale, (bool, np.bool_)):
+        raise TypeError(f"scale must be True or False, got scale={scale!r}")
