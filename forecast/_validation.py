@@ -263,3 +263,35 @@ def check_positive(values: np.ndarray, index: pd.Index | None = None, name: str 
             f"{name} must be strictly positive (prices), found {bad.size} value(s) <= 0; "
             f"the first is {float(values[first])!r} at {where}"
         )
+
+
+def check_random_state(value: Any, name: str = "random_state") -> np.random.Generator:
+    """Return the ``np.random.Generator`` that ``random_state=value`` stands for.
+
+    Accepted: None (fresh entropy: a different result at every call), a non-negative int
+    (a seed: bitwise-reproducible results), a ``np.random.Generator`` (used as it is, so
+    that successive calls continue its stream) and, for scikit-learn code, a legacy
+    ``np.random.RandomState``, which seeds a new Generator with one draw (it advances, as
+    scikit-learn consumes a RandomState). Anything else (a negative int, a float, a str, a
+    bool) raises naming ``name``, the value and what to pass instead.
+
+    Examples
+    --------
+    >>> int(check_random_state(0).integers(100)) == int(np.random.default_rng(0).integers(100))
+    True
+    """
+    if value is None:
+        return np.random.default_rng()
+    if isinstance(value, np.random.Generator):
+        return value
+    if isinstance(value, np.random.RandomState):
+        return np.random.default_rng(int(value.randint(np.iinfo(np.int64).max, dtype=np.int64)))
+    fix = "pass None, a non-negative int seed such as 0, or np.random.default_rng(seed)"
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Integral):
+        raise TypeError(
+            f"{name} must be None, an int or a numpy Generator, got {name}={value!r} of type "
+            f"{type(value).__name__}; {fix}"
+        )
+    if value < 0:
+        raise ValueError(f"{name} must be a non-negative int seed, got {name}={value}; {fix}")
+    return np.random.default_rng(int(value))

@@ -9,7 +9,7 @@ import pytest
 from sklearn.exceptions import NotFittedError
 
 import forecast
-from forecast.models._training import DivergenceError
+from forecast.models.divergence import DivergenceError
 from forecast.models.rnn_regressor import RNNRegressor
 from forecast.nn import Adam, RecurrentNetwork, bptt_step
 
@@ -143,26 +143,27 @@ def test_early_stopping_restores_the_best_weights(caplog):
     assert f"stopped early at epoch {len(val)}" in caplog.text
 
 
-def test_nan_loss_names_the_epoch_and_keeps_a_usable_model():
+def test_nan_loss_raises_divergence_and_leaves_the_regressor_unfitted():
     X, y = _mean_task(n=64, window=5)
     model = RNNRegressor(
         "rnn",
         hidden_size=16,
         epochs=5,
-        lr=1e12,
+        lr=1e-2,
         clip_norm=None,
         optimizer="sgd",
         validation_fraction=0.0,
         random_state=0,
     )
+    model.fit(X, y)  # fitted before: a failed refit must not keep this model either
+    model.set_params(lr=1e12)
     with pytest.raises(DivergenceError, match="Lower the learning rate lr") as info:
         model.fit(X * 1e3, y)
-    epoch = len(model.history_["train_loss"])  # the history ends with the diverged epoch
-    assert f"diverged at epoch {epoch} of 5: the training loss is nan" in str(info.value)
-    assert np.isnan(model.history_["train_loss"][-1])
-    assert np.isfinite(model.history_["train_loss"][:-1]).all()
-    assert model.best_epoch_ == epoch - 1
-    assert np.isfinite(model.predict(X)).all()  # usable, at the last finite epoch's weights
+    assert "no epoch reached a usable fit" in str(info.value)
+    history = info.value.result.history
+    assert 1 <= len(history["train_loss"]) <= 5
+    with pytest.raises(NotFittedError):
+        model.predict(X)
 
 
 def test_errors_name_the_problem():
@@ -209,7 +210,7 @@ def test_on_sp500_log_returns():
 def test_partial_fit_divergence_restores_the_weights_of_before_the_call():
     X, y = _mean_task(n=64, window=5)
     model = RNNRegressor(
-        "rnn", hidden_size=16, lr=1e12, clip_norm=None, optimizer="sgd", random_state=0
+        "rnn", hidden_size=16, lr=1.0, clip_norm=None, optimizer="sgd", random_state=0
     )
     model.partial_fit(X, y)
     weights, diverged = model.get_weights(), False
@@ -225,3 +226,14 @@ def test_partial_fit_divergence_restores_the_weights_of_before_the_call():
     for name, value in model.get_weights().items():
         np.testing.assert_array_equal(value, weights[name])
     assert np.isfinite(model.predict(X)).all()
+
+
+def test_scale_and_missing_x_are_refused_by_name():
+    X, y = _mean_task(n=20)
+    with pytest.raises(TypeError, match=r"scale must be True or False, got scale='no'"):
+        RNNRegressor(scale="no").fit(X, y)
+    with pytest.raises(TypeError, match=r"X must be an array-like of windows.*got X=None"):
+        RNNRegressor().fit(None, y)
+    model = RNNRegressor(hidden_size=2, epochs=1, random_state=0).fit(X, y)
+    with pytest.raises(TypeError, match=r"got X=None"):
+        model.predict(None)

@@ -1,4 +1,5 @@
-"""Recursive forecasts of RNNForecaster from one or many origins, and conformal bounds.
+"""Recursive forecasts of RNNForecaster from one or many origins, conformal bounds, and the
+states at the forecast and validation origins that a fit leaves (:func:`origin_states`).
 
 Both training modes forecast recursively: the output at an origin predicts the next scaled
 increment, which is fed back as the next input (exogenous inputs held at their last observed
@@ -11,10 +12,12 @@ every validation origin for the interval residuals), so both paths share one cod
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import numpy as np
 
-from forecast.models._training import predict_last
+from forecast.models._many_to_one import predict_last
+from forecast.models.divergence import check_finite_values
 from forecast.nn import RecurrentNetwork
 
 
@@ -82,3 +85,43 @@ def conformal_bounds(residuals: np.ndarray, coverage: float) -> tuple[float, flo
     k = min(math.ceil((m + 1) * (1 - alpha / 2)), m)
     j = max(math.floor((m + 1) * alpha / 2), 1)
     return float(e[j - 1]), float(e[k - 1])
+
+
+def origin_states(
+    net: RecurrentNetwork,
+    u: np.ndarray,
+    window: int | None,
+    first_val: int,
+    n_val: int,
+    desc: str,
+) -> tuple[Any, np.ndarray | None, np.ndarray, dict[str, Any]]:
+    """What a fitted RNNForecaster forecasts from, after training on the scaled inputs ``u``.
+
+    Returns ``(state, window, last_output, val)``: the recurrent state at the forecast
+    origin (``"tbptt"``, ``window=None``: the network run over all of ``u`` from zeros) or
+    the last ``window`` inputs (``"window"``), the network's output there (the step-1
+    forecast), and what the interval residuals need from the ``n_val`` validation origins
+    starting at input ``first_val`` (their outputs and states for ``"tbptt"``, the inputs
+    around them). Raises DivergenceError if the outputs are not finite.
+    """
+    val: dict[str, Any] = {"first": first_val, "outputs": None, "states": None}
+    if window is None:
+        y_hat, state, cache = net.forward(u[:, None])  # the whole series from zeros
+        check_finite_values(y_hat[:, 0, 0], f"{desc}: the network output over y")
+        last_output = y_hat[-1, :, 0].astype(np.float64)
+        origins = np.arange(first_val, first_val + n_val)
+        states = [net.state_at(cache, i + 1) for i in origins]  # after reading u_i
+        val["outputs"] = y_hat[origins, 0, 0].astype(np.float64)
+        if n_val:
+            val["states"] = tuple(
+                np.concatenate([st[j] for st in states], axis=1)
+                for j in range(len(net.state_names))
+            )
+        last_window, start = None, first_val
+    else:
+        state, last_window = None, u[-window:].copy()
+        last_output = predict_last(net, last_window[None])[:, 0].astype(np.float64)
+        check_finite_values(last_output, f"{desc}: the network output at the origin")
+        start = first_val - window + 1
+    val.update(count=n_val, start=start, u=u[start : first_val + n_val].copy())
+    return state, last_window, last_output, val

@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 
 from forecast._validation import check_positive, check_series
+from forecast.models.divergence import DivergenceError
 from forecast.transforms import Differencer, LogReturns, Standardizer
 
 TARGETS = ("log_return", "diff", "level")
@@ -38,6 +39,8 @@ class TargetTransform:
     n_scale : int
         How many of the first observations the scalers are fitted on (the data before the
         validation tail).
+    name : str, default="y"
+        How the caller calls ``y`` in error messages (an increment that overflows raises).
 
     Attributes
     ----------
@@ -48,7 +51,9 @@ class TargetTransform:
         ``1 + k`` features per step.
     """
 
-    def __init__(self, target: str, y: np.ndarray, X: np.ndarray | None, n_scale: int) -> None:
+    def __init__(
+        self, target: str, y: np.ndarray, X: np.ndarray | None, n_scale: int, name: str = "y"
+    ) -> None:
         self.target = target
         self.offset = 0 if target == "level" else 1
         if target == "log_return":
@@ -57,7 +62,16 @@ class TargetTransform:
             self.increments = Differencer(order=1).fit(y[:n_scale])
         else:
             self.increments = None
-        self.target_scaler = Standardizer().fit(self._raw_increments(y[:n_scale], None))
+        with np.errstate(over="ignore", invalid="ignore"):
+            r = self._raw_increments(y[:n_scale], None)
+        if not np.isfinite(r).all():
+            i = int(np.flatnonzero(~np.isfinite(r))[0])
+            raise ValueError(
+                f"{name} gives a non-finite network input at position {i + self.offset}: its "
+                f"target={target!r} increment there is {r[i]} (overflow). Rescale the data "
+                "(e.g. divide by a power of 10) first"
+            )
+        self.target_scaler = Standardizer().fit(r)
         self.exog_scaler = None if X is None else Standardizer().fit(X[self.offset : n_scale])
         self.n_inputs = 1 + (0 if X is None else X.shape[1])
 
@@ -69,18 +83,43 @@ class TargetTransform:
         return self.increments.transform(levels)
 
     def inputs(
-        self, y: np.ndarray, X: np.ndarray | None, previous: float | None = None
+        self,
+        y: np.ndarray,
+        X: np.ndarray | None,
+        previous: float | None = None,
+        *,
+        dtype: Any = np.float64,
+        name: str = "y",
     ) -> np.ndarray:
-        """Network inputs ``u`` of shape (m, n_inputs), float64.
+        """Network inputs ``u`` of shape (m, n_inputs) in ``dtype``, all finite.
 
         Without ``previous``, ``y`` is a whole series and ``m = len(y) - offset``; with it
         (the level just before ``y``), ``y`` continues a series and ``m = len(y)``.
+
+        Raises
+        ------
+        ValueError
+            naming ``name`` and the first row if an increment or a scaled value overflows
+            (e.g. differences of values near 1e308, or a value far outside the scale of
+            the training part in float32).
         """
-        r = self.target_scaler.transform(self._raw_increments(y, previous))
-        if self.exog_scaler is None:
-            return r[:, None]
-        x = X if previous is not None else X[self.offset :]
-        return np.column_stack([r, self.exog_scaler.transform(x)])
+        with np.errstate(over="ignore", invalid="ignore"):  # overflow is reported below
+            r = self.target_scaler.transform(self._raw_increments(y, previous))
+            if self.exog_scaler is None:
+                u = r[:, None].astype(dtype)
+            else:
+                x = X if previous is not None else X[self.offset :]
+                u = np.column_stack([r, self.exog_scaler.transform(x)]).astype(dtype)
+        bad = np.flatnonzero(~np.isfinite(u).all(axis=1))
+        if bad.size:
+            row = int(bad[0]) + (0 if previous is not None else self.offset)
+            raise ValueError(
+                f"{name} gives a non-finite network input at position {row}: "
+                f"{u[bad[0]].tolist()} ({bad.size} such position(s)); its target={self.target!r} "
+                f"increments (or the columns of X), scaled, overflow {np.dtype(dtype).name}. "
+                "Rescale the data (e.g. divide by a power of 10) first"
+            )
+        return u
 
     def levels(self, r_scaled: np.ndarray, last_level: float) -> np.ndarray:
         """Prices that continue ``last_level`` with the scaled increments ``r_scaled`` (h,).
@@ -88,10 +127,22 @@ class TargetTransform:
         ``p_{n+h} = p_n exp(r_{n+1} + ... + r_{n+h})`` for log returns,
         ``p_n + r_{n+1} + ... + r_{n+h}`` for differences, ``r_{n+h}`` for levels.
         """
-        r = self.target_scaler.inverse_transform(r_scaled)
-        if self.increments is None:
-            return r
-        return self.increments.inverse_transform(r, start=float(last_level))
+        with np.errstate(over="ignore", under="ignore", invalid="ignore"):
+            r = self.target_scaler.inverse_transform(r_scaled)
+            levels = (
+                r
+                if self.increments is None
+                else self.increments.inverse_transform(r, start=float(last_level))
+            )
+        bad = ~np.isfinite(levels) | ((levels <= 0) if self.target == "log_return" else False)
+        if bad.any():
+            h = int(np.flatnonzero(bad)[0])
+            raise DivergenceError(
+                f"the forecast of step {h + 1} is {levels[h]} (scaled increment "
+                f"{float(r_scaled[h]):.6g}): the recursive forecast overflows. Use a "
+                "shorter horizon, or refit with a lower learning rate lr"
+            )
+        return levels
 
     def cumulative(self, y: np.ndarray) -> np.ndarray:
         """The scale of interval residuals: ``z = log p`` for log returns, ``p`` otherwise."""
@@ -122,10 +173,28 @@ class TargetTransform:
     def interval(
         self, forecast: np.ndarray, lower_q: np.ndarray, upper_q: np.ndarray
     ) -> tuple[np.ndarray, np.ndarray]:
-        """Bounds ``z^ + q`` mapped to prices: ``p^ exp(q)`` for log returns, ``p^ + q`` else."""
-        if self.target == "log_return":
-            return forecast * np.exp(lower_q), forecast * np.exp(upper_q)
-        return forecast + lower_q, forecast + upper_q
+        """Bounds ``z^ + q`` mapped to prices: ``p^ exp(q)`` for log returns, ``p^ + q`` else.
+
+        The interval always contains the point forecast: a quantile on the wrong side of
+        zero (a biased model, all its errors of one sign) is replaced by 0, which only
+        widens the interval (coverage is kept). Raises DivergenceError for a bound that is
+        not finite.
+        """
+        lower_q, upper_q = np.minimum(lower_q, 0.0), np.maximum(upper_q, 0.0)
+        with np.errstate(over="ignore", invalid="ignore"):
+            if self.target == "log_return":
+                lower, upper = forecast * np.exp(lower_q), forecast * np.exp(upper_q)
+            else:
+                lower, upper = forecast + lower_q, forecast + upper_q
+        bad = ~(np.isfinite(lower) & np.isfinite(upper))
+        if bad.any():
+            h = int(np.flatnonzero(bad)[0])
+            raise DivergenceError(
+                f"the interval of step {h + 1} is [{lower[h]}, {upper[h]}]: its residuals "
+                f"[{lower_q[h]:.6g}, {upper_q[h]:.6g}] overflow; refit with a lower "
+                "learning rate lr"
+            )
+        return lower, upper
 
 
 def check_target_values(y: np.ndarray, index: pd.Index, target: str, name: str = "y") -> None:

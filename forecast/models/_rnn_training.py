@@ -14,6 +14,10 @@ the last stream ended.
 
 ``window_functions``: windows of ``window`` inputs, each from a zero state, many-to-one, in
 shuffled minibatches.
+
+Both give the training loss of the current weights (``evaluate``) and of predicting zero
+(``baseline``) that decide whether an epoch is usable (:mod:`forecast.models.divergence`);
+:func:`train_network` builds (or keeps) the network and trains it with them.
 """
 
 from __future__ import annotations
@@ -25,16 +29,18 @@ from dataclasses import dataclass
 import numpy as np
 
 from forecast._validation import check_int
+from forecast.models._many_to_one import window_epoch_functions
+from forecast.models._settings import Settings, make_optimizer
 from forecast.models._training import (
-    Settings,
+    EpochFunctions,
+    TrainingResult,
+    fit_network,
     validation_split,
-    window_epoch_functions,
 )
-from forecast.nn import RecurrentNetwork, get_loss, train_tbptt
+from forecast.models.divergence import zero_baseline
+from forecast.nn import NonFiniteError, RecurrentNetwork, get_loss, tbptt_windows, train_tbptt
 
 logger = logging.getLogger(__name__)
-
-EpochFunctions = tuple[Callable[[int], tuple[float, float]], Callable[[], float], int]
 
 
 @dataclass
@@ -80,6 +86,46 @@ def plan_training(
     return Plan(s, k1, k2, offset, n_samples, n_val, first_val=n_pairs - n_val)
 
 
+def train_network(
+    old: RecurrentNetwork | None,
+    u: np.ndarray,
+    plan: Plan,
+    training: str,
+    window: int,
+    rng: np.random.Generator,
+    *,
+    verbose: bool,
+    desc: str,
+) -> tuple[RecurrentNetwork, int, TrainingResult]:
+    """Train a network of RNNForecaster on the scaled inputs ``u`` (m, D) laid out by ``plan``.
+
+    ``old`` (a warm start) is trained on if its shape fits, otherwise a new network is
+    drawn from ``rng``. Returns ``(network, n_streams, result)``; raises DivergenceError
+    when no epoch is usable (see :func:`forecast.models._training.train`).
+    """
+    s = plan.settings
+    shape = (s.cell, u.shape[1], s.hidden_size, s.num_layers, s.dtype)
+    if (
+        old is not None
+        and (old.cell, old.input_size, old.hidden_size, old.num_layers, old.dtype) == shape
+    ):
+        net = old
+    else:
+        net = RecurrentNetwork(
+            s.cell, u.shape[1], s.hidden_size, s.num_layers, dtype=s.dtype, rng=rng
+        )
+    optimizer = make_optimizer(s.optimizer, s.lr)
+    if training == "tbptt":
+        fns, n_streams = tbptt_functions(
+            net, u, plan.first_val, plan.n_val, s, plan.k1, plan.k2, optimizer, rng
+        )
+    else:
+        fns, n_streams = window_functions(
+            net, u, window, plan.n_samples, plan.n_val, s, optimizer, rng
+        )
+    return net, n_streams, fit_network(net, fns, s, verbose=verbose, desc=desc)
+
+
 def n_streams_for(n_train: int, batch_size: int, k2: int) -> int:
     """B = min(batch_size, n_train // k2), at least 1: every stream spans one k2 window."""
     return max(1, min(batch_size, n_train // k2))
@@ -95,8 +141,8 @@ def tbptt_functions(
     k2: int,
     optimizer: object,
     rng: np.random.Generator,
-) -> EpochFunctions:
-    """``(run_epoch, validate, n_streams)`` of ``training="tbptt"``."""
+) -> tuple[EpochFunctions, int]:
+    """The :class:`EpochFunctions` of ``training="tbptt"`` and the number of streams."""
     n_streams = n_streams_for(first_val, s.batch_size, k2)
     length = first_val // n_streams
     skip = first_val - n_streams * length
@@ -123,9 +169,7 @@ def tbptt_functions(
                 state=carried,
                 rng=rng,
             )
-        except ValueError as err:  # a NaN reached the carried state or the gradients
-            if "non-finite" not in str(err):
-                raise
+        except NonFiniteError:  # a NaN or inf reached the carried state or the gradients
             return float("nan"), float("nan")
         # stream b starts where stream b - 1 ended; stream 0 from zeros
         carried = tuple(
@@ -138,7 +182,30 @@ def tbptt_functions(
         y_hat, _, _ = net.forward(u[first_val : first_val + n_val, None], ends[0])
         return loss_fn(y_hat, u[first_val + 1 : first_val + n_val + 1, None, :1])[0]
 
-    return run_epoch, validate, n_streams
+    evaluate, baseline = tbptt_evaluation(net, x, t, k1, k2, s.loss)
+    fns = EpochFunctions(
+        run_epoch, validate if n_val else None, evaluate, baseline, constant=not np.any(t)
+    )
+    return fns, n_streams
+
+
+def tbptt_evaluation(
+    net: RecurrentNetwork, x: np.ndarray, t: np.ndarray, k1: int, k2: int, loss: str
+) -> tuple[Callable[[], float], float]:
+    """``(evaluate, baseline)`` of TBPTT training streams ``x`` (L, B, D), targets ``t``.
+
+    ``evaluate()``: the training loss of the network as it is, run over the streams from
+    zero states. ``baseline``: the loss of predicting 0, averaged as an epoch of
+    :func:`forecast.nn.train_tbptt` reports it (the mean over its updates of the loss of
+    each update's k1 new steps).
+    """
+    loss_fn = get_loss(loss)
+
+    def evaluate() -> float:
+        return loss_fn(net.forward(x)[0], t)[0]
+
+    windows = list(tbptt_windows(len(t), k1, k2))
+    return evaluate, float(np.mean([zero_baseline(loss, t[lo:hi]) for _, lo, hi, _ in windows]))
 
 
 def window_functions(
@@ -150,12 +217,11 @@ def window_functions(
     s: Settings,
     optimizer: object,
     rng: np.random.Generator,
-) -> EpochFunctions:
-    """``(run_epoch, validate, 0)`` of ``training="window"``."""
+) -> tuple[EpochFunctions, int]:
+    """The :class:`EpochFunctions` of ``training="window"`` (and 0 streams)."""
     x = windows(u, window)[:n_samples]  # window j ends at input j + window - 1
     t = u[window:, :1]  # and predicts the increment of the input after it
-    run_epoch, validate = window_epoch_functions(net, x, t, n_samples - n_val, s, optimizer, rng)
-    return run_epoch, validate, 0
+    return window_epoch_functions(net, x, t, n_samples - n_val, s, optimizer, rng), 0
 
 
 def windows(u: np.ndarray, window: int) -> np.ndarray:

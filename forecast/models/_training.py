@@ -1,40 +1,66 @@
-"""The epoch loop shared by the RNN models: early stopping, history, divergence, progress.
+"""The epoch loop shared by the RNN models: usable epochs, early stopping, history, progress.
 
-:func:`train` runs ``epochs`` epochs of a model-specific update function and, after each,
-evaluates the loss on a temporal validation tail. It keeps the weights of the best
-validation epoch and restores them at the end (early stopping after ``patience`` epochs
-without improvement), records the per-epoch history and stops with a
-:class:`DivergenceError` naming the epoch when a loss turns NaN or inf, after restoring the
-best weights so that the model stays usable. :func:`minibatches` and
-:func:`validation_split` are the small pieces every model needs around it.
+:func:`train` runs ``epochs`` epochs of a model's :class:`EpochFunctions` and, after each,
+evaluates the loss on a temporal validation tail. It keeps the weights of the best *usable*
+epoch (see :mod:`forecast.models.divergence`) and restores them at the end (early stopping
+after ``patience`` epochs without a better one), records the per-epoch history, and raises
+:class:`~forecast.models.divergence.DivergenceError` when no epoch is usable (or warns when
+training diverged after one). :func:`fit_network` adds the case of constant targets;
+:func:`validation_split` and the network (de)serialisers are the small pieces every model
+needs around it. Many-to-one training on windows is in :mod:`forecast.models._many_to_one`.
 """
 
 from __future__ import annotations
 
 import logging
 import math
-from collections.abc import Callable, Iterator
+import warnings
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 from tqdm.std import tqdm  # text bar: no ipywidgets needed in notebooks
 
-from forecast import nn
-from forecast._validation import check_choice, check_float, check_int
-from forecast.nn import CELLS, LOSSES, RecurrentNetwork, clip_grad_norm, global_norm
+from forecast.models._settings import Settings
+from forecast.models.divergence import (
+    USABLE_FACTOR,
+    DivergenceError,
+    DivergenceWarning,
+    usable_limit,
+    zero_output,
+)
+from forecast.nn import RecurrentNetwork
 
 logger = logging.getLogger(__name__)
-
-#: the ``optimizer`` names the RNN models accept
-OPTIMIZER_NAMES = ("adam", "adamw", "sgd", "momentum", "nesterov")
 
 #: a relative improvement of the validation loss smaller than this does not reset patience
 MIN_REL_IMPROVEMENT = 1e-7
 
 
-class DivergenceError(FloatingPointError):
-    """Training produced a NaN or infinite loss; the model holds its best weights."""
+class EpochFunctions(NamedTuple):
+    """What :func:`train` runs for one model.
+
+    Attributes
+    ----------
+    run_epoch : callable ``(epoch) -> (train_loss, grad_norm)``
+        Runs one epoch of updates (epoch counts from 1) and returns the mean loss and mean
+        gradient norm of its updates. It may return early with a non-finite loss.
+    validate : callable ``() -> float`` or None
+        The validation loss of the current weights; None without a validation tail.
+    evaluate : callable ``() -> float``
+        The training loss of the current weights (one forward pass, no update).
+    baseline : float
+        The training loss of predicting 0 for every target.
+    constant : bool, default=False
+        Every training target is exactly 0: nothing to learn (see :func:`fit_network`).
+    """
+
+    run_epoch: Callable[[int], tuple[float, float]]
+    validate: Callable[[], float] | None
+    evaluate: Callable[[], float]
+    baseline: float
+    constant: bool = False
 
 
 @dataclass
@@ -48,20 +74,25 @@ class TrainingResult:
         validation tail) and ``grad_norm`` (mean global gradient norm before clipping),
         one entry per epoch run.
     best_epoch : int
-        The epoch whose weights the model holds (1-based; 0 means the initial weights). Without
-        validation it is the last epoch run.
+        The epoch whose weights the model holds (1-based; 0: none). Without validation it
+        is the last usable epoch.
     stopped_early : bool
         True if patience ran out before ``epochs``.
+    baseline, initial, limit : float
+        The training loss of predicting zero, that of the initial weights, and the usable
+        limit they give (see :mod:`forecast.models.divergence`).
     """
 
     history: dict[str, list[float]] = field(default_factory=dict)
     best_epoch: int = 0
     stopped_early: bool = False
+    baseline: float = math.inf
+    initial: float = 0.0
+    limit: float = math.inf
 
 
 def train(
-    run_epoch: Callable[[int], tuple[float, float]],
-    validate: Callable[[], float] | None,
+    fns: EpochFunctions,
     get_weights: Callable[[], dict[str, np.ndarray]],
     set_weights: Callable[[dict[str, np.ndarray]], None],
     *,
@@ -71,35 +102,39 @@ def train(
     desc: str = "training",
     hint: str = "",
 ) -> TrainingResult:
-    """Run up to ``epochs`` epochs with early stopping on the validation loss.
+    """Run up to ``epochs`` epochs; keep the best *usable* epoch by validation loss.
 
-    After epoch ``e``::
+    Epoch ``e`` is usable when its training loss is finite and below the usable limit
+    ``2 max(baseline, initial)`` (``initial``: ``fns.evaluate()`` before training), its
+    validation loss is finite and its weights are finite (see
+    :mod:`forecast.models.divergence`). After epoch ``e``::
 
-        val_e = validate()
-        if val_e < best * (1 - 1e-7):  best, best_epoch, kept = val_e, e, weights
+        if not finite(train_e, val_e, weights):  stop (diverged)
+        if usable(e) and val_e < best * (1 - 1e-7):  best, best_epoch, kept = val_e, e, weights
         elif e - best_epoch >= patience: stop
-        at the end: weights <- kept
+        at the end: weights <- kept;  fns.evaluate() < limit, or DivergenceError
+
+    The epoch's training loss is the mean over its updates, each measured before its
+    update; the final check measures the kept weights themselves.
 
     Parameters
     ----------
-    run_epoch : callable ``(epoch) -> (train_loss, grad_norm)``
-        Runs one epoch of updates (epoch counts from 1) and returns the mean loss and mean
-        gradient norm of its updates. It may return early with a non-finite loss.
-    validate : callable ``() -> float`` or None
-        The validation loss of the current weights. None: no validation, no early stopping,
-        and the model keeps the weights of its last epoch.
+    fns : EpochFunctions
+        One epoch, the validation and training losses, the zero baseline. Without
+        ``validate`` there is no early stopping and the last usable epoch is kept.
     get_weights, set_weights : callables
         Copy the weights out of / into the model (a dict of arrays).
     epochs : int
     patience : int or None
-        Epochs without improvement of the validation loss before stopping; None never stops
-        early (the best weights are still restored).
+        Epochs without a better usable epoch (by validation loss; without validation, any
+        usable epoch) before stopping; None never stops early (the best weights are still
+        restored).
     verbose : bool
         Show a tqdm progress bar (only on a terminal: ``disable=None``).
     desc : str
-        Label of the progress bar and the log lines.
+        Label of the progress bar, the log lines and the messages.
     hint : str
-        Appended to the divergence message (e.g. the current ``lr`` and ``clip_norm``).
+        Appended to the divergence messages (e.g. the current ``lr`` and ``clip_norm``).
 
     Returns
     -------
@@ -108,14 +143,25 @@ def train(
     Raises
     ------
     DivergenceError
-        if a training or validation loss is NaN or inf. The message names the epoch; the
-        weights of the best epoch so far (or the initial weights) are restored first, and
-        ``error.result`` holds the history up to that epoch.
+        if no epoch is usable. The message gives the losses and the limit;
+        ``error.result`` holds the history.
+
+    Warns
+    -----
+    DivergenceWarning
+        if training stopped at a NaN or inf loss, or its last epoch is above the usable
+        limit, after a usable epoch: that epoch's weights are kept.
     """
-    result = TrainingResult(history={"train_loss": [], "grad_norm": []})
+    run_epoch, validate = fns.run_epoch, fns.validate
+    with np.errstate(over="ignore", invalid="ignore"):
+        initial = float(fns.evaluate())
+    limit = usable_limit(fns.baseline, initial if math.isfinite(initial) else 0.0)
+    result = TrainingResult(
+        {"train_loss": [], "grad_norm": []}, baseline=fns.baseline, initial=initial, limit=limit
+    )
     if validate is not None:
         result.history["val_loss"] = []
-    kept, best = get_weights(), math.inf
+    kept, best, bad = None, math.inf, ""
     bar = tqdm(
         total=epochs, desc=desc, unit="epoch", disable=None if verbose else True, leave=False
     )
@@ -135,36 +181,33 @@ def train(
             shown = math.nan if val_loss is None else val_loss
             bar.set_postfix(train_loss=f"{train_loss:.4g}", val_loss=f"{shown:.4g}")
             logger.debug(
-                "%s epoch %d: train loss %.6g, val loss %s, grad norm %.4g",
+                "%s epoch %d: train loss %.6g (usable below %.6g), val loss %s, grad norm %.4g",
                 desc,
                 epoch,
                 train_loss,
+                limit,
                 val_loss,
                 grad_norm,
             )
             bad = _diverged(train_loss, val_loss)
+            weights = None if bad else get_weights()
+            if weights is not None and not all(np.isfinite(w).all() for w in weights.values()):
+                bad = "weights are not finite"
             if bad:
-                set_weights(kept)
-                restored = (
-                    f"the weights of epoch {result.best_epoch}, the best so far, were restored"
-                    if result.best_epoch
-                    else "the initial weights were restored"
-                )
-                error = DivergenceError(
-                    f"{desc} diverged at epoch {epoch} of {epochs}: the {bad}; {restored}. "
-                    f"Lower the learning rate lr or set clip_norm (gradient clipping){hint}"
-                )
-                error.result = result
-                raise error
-            if validate is None:  # no validation: the last finite epoch is the best
-                result.best_epoch, kept = epoch, get_weights()
-            elif val_loss < best * (1 - MIN_REL_IMPROVEMENT) or best == math.inf:
-                best, result.best_epoch, kept = val_loss, epoch, get_weights()
+                bad = f"at epoch {epoch} of {epochs} the {bad}"
+                break
+            usable = train_loss < limit
+            bad = "" if usable else f"the training loss of epoch {epoch} is {train_loss:.6g}"
+            if usable and (
+                validate is None or kept is None or val_loss < best * (1 - MIN_REL_IMPROVEMENT)
+            ):
+                best = math.inf if val_loss is None else val_loss
+                result.best_epoch, kept = epoch, weights
             elif patience is not None and epoch - result.best_epoch >= patience:
                 result.stopped_early = True
                 logger.info(
-                    "%s stopped early at epoch %d: no improvement of the validation "
-                    "loss for %d epochs; keeping epoch %d (val loss %.6g)",
+                    "%s stopped early at epoch %d: no better usable epoch for %d epochs; "
+                    "keeping epoch %d (val loss %.6g)",
                     desc,
                     epoch,
                     patience,
@@ -174,9 +217,57 @@ def train(
                 break
     finally:
         bar.close()
-    if validate is not None and result.best_epoch != len(result.history["train_loss"]):
+    if kept is not None and result.best_epoch != len(result.history["train_loss"]):
         set_weights(kept)
+    if kept is not None:
+        with np.errstate(over="ignore", invalid="ignore"):
+            final = float(fns.evaluate())
+        if not final < limit:  # the kept weights themselves, not the mean over the epoch
+            bad = f"the weights of epoch {result.best_epoch} have a training loss of {final:.6g}"
+            kept = None
+    if kept is None:
+        error = DivergenceError(_failure_message(result, desc, bad, hint))
+        error.result = result
+        raise error
+    if bad:
+        warnings.warn(
+            f"{desc} diverged: {bad}; the weights of epoch {result.best_epoch} (training loss "
+            f"{final:.6g}) were kept. Lower the learning rate lr or set clip_norm (gradient "
+            f"clipping){hint}",
+            DivergenceWarning,
+            stacklevel=3,
+        )
     return result
+
+
+def fit_network(
+    net: RecurrentNetwork, fns: EpochFunctions, s: Settings, *, verbose: bool, desc: str
+) -> TrainingResult:
+    """:func:`train` ``net``, or, when every training target is 0 (``fns.constant``), don't.
+
+    Targets that are all 0 (a constant series) leave nothing to learn and a zero baseline
+    that no epoch can beat: the network's head is set to zero instead (it predicts the
+    targets exactly), the history stays empty and a warning is logged.
+    """
+    if fns.constant:
+        logger.warning(
+            "%s: every training target is the same (a constant series); the network is "
+            "not trained and predicts that value",
+            desc,
+        )
+        zero_output(net)
+        keys = ("train_loss", "grad_norm") + (("val_loss",) if fns.validate else ())
+        return TrainingResult({key: [] for key in keys}, baseline=0.0)
+    return train(
+        fns,
+        net.get_weights,
+        net.set_weights,
+        epochs=s.epochs,
+        patience=s.patience,
+        verbose=verbose,
+        desc=desc,
+        hint=s.hint,
+    )
 
 
 def _diverged(train_loss: float, val_loss: float | None) -> str:
@@ -188,14 +279,17 @@ def _diverged(train_loss: float, val_loss: float | None) -> str:
     return ""
 
 
-def minibatches(n: int, batch_size: int, rng: np.random.Generator | None) -> Iterator[np.ndarray]:
-    """Yield index arrays of ``batch_size`` (the last may be smaller) covering ``0..n-1``.
-
-    Shuffled by ``rng`` (one permutation per call), or in order when ``rng`` is None.
-    """
-    order = rng.permutation(n) if rng is not None else np.arange(n)
-    for start in range(0, n, batch_size):
-        yield order[start : start + batch_size]
+def _failure_message(result: TrainingResult, desc: str, bad: str, hint: str) -> str:
+    """Why no epoch of ``result`` is usable, with the numbers."""
+    losses = [loss for loss in result.history["train_loss"] if math.isfinite(loss)]
+    lowest = f"; the lowest finite training loss was {min(losses):.6g}" if losses else ""
+    return (
+        f"{desc} diverged: no epoch reached a usable fit, a finite training loss below "
+        f"{result.limit:.6g} ({USABLE_FACTOR:g} x the larger of {result.baseline:.6g}, the "
+        f"loss of predicting zero, and {result.initial:.6g}, that of the initial "
+        f"weights){lowest}; {bad or 'no epoch ran'}. The model is left unfitted. Lower the "
+        f"learning rate lr or set clip_norm (gradient clipping){hint}"
+    )
 
 
 def validation_split(n: int, fraction: float) -> int:
@@ -213,200 +307,6 @@ def validation_split(n: int, fraction: float) -> int:
             "leaves none to train on; lower validation_fraction or pass more data"
         )
     return n_val
-
-
-# ---------------------------------------------------------------- one update, one epoch
-
-
-def apply_gradients(
-    optimizer: Any,
-    params: dict[str, np.ndarray],
-    grads: dict[str, np.ndarray],
-    clip_norm: float | None,
-) -> float:
-    """Clip ``grads`` to global norm ``clip_norm`` (if set) and take one optimiser step.
-
-    ``g <- g * clip_norm / ||g||`` when ``||g|| > clip_norm``, as PyTorch's
-    ``clip_grad_norm_``. Returns ``||g||`` before clipping; when it is not finite no step is
-    taken (the caller reports the divergence).
-    """
-    norm = global_norm(grads)
-    if not math.isfinite(norm):
-        return norm
-    if clip_norm is not None:
-        clip_grad_norm(grads, clip_norm)
-    optimizer.step(params, grads)
-    return norm
-
-
-def many_to_one_step(
-    net: Any,
-    x: np.ndarray,
-    y: np.ndarray,
-    optimizer: Any,
-    loss_fn: Callable,
-    clip_norm: float | None,
-    rng: np.random.Generator,
-) -> tuple[float, float]:
-    """One update on the loss at the last step: ``L(W_head h_T + b_head, y)``.
-
-    ``x`` is time-major (T, B, D) and ``y`` is (B, O). Full BPTT through the T steps from a
-    zero state. Returns ``(loss, gradient norm)``.
-    """
-    out, _, cache = net.forward(x, train=True, rng=rng)
-    loss, dpred = loss_fn(out[-1], y)
-    if not math.isfinite(loss):
-        return loss, math.nan
-    dy = np.zeros_like(out)
-    dy[-1] = dpred  # many-to-one: only the last step carries a loss
-    grads, _ = net.backward(dy, cache)
-    return loss, apply_gradients(optimizer, net.params, grads, clip_norm)
-
-
-def many_to_one_epoch(
-    net: Any,
-    x: np.ndarray,
-    y: np.ndarray,
-    *,
-    batch_size: int,
-    optimizer: Any,
-    loss_fn: Callable,
-    clip_norm: float | None,
-    rng: np.random.Generator,
-) -> tuple[float, float]:
-    """One pass over shuffled minibatches of windows ``x`` (n, T, D) with targets ``y`` (n, O).
-
-    Returns the sample-weighted mean loss and the mean gradient norm of the updates, or a
-    non-finite loss as soon as one appears (the rest of the epoch is skipped).
-    """
-    total, norms = 0.0, []
-    for idx in minibatches(len(x), batch_size, rng):
-        loss, norm = many_to_one_step(
-            net, x[idx].transpose(1, 0, 2), y[idx], optimizer, loss_fn, clip_norm, rng
-        )
-        if not (math.isfinite(loss) and math.isfinite(norm)):
-            return (loss if not math.isfinite(loss) else math.nan), norm
-        total += loss * len(idx)
-        norms.append(norm)
-    return total / len(x), float(np.mean(norms))
-
-
-def predict_last(net: Any, x: np.ndarray, chunk: int = 512) -> np.ndarray:
-    """The outputs at the last step for windows ``x`` (n, T, D), in chunks: (n, O)."""
-    parts = [
-        net.forward(x[start : start + chunk].transpose(1, 0, 2))[0][-1]
-        for start in range(0, len(x), chunk)
-    ]
-    return np.concatenate(parts)
-
-
-def window_epoch_functions(
-    net: Any,
-    x: np.ndarray,
-    y: np.ndarray,
-    n_train: int,
-    s: Settings,
-    optimizer: Any,
-    rng: np.random.Generator,
-) -> tuple[Callable[[int], tuple[float, float]], Callable[[], float]]:
-    """``(run_epoch, validate)`` for :func:`train` on windows ``x`` (n, T, D), targets ``y``.
-
-    The first ``n_train`` windows are trained on (:func:`many_to_one_epoch`), the rest give
-    the validation loss of the last-step outputs.
-    """
-    loss_fn = nn.get_loss(s.loss)
-
-    def run_epoch(epoch: int) -> tuple[float, float]:
-        return many_to_one_epoch(
-            net,
-            x[:n_train],
-            y[:n_train],
-            batch_size=s.batch_size,
-            optimizer=optimizer,
-            loss_fn=loss_fn,
-            clip_norm=s.clip_norm,
-            rng=rng,
-        )
-
-    def validate() -> float:
-        return loss_fn(predict_last(net, x[n_train:]), y[n_train:])[0]
-
-    return run_epoch, validate
-
-
-def make_optimizer(name: str, lr: float) -> Any:
-    """The optimiser called ``name``: "adam", "adamw", "sgd", "momentum" (0.9) or "nesterov"."""
-    name = check_choice(name, "optimizer", OPTIMIZER_NAMES)
-    if name == "momentum":
-        return nn.make_optimizer("sgd", lr=lr, momentum=0.9)
-    if name == "nesterov":
-        return nn.make_optimizer("sgd", lr=lr, momentum=0.9, nesterov=True)
-    return nn.make_optimizer(name, lr=lr)
-
-
-@dataclass
-class Settings:
-    """The validated training parameters of an RNN model (see :func:`check_settings`)."""
-
-    cell: str
-    hidden_size: int
-    num_layers: int
-    epochs: int
-    batch_size: int
-    lr: float
-    optimizer: str
-    clip_norm: float | None
-    loss: str
-    validation_fraction: float
-    patience: int | None
-    dtype: np.dtype
-
-    @property
-    def hint(self) -> str:
-        """What to change after a divergence, with the current values."""
-        return f" (now lr={self.lr}, clip_norm={self.clip_norm})"
-
-
-def check_settings(est: Any) -> Settings:
-    """Validate the parameters that RNNRegressor and RNNForecaster share; name bad values."""
-    clip_norm = est.clip_norm
-    if clip_norm is not None:
-        clip_norm = check_float(clip_norm, "clip_norm", min_value=0.0, inclusive=False)
-    patience = est.patience
-    if patience is not None:
-        patience = check_int(patience, "patience", min_value=1)
-    fraction = check_float(
-        est.validation_fraction, "validation_fraction", min_value=0.0, max_value=1.0
-    )
-    if fraction == 1.0:
-        raise ValueError("validation_fraction must be < 1, got validation_fraction=1.0")
-    if not isinstance(est.verbose, (bool, np.bool_)):
-        raise TypeError(f"verbose must be True or False, got {est.verbose!r}")
-    return Settings(
-        cell=check_choice(est.cell, "cell", tuple(CELLS)),
-        hidden_size=check_int(est.hidden_size, "hidden_size", min_value=1),
-        num_layers=check_int(est.num_layers, "num_layers", min_value=1),
-        epochs=check_int(est.epochs, "epochs", min_value=1),
-        batch_size=check_int(est.batch_size, "batch_size", min_value=1),
-        lr=check_float(est.lr, "lr", min_value=0.0, inclusive=False),
-        optimizer=check_choice(est.optimizer, "optimizer", OPTIMIZER_NAMES),
-        clip_norm=clip_norm,
-        loss=check_choice(est.loss, "loss", tuple(LOSSES)),
-        validation_fraction=fraction,
-        patience=patience,
-        dtype=_check_dtype(est.dtype),
-    )
-
-
-def _check_dtype(dtype: Any) -> np.dtype:
-    """``dtype`` as a NumPy float32 or float64 dtype, or raise naming it."""
-    try:
-        resolved = np.dtype(dtype)
-    except TypeError:
-        resolved = None
-    if resolved not in (np.dtype(np.float32), np.dtype(np.float64)):
-        raise TypeError(f"dtype must be 'float32' or 'float64', got dtype={dtype!r}")
-    return resolved
 
 
 def network_state(net: RecurrentNetwork) -> dict[str, Any]:

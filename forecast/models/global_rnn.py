@@ -41,16 +41,17 @@ import pandas as pd
 from sklearn.base import BaseEstimator
 from sklearn.exceptions import NotFittedError
 
-from forecast._validation import check_choice, check_series
+from forecast._validation import check_choice, check_random_state, check_series
 from forecast.models._rnn_series import TARGETS, TargetTransform, check_target_values
-from forecast.models._rnn_training import plan_training
+from forecast.models._rnn_training import plan_training, tbptt_evaluation
+from forecast.models._settings import check_settings, make_optimizer
 from forecast.models._training import (
-    check_settings,
-    make_optimizer,
-    train,
+    EpochFunctions,
+    fit_network,
 )
+from forecast.models.divergence import DivergenceError, forget_fit
 from forecast.models.global_series import GlobalSeriesForecaster
-from forecast.nn import RecurrentNetwork, get_loss, train_tbptt
+from forecast.nn import NonFiniteError, RecurrentNetwork, get_loss, train_tbptt
 
 logger = logging.getLogger(__name__)
 
@@ -209,6 +210,12 @@ class GlobalRNNForecaster(BaseEstimator):
         Returns
         -------
         self
+
+        Raises
+        ------
+        DivergenceError
+            if no epoch reaches a usable fit (see :mod:`forecast.models.divergence`); the
+            model is left unfitted.
         """
         if not isinstance(series, Mapping) or not series:
             raise TypeError(
@@ -217,6 +224,7 @@ class GlobalRNNForecaster(BaseEstimator):
             )
         check_choice(self.target, "target", TARGETS)
         s = check_settings(self)
+        rng = check_random_state(self.random_state)
         names, inputs, n_train, tails, data, scalers = [], [], [], [], {}, {}
         plan = None
         for name, y in series.items():
@@ -224,9 +232,15 @@ class GlobalRNNForecaster(BaseEstimator):
             check_target_values(values, index, self.target, f"series {name!r}")
             plan = plan_training(s, "tbptt", self.target, 1, self.k1, self.k2, len(values))
             scalers[name] = TargetTransform(
-                self.target, values, None, plan.first_val + plan.offset + 1
+                self.target, values, None, plan.first_val + plan.offset + 1, f"series {name!r}"
             )
-            u = scalers[name].inputs(values, None).astype(s.dtype)
+            u = scalers[name].inputs(values, None, dtype=s.dtype, name=f"series {name!r}")
+            if not np.any(u[1 : plan.first_val + 1, 0]):  # its scaler cannot scale it
+                raise ValueError(
+                    f"series {name!r} has constant {self.target} increments on its training "
+                    "part: nothing to learn, and the shared network would add a drift to it; "
+                    "leave it out of the global model (NaiveForecaster forecasts it exactly)"
+                )
             names.append(name)
             inputs.append(u)
             n_train.append(plan.first_val)
@@ -235,7 +249,6 @@ class GlobalRNNForecaster(BaseEstimator):
         x, t, owner = pooled_streams(inputs, n_train, s.batch_size, plan.k2)
         logger.info("global %s: %d series, %d streams of %d steps", s.cell, len(names),
                     x.shape[1], x.shape[0])
-        rng = np.random.default_rng(self.random_state)
         net = RecurrentNetwork(s.cell, 1, s.hidden_size, s.num_layers, dtype=s.dtype, rng=rng)
         optimizer = make_optimizer(s.optimizer, s.lr)
         first = np.r_[True, owner[1:] != owner[:-1]]  # the first stream of each series
@@ -251,9 +264,7 @@ class GlobalRNNForecaster(BaseEstimator):
                     net, x, t, k1=plan.k1, k2=plan.k2, optimizer=optimizer, loss=s.loss,
                     clip_norm=s.clip_norm, state=carried, rng=rng,
                 )
-            except ValueError as err:  # a NaN reached the carried state or the gradients
-                if "non-finite" not in str(err):
-                    raise
+            except NonFiniteError:  # a NaN or inf reached the carried state or the gradients
                 return float("nan"), float("nan")
             # stream b starts where stream b - 1 of the same series ended; first ones from zeros
             shifted = tuple(np.concatenate([p[:, :1], p[:, :-1]], axis=1) for p in result.state)
@@ -271,11 +282,15 @@ class GlobalRNNForecaster(BaseEstimator):
             return loss_fn(np.concatenate(y_hats), np.concatenate(targets))[0]
 
         has_val = all(n_val for _, n_val in tails)
-        result = train(
-            run_epoch, validate if has_val else None, net.get_weights, net.set_weights,
-            epochs=s.epochs, patience=s.patience, verbose=self.verbose,
-            desc=f"{type(self).__name__}({s.cell})", hint=s.hint,
-        )
+        evaluate, baseline = tbptt_evaluation(net, x, t, plan.k1, plan.k2, s.loss)
+        fns = EpochFunctions(run_epoch, validate if has_val else None, evaluate, baseline)
+        try:
+            result = fit_network(
+                net, fns, s, verbose=self.verbose, desc=f"{type(self).__name__}({s.cell})"
+            )
+        except DivergenceError:
+            forget_fit(self)  # unfitted, also if fitted before
+            raise
         self.network_, self.scalers_, self.series_ = net, scalers, data
         self.n_streams_ = len(owner)
         self.stream_owner_ = np.array(names, dtype=object)[owner]

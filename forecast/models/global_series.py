@@ -24,6 +24,7 @@ from forecast.models._contract import SeriesHistory, check_horizon, forecast_ser
 from forecast.models._rnn_rollout import conformal_bounds, rollout_state
 from forecast.models._rnn_series import TargetTransform, check_target_values
 from forecast.models._training import network_from_state, network_state, validation_split
+from forecast.models.divergence import check_finite_values
 from forecast.nn import RecurrentNetwork
 
 logger = logging.getLogger(__name__)
@@ -233,8 +234,8 @@ class GlobalSeriesForecaster(BaseEstimator):
     def _run(self, values: np.ndarray, index: pd.Index) -> None:
         """State, last output and interval residuals of the active network over ``values``."""
         network = self._network
+        u = self._scaler.inputs(values, None, dtype=network.dtype)
         self._history = SeriesHistory(values, index)
-        u = self._scaler.inputs(values, None).astype(network.dtype)
         y_hat, self.state_, cache = network.forward(u[:, None])
         self._last_output = y_hat[-1, :, 0].astype(np.float64)
         n_val = validation_split(len(u) - 1, float(self.validation_fraction))
@@ -262,13 +263,16 @@ class GlobalSeriesForecaster(BaseEstimator):
         previous = float(self._history.values[-1])
         values, new_index = check_series(y_new, "y_new")
         check_target_values(values, new_index, self._scaler.target, "y_new")
+        network = self._network
+        if not refit:  # before anything changes: an overflow is refused by name
+            u = self._scaler.inputs(
+                values, None, previous=previous, dtype=network.dtype, name="y_new"
+            )
         self._history.append(y_new, "y_new")
         if refit:
             self._active = self._weights_at(self._history.index[-1])
             self._run(self._history.values.copy(), self._history.index)
             return self
-        network = self._network
-        u = self._scaler.inputs(values, None, previous=previous).astype(network.dtype)
         y_hat, self.state_, _ = network.forward(u[:, None], self.state_)
         self._last_output = y_hat[-1, :, 0].astype(np.float64)
         return self
@@ -296,6 +300,7 @@ class GlobalSeriesForecaster(BaseEstimator):
                              "interval residuals; use a shorter horizon or a larger "
                              "validation_fraction")
         r_hat = rollout_state(self._network, states, outputs, None, horizon)
+        check_finite_values(r_hat, "the forecasts from the interval origins")
         errors = self._scaler.errors(r_hat, self._history.values, origins + self._scaler.offset)
         point = self.predict(horizon)
         bounds = np.array([conformal_bounds(e[~np.isnan(e)], coverage) for e in errors.T])

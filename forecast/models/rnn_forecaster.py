@@ -30,30 +30,25 @@ import numpy as np
 import pandas as pd
 from sklearn.utils.validation import check_is_fitted
 
-from forecast._validation import check_choice, check_float, check_series
+from forecast._validation import check_choice, check_float, check_random_state, check_series
 from forecast.models._contract import (
     SeriesForecaster,
     SeriesHistory,
     check_horizon,
     forecast_series,
 )
-from forecast.models._rnn_rollout import conformal_bounds, rollout_state, rollout_window
+from forecast.models._many_to_one import predict_last
+from forecast.models._rnn_rollout import (
+    conformal_bounds,
+    origin_states,
+    rollout_state,
+    rollout_window,
+)
 from forecast.models._rnn_series import TARGETS, TargetTransform, check_exog, check_target_values
-from forecast.models._rnn_training import (
-    Plan,
-    plan_training,
-    tbptt_functions,
-    window_functions,
-)
-from forecast.models._training import (
-    DivergenceError,
-    check_settings,
-    make_optimizer,
-    network_from_state,
-    network_state,
-    predict_last,
-    train,
-)
+from forecast.models._rnn_training import Plan, plan_training, train_network
+from forecast.models._settings import check_settings
+from forecast.models._training import network_from_state, network_state
+from forecast.models.divergence import check_finite_values, forget_fit
 from forecast.nn import RecurrentNetwork
 
 logger = logging.getLogger(__name__)
@@ -102,9 +97,10 @@ class RNNForecaster(SeriesForecaster):
         ``fit`` on a fitted forecaster starts from its current weights (when the network
         shape still fits), as ``update(y_new, refit=True)`` always does; False draws new
         weights from ``random_state`` at every fit.
-    random_state : int, numpy Generator or None, default=None
+    random_state : int >= 0, numpy Generator or None, default=None
         Seeds the weights and the shuffling: an int gives bitwise-identical forecasts,
-        also in another process.
+        also in another process (see :func:`forecast._validation.check_random_state`; a
+        legacy RandomState seeds a Generator with one draw).
     verbose : bool, default=False
         Progress bar over epochs (on a terminal only).
 
@@ -220,8 +216,21 @@ class RNNForecaster(SeriesForecaster):
         Raises
         ------
         DivergenceError
-            if the loss turns NaN or inf; the message names the epoch, and the forecaster
-            is left fitted (usable) with the best weights found before it.
+            if no epoch reaches a usable fit (see :mod:`forecast.models.divergence`): the
+            message gives the losses, and the forecaster is left unfitted (a previous fit
+            is removed too).
+
+        Warns
+        -----
+        DivergenceWarning
+            if training diverged after a usable epoch, whose weights are kept.
+
+        Notes
+        -----
+        A series whose training increments are all equal (a constant price) has nothing
+        to learn: the network is not trained and predicts a zero scaled increment, so the
+        forecast continues that increment (a constant series is forecast constant, with an
+        interval of zero width); a warning is logged.
         """
         values, index = check_series(y, "y", min_length=3)
         check_target_values(values, index, self.target)
@@ -230,10 +239,11 @@ class RNNForecaster(SeriesForecaster):
             pandas_y = isinstance(y, (pd.Series, pd.DataFrame))
             exog = check_exog(X, index if pandas_y else None, len(values), None)
         plan = self._plan(len(values))  # every check that can fail, before any state changes
+        rng = check_random_state(self.random_state)
         warm = self.warm_start and hasattr(self, "network_")
         self._history = SeriesHistory(values, index)
         self._exog = None if exog is None else [exog]
-        self._fit_series(values, exog, plan, warm)
+        self._fit_series(values, exog, plan, warm, rng)
         return self
 
     def update(self, y_new: Any, refit: bool = False, X: Any = None) -> RNNForecaster:
@@ -254,6 +264,12 @@ class RNNForecaster(SeriesForecaster):
         Returns
         -------
         self
+
+        Raises
+        ------
+        DivergenceError
+            with ``refit=True``, as :meth:`fit` (the forecaster is left unfitted); without,
+            if the network's output over the new data is not finite (nothing is changed).
         """
         check_is_fitted(self)
         if not isinstance(refit, (bool, np.bool_)):
@@ -270,15 +286,22 @@ class RNNForecaster(SeriesForecaster):
             exog = check_exog(
                 X, new_index if isinstance(y_new, pd.Series) else None, len(values), self.n_exog_
             )
+        if refit:
+            rng = check_random_state(self.random_state)
+            plan = self._plan(n_seen + len(values))
+        else:  # the new origin, before anything changes: committed after the append
+            u_new = self._features.inputs(
+                values, exog, previous=previous, dtype=self.network_.dtype, name="y_new"
+            )
+            origin = self._advanced(u_new)
         self._history.append(y_new, "y_new")
         if self._exog is not None:
             self._exog.append(exog)
         if refit:
             all_exog = None if self._exog is None else np.concatenate(self._exog)
-            values = self._history.values.copy()
-            self._fit_series(values, all_exog, self._plan(len(values)), warm=True)
+            self._fit_series(self._history.values.copy(), all_exog, plan, True, rng)
         else:
-            self._advance(self._features.inputs(values, exog, previous=previous))
+            self._last_row, self.state_, self.window_, self._last_output = origin
         logger.debug("update: %d -> %d observations (refit=%s)", n_seen, len(self._history), refit)
         return self
 
@@ -302,7 +325,8 @@ class RNNForecaster(SeriesForecaster):
         (``p^_h + q`` for the other targets), with ``q`` the split-conformal quantiles of the
         h-step errors of ``log p`` (or ``p``) over the validation origins (see the class
         Notes). Needs ``validation_fraction > 0`` and at most as many steps as validation
-        origins.
+        origins. The interval always contains the point forecast: a quantile on the wrong
+        side of 0 (all errors of one sign) is replaced by 0, which only widens it.
 
         Returns
         -------
@@ -341,76 +365,42 @@ class RNNForecaster(SeriesForecaster):
         )
 
     def _fit_series(
-        self, values: np.ndarray, exog: np.ndarray | None, plan: Plan, warm: bool
+        self,
+        values: np.ndarray,
+        exog: np.ndarray | None,
+        plan: Plan,
+        warm: bool,
+        rng: np.random.Generator,
     ) -> None:
-        """Fit scalers and network on ``values`` (all data seen), then set the origin state."""
-        s, n_val, first_val = plan.settings, plan.n_val, plan.first_val
-        self._features = TargetTransform(self.target, values, exog, first_val + plan.offset + 1)
-        u = self._features.inputs(values, exog).astype(s.dtype)  # (m, D)
-        rng = np.random.default_rng(self.random_state)
-        old = getattr(self, "network_", None)
-        if not (
-            warm
-            and old is not None
-            and (old.cell, old.input_size, old.hidden_size, old.num_layers, old.dtype)
-            == (s.cell, u.shape[1], s.hidden_size, s.num_layers, s.dtype)
-        ):
-            self.network_ = RecurrentNetwork(
-                s.cell, u.shape[1], s.hidden_size, s.num_layers, dtype=s.dtype, rng=rng
-            )
-        net, optimizer = self.network_, make_optimizer(s.optimizer, s.lr)
-        if self.training == "tbptt":
-            run_epoch, validate, self.n_streams_ = tbptt_functions(
-                net, u, first_val, n_val, s, plan.k1, plan.k2, optimizer, rng
-            )
-        else:
-            run_epoch, validate, self.n_streams_ = window_functions(
-                net, u, self.window, plan.n_samples, n_val, s, optimizer, rng
-            )
-        self.n_exog_ = 0 if exog is None else exog.shape[1]
-        try:
-            result = train(
-                run_epoch,
-                validate if n_val else None,
-                net.get_weights,
-                net.set_weights,
-                epochs=s.epochs,
-                patience=s.patience,
-                verbose=self.verbose,
-                desc=f"{type(self).__name__}({s.cell})",
-                hint=s.hint,
-            )
-        except DivergenceError as err:
-            self._finish(err.result, u, first_val, n_val)
-            raise
-        self._finish(result, u, first_val, n_val)
+        """Fit scalers and network on ``values`` (all data seen), then set the origin state.
 
-    def _finish(self, result: Any, u: np.ndarray, first_val: int, n_val: int) -> None:
+        A :class:`DivergenceError` (or an overflow of the scaled inputs) leaves the
+        forecaster unfitted.
+        """
+        s, n_val, first_val = plan.settings, plan.n_val, plan.first_val
+        self.n_exog_ = 0 if exog is None else exog.shape[1]
+        desc = f"{type(self).__name__}({s.cell})"
+        old = getattr(self, "network_", None) if warm else None
+        try:
+            self._features = TargetTransform(
+                self.target, values, exog, first_val + plan.offset + 1
+            )
+            u = self._features.inputs(values, exog, dtype=s.dtype)  # (m, D)
+            self.network_, self.n_streams_, result = train_network(
+                old, u, plan, self.training, self.window, rng, verbose=self.verbose, desc=desc
+            )
+            self._finish(result, u, first_val, n_val, desc)
+        except ValueError:  # DivergenceError included
+            forget_fit(self)
+            raise
+
+    def _finish(self, result: Any, u: np.ndarray, first_val: int, n_val: int, desc: str) -> None:
         """Record the history and set the state at the origin and the validation origins."""
         self.history_, self.best_epoch_ = result.history, result.best_epoch
-        net = self.network_
-        if self.training == "tbptt":
-            y_hat, state, cache = net.forward(u[:, None])  # the whole series from zeros
-            self.state_, self.window_ = state, None
-            self._last_output = y_hat[-1, :, 0].astype(np.float64)
-            origins = np.arange(first_val, first_val + n_val)
-            states = [net.state_at(cache, i + 1) for i in origins]  # after reading u_i
-            self._val = {
-                "first": first_val,
-                "outputs": y_hat[origins, 0, 0].astype(np.float64),
-                "states": tuple(
-                    np.concatenate([st[j] for st in states], axis=1)
-                    for j in range(len(net.state_names))
-                )
-                if n_val
-                else None,
-            }
-        else:
-            self.state_, self.window_ = None, u[-self.window :].copy()
-            self._last_output = predict_last(net, self.window_[None])[:, 0].astype(np.float64)
-            self._val = {"first": first_val, "outputs": None, "states": None}
-        start = first_val - self.window + 1 if self.training == "window" else first_val
-        self._val.update(count=n_val, start=start, u=u[start : first_val + n_val].copy())
+        window = self.window if self.training == "window" else None
+        self.state_, self.window_, self._last_output, self._val = origin_states(
+            self.network_, u, window, first_val, n_val, desc
+        )
         self._last_row = u[-1:].copy()
         # the interval residuals of the first steps, so that predict_interval only reads them
         steps = min(n_val, INTERVAL_STEPS)
@@ -418,18 +408,22 @@ class RNNForecaster(SeriesForecaster):
 
     # ------------------------------------------------------------------ state and forecasts
 
-    def _advance(self, u_new: np.ndarray) -> None:
-        """Move the origin over new scaled inputs without touching the weights."""
-        u_new = u_new.astype(self.network_.dtype)
-        self._last_row = u_new[-1:].copy()
-        if self.training == "tbptt":
-            y_hat, self.state_, _ = self.network_.forward(u_new[:, None], self.state_)
-            self._last_output = y_hat[-1, :, 0].astype(np.float64)
-        else:
-            self.window_ = np.concatenate([self.window_, u_new])[-self.window :]
-            self._last_output = predict_last(self.network_, self.window_[None])[:, 0].astype(
-                np.float64
-            )
+    def _advanced(self, u_new: np.ndarray) -> tuple[Any, ...]:
+        """The origin moved over new scaled inputs (weights unchanged), not yet set.
+
+        Returns ``(last_row, state_, window_, last_output)``; raises DivergenceError if the
+        network's output there is not finite.
+        """
+        state, window = self.state_, self.window_
+        with np.errstate(over="ignore", invalid="ignore"):  # reported below
+            if self.training == "tbptt":
+                y_hat, state, _ = self.network_.forward(u_new[:, None], state)
+                output = y_hat[-1, :, 0].astype(np.float64)
+            else:
+                window = np.concatenate([window, u_new])[-self.window :]
+                output = predict_last(self.network_, window[None])[:, 0].astype(np.float64)
+        check_finite_values(output, f"{type(self).__name__}.update: the network output")
+        return u_new[-1:].copy(), state, window, output
 
     def _hold(self, rows: np.ndarray) -> np.ndarray | None:
         """The exogenous part of input rows (held for multi-step forecasts), or None."""
@@ -438,9 +432,12 @@ class RNNForecaster(SeriesForecaster):
     def _rollout_origin(self, horizon: int) -> np.ndarray:
         """Scaled increment forecasts of steps 1..horizon from the current origin: (horizon,)."""
         hold = self._hold(self._last_row)
-        if self.training == "tbptt":
-            return rollout_state(self.network_, self.state_, self._last_output, hold, horizon)[:, 0]
-        return rollout_window(self.network_, self.window_[None], hold, horizon)[:, 0]
+        with np.errstate(over="ignore", invalid="ignore"):  # checked in TargetTransform.levels
+            if self.training == "tbptt":
+                out = rollout_state(self.network_, self.state_, self._last_output, hold, horizon)
+            else:
+                out = rollout_window(self.network_, self.window_[None], hold, horizon)
+        return out[:, 0]
 
     def _validation_errors(self, horizon: int) -> np.ndarray:
         """h-step errors of the cumulative series at the validation origins: (n_val, horizon)."""
@@ -473,5 +470,6 @@ class RNNForecaster(SeriesForecaster):
             w = self.window
             windows = np.stack([u[i - start - w + 1 : i - start + 1] for i in origins])
             r_hat = rollout_window(self.network_, windows, self._hold(windows[:, -1]), horizon)
+        check_finite_values(r_hat, "the forecasts from the validation origins")
         observed = origins + self._features.offset  # the observation at each origin
         return self._features.errors(r_hat, self._history.values, observed)

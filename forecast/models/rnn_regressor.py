@@ -20,17 +20,21 @@ import numpy as np
 from sklearn.base import BaseEstimator, RegressorMixin
 from sklearn.utils.validation import check_is_fitted, validate_data
 
+from forecast._validation import check_random_state
+from forecast.models._many_to_one import many_to_one_epoch, predict_last, window_epoch_functions
+from forecast.models._settings import check_settings, make_optimizer
 from forecast.models._training import (
-    DivergenceError,
-    check_settings,
-    make_optimizer,
-    many_to_one_epoch,
+    fit_network,
     network_from_state,
     network_state,
-    predict_last,
-    train,
     validation_split,
-    window_epoch_functions,
+)
+from forecast.models.divergence import (
+    DivergenceError,
+    check_finite_values,
+    forget_fit,
+    usable_limit,
+    zero_baseline,
 )
 from forecast.nn import RecurrentNetwork, get_loss
 from forecast.transforms import Standardizer
@@ -79,9 +83,9 @@ class RNNRegressor(RegressorMixin, BaseEstimator):
     warm_start : bool, default=False
         When fitting again, start from the current weights (if the shapes still fit) instead
         of a new initialisation.
-    random_state : int, numpy Generator or None, default=None
+    random_state : int >= 0, numpy Generator or None, default=None
         Seeds the initial weights and the shuffling; an int makes ``fit`` reproducible
-        bit for bit.
+        bit for bit (see :func:`forecast._validation.check_random_state`).
     verbose : bool, default=False
         Show a progress bar over epochs (on a terminal only).
 
@@ -170,34 +174,36 @@ class RNNRegressor(RegressorMixin, BaseEstimator):
         Raises
         ------
         DivergenceError
-            if the loss becomes NaN or inf; the message names the epoch, and the model is
-            left fitted with the best weights found before it.
+            if no epoch reaches a usable fit (see :mod:`forecast.models.divergence`); the
+            model is left unfitted, also if it was fitted before.
+
+        Warns
+        -----
+        DivergenceWarning
+            if training diverged after a usable epoch, whose weights are kept.
+
+        Notes
+        -----
+        When every (scaled) training target is 0 (e.g. a constant ``y`` with
+        ``scale=True``) nothing can beat the zero baseline: the network is not trained,
+        its head is set to zero (it predicts the training mean of y) and a warning is
+        logged.
         """
         s = check_settings(self)
+        _check_scale(self.scale)
         x, y2 = self._check_data(X, y, reset=True)
-        rng = np.random.default_rng(self.random_state)
+        rng = check_random_state(self.random_state)
         n_val = validation_split(len(x), s.validation_fraction)
         n_train = len(x) - n_val
-        self._start(x[:n_train], y2[:n_train], s, rng, keep=self.warm_start)
-        xs, ys = self._scaled(x), self._scaled_y(y2)
-        optimizer = make_optimizer(s.optimizer, s.lr)
-        run_epoch, validate = window_epoch_functions(
-            self.network_, xs, ys, n_train, s, optimizer, rng
-        )
+        desc = type(self).__name__
         try:
-            result = train(
-                run_epoch,
-                validate if n_val else None,
-                self.network_.get_weights,
-                self.network_.set_weights,
-                epochs=s.epochs,
-                patience=s.patience,
-                verbose=self.verbose,
-                desc=type(self).__name__,
-                hint=s.hint,
-            )
-        except DivergenceError as err:
-            self._finish(err.result, optimizer, rng)
+            self._start(x[:n_train], y2[:n_train], s, rng, keep=self.warm_start)
+            xs, ys = self._scaled(x, "X"), self._scaled_y(y2)
+            optimizer = make_optimizer(s.optimizer, s.lr)
+            fns = window_epoch_functions(self.network_, xs, ys, n_train, s, optimizer, rng)
+            result = fit_network(self.network_, fns, s, verbose=self.verbose, desc=desc)
+        except ValueError:  # a DivergenceError, or scaled data that overflow
+            forget_fit(self)  # unfitted: no model for data it was not fitted on
             raise
         self._finish(result, optimizer, rng)
         return self
@@ -213,12 +219,20 @@ class RNNRegressor(RegressorMixin, BaseEstimator):
         Returns
         -------
         self
+
+        Raises
+        ------
+        DivergenceError
+            if the loss is NaN or inf, or the updated weights are not usable on this batch
+            (see :mod:`forecast.models.divergence`): the weights from before the call are
+            restored, or, on the first call, the model is left unfitted.
         """
         s = check_settings(self)
+        _check_scale(self.scale)
         first = not hasattr(self, "network_")
         x, y2 = self._check_data(X, y, reset=first)
         if first:
-            rng = np.random.default_rng(self.random_state)
+            rng = check_random_state(self.random_state)
             self._start(x, y2, s, rng, keep=False)
             self.history_ = {"train_loss": [], "grad_norm": []}
             self.best_epoch_ = 0
@@ -230,32 +244,54 @@ class RNNRegressor(RegressorMixin, BaseEstimator):
         if getattr(self, "_optimizer", None) is None:
             self._optimizer = make_optimizer(s.optimizer, s.lr)
         if getattr(self, "_rng", None) is None:
-            self._rng = np.random.default_rng(self.random_state)
+            self._rng = check_random_state(self.random_state)
         before = self.network_.get_weights()
+        try:
+            xs, ys = self._scaled(x, "X"), self._scaled_y(y2)
+        except ValueError:
+            if first:
+                forget_fit(self)
+            raise
+        loss_fn = get_loss(s.loss)
         with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
             loss, norm = many_to_one_epoch(
                 self.network_,
-                self._scaled(x),
-                self._scaled_y(y2),
+                xs,
+                ys,
                 batch_size=s.batch_size,
                 optimizer=self._optimizer,
-                loss_fn=get_loss(s.loss),
+                loss_fn=loss_fn,
                 clip_norm=s.clip_norm,
                 rng=self._rng,
             )
+            after = float(loss_fn(predict_last(self.network_, xs), ys)[0])
         for key, value in (("train_loss", loss), ("grad_norm", norm), ("val_loss", np.nan)):
             if key in self.history_:
                 self.history_[key].append(float(value))
-        if not (np.isfinite(loss) and np.isfinite(norm)):
+        # usable: the loss of the new weights on this batch stays below 2 x the larger of the
+        # loss of predicting zero and the loss before the updates (see models.divergence)
+        limit = usable_limit(zero_baseline(s.loss, ys), float(loss))
+        if np.isfinite(loss) and np.isfinite(norm) and after < limit:
+            self.best_epoch_ = len(self.history_["train_loss"])
+            return self
+        problem = (
+            f"the training loss of the updated weights is {after:.6g}, not below {limit:.6g} "
+            f"(2 x the larger of the loss of predicting zero and {float(loss):.6g}, the loss "
+            "before the updates)"
+            if np.isfinite(loss) and np.isfinite(norm)
+            else f"the training loss is {loss}"
+        )
+        if first:  # no weights from before: unfitted, as after a failed fit
+            forget_fit(self)
+            kept = "the model is left unfitted"
+        else:
             self.network_.set_weights(before)
             self._optimizer = None  # its moments saw the bad gradients
-            raise DivergenceError(
-                f"partial_fit diverged: the training loss is {loss}; the weights from before "
-                f"this call were restored. Lower the learning rate lr or set clip_norm "
-                f"(gradient clipping){s.hint}"
-            )
-        self.best_epoch_ = len(self.history_["train_loss"])
-        return self
+            kept = "the weights from before this call were restored"
+        raise DivergenceError(
+            f"partial_fit diverged: {problem}; {kept}. Lower the learning rate lr or set "
+            f"clip_norm (gradient clipping){s.hint}"
+        )
 
     def predict(self, X: Any) -> np.ndarray:
         """Predict from the state at the last step of every window.
@@ -270,9 +306,11 @@ class RNNRegressor(RegressorMixin, BaseEstimator):
         """
         check_is_fitted(self)
         x, _ = self._check_data(X, "no_validation", reset=False)
-        out = predict_last(self.network_, self._scaled(x)).astype(np.float64)
+        out = predict_last(self.network_, self._scaled(x, "X")).astype(np.float64)
         if self.y_scaler_ is not None:
-            out = self.y_scaler_.inverse_transform(out).reshape(out.shape)
+            with np.errstate(over="ignore", invalid="ignore"):
+                out = self.y_scaler_.inverse_transform(out).reshape(out.shape)
+        check_finite_values(out.reshape(-1), f"{type(self).__name__}.predict: the prediction")
         return out[:, 0] if self._y_1d else out
 
     def get_weights(self) -> dict[str, np.ndarray]:
@@ -317,6 +355,11 @@ class RNNRegressor(RegressorMixin, BaseEstimator):
 
         ``y="no_validation"`` (predict) checks X only; ``y=None`` in fit raises.
         """
+        if X is None:  # scikit-learn's message would speak of "a scalar array nan"
+            raise TypeError(
+                "X must be an array-like of windows of shape (n_samples, window) or "
+                "(n_samples, window, n_features), got X=None"
+            )
         if isinstance(y, str) and y == "no_validation":
             y = None
             X = validate_data(self, X, reset=reset, allow_nd=True, dtype=[np.float64, np.float32])
@@ -380,18 +423,39 @@ class RNNRegressor(RegressorMixin, BaseEstimator):
             rng=rng,
         )
 
-    def _scaled(self, x: np.ndarray) -> np.ndarray:
-        """Inputs in the network's dtype, standardised when ``scale=True``."""
-        if self.x_scaler_ is not None:
-            x = self.x_scaler_.transform(x.reshape(-1, x.shape[2])).reshape(x.shape)
-        return x.astype(self.network_.dtype)
+    def _scaled(self, x: np.ndarray, name: str = "X") -> np.ndarray:
+        """Inputs in the network's dtype, standardised when ``scale=True``; all finite."""
+        with np.errstate(over="ignore", invalid="ignore"):
+            if self.x_scaler_ is not None:
+                x = self.x_scaler_.transform(x.reshape(-1, x.shape[2])).reshape(x.shape)
+            x = x.astype(self.network_.dtype)
+        return _check_scaled(x, name, self.network_.dtype)
 
     def _scaled_y(self, y: np.ndarray) -> np.ndarray:
-        if self.y_scaler_ is not None:
-            y = self.y_scaler_.transform(y).reshape(y.shape)
-        return y.astype(self.network_.dtype)
+        with np.errstate(over="ignore", invalid="ignore"):
+            if self.y_scaler_ is not None:
+                y = self.y_scaler_.transform(y).reshape(y.shape)
+            y = y.astype(self.network_.dtype)
+        return _check_scaled(y, "y", self.network_.dtype)
 
     def _finish(self, result: Any, optimizer: Any, rng: np.random.Generator) -> None:
         self.history_ = result.history
         self.best_epoch_ = result.best_epoch
         self._optimizer, self._rng = optimizer, rng
+
+
+def _check_scaled(a: np.ndarray, name: str, dtype: np.dtype) -> np.ndarray:
+    """``a`` if all finite; otherwise a ValueError naming ``name`` (scaling overflowed)."""
+    if not np.isfinite(a).all():
+        first = tuple(int(i) for i in np.argwhere(~np.isfinite(a))[0])
+        raise ValueError(
+            f"{name} overflows {dtype.name} once scaled: {a[first]} at index {first}; "
+            "rescale it (e.g. divide by a power of 10), or use dtype='float64'"
+        )
+    return a
+
+
+def _check_scale(scale: Any) -> None:
+    """``scale`` must be a bool: a string such as "no" would be truthy."""
+    if not isinstance(scale, (bool, np.bool_)):
+        raise TypeError(f"scale must be True or False, got scale={scale!r}")

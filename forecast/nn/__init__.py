@@ -30,6 +30,8 @@ The API::
         .step(params, grads)                      in place
     clip_grad_norm(grads, max_norm) -> norm before clipping;  global_norm(grads)
     mse, mae, huber (pred, target) -> (value, dpred);  get_loss(name_or_callable)
+    NonFiniteError                            a NaN or inf in an input, state, weight or
+                                              gradient (a ValueError)
 
 Modules: ``rnn``, ``lstm``, ``gru`` (one layer's forward and backward over a sequence, side by
 side, equations in comments; inside a layer each step works on column vectors ``(D, B)``),
@@ -48,6 +50,7 @@ layer k, the norm over batch and units of the total gradient reaching the state 
 Plotted against t it shows gradients vanishing (or exploding) as they flow back in time.
 """
 
+from forecast.nn._checks import NonFiniteError
 from forecast.nn.bptt import (
     BPTTResult,
     StepResult,
@@ -72,6 +75,7 @@ from forecast.nn.optim import (
 __all__ = [
     "CELLS",
     "LOSSES",
+    "NonFiniteError",
     "OPTIMIZERS",
     "SGD",
     "Adam",

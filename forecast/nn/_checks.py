@@ -14,6 +14,14 @@ import numpy as np
 DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
 
 
+class NonFiniteError(ValueError):
+    """An array the engine reads or makes holds NaN or inf (bad input, or exploding training).
+
+    Raised for non-finite inputs, states, weights and gradients, so that a caller can tell
+    this failure from any other ``ValueError`` by its type, not by its message.
+    """
+
+
 def check_dtype(dtype: Any) -> np.dtype:
     """Return ``dtype`` as a NumPy dtype if it is float32 or float64."""
     try:
@@ -58,7 +66,7 @@ def check_array(
         bad = np.argwhere(~finite)
         first = tuple(int(i) for i in bad[0])
         kind = "NaN" if np.isnan(arr[first]) else "inf"
-        raise ValueError(
+        raise NonFiniteError(
             f"{name} contains {len(bad)} non-finite value(s); the first is {kind} at index {first}"
         )
     return arr.astype(dtype, copy=False)

@@ -20,6 +20,7 @@ from typing import Any
 import numpy as np
 
 from forecast._validation import check_choice, check_float
+from forecast.nn._checks import NonFiniteError
 
 __all__ = ["SGD", "Adam", "AdamW", "OPTIMIZERS", "make_optimizer", "clip_grad_norm", "global_norm"]
 
@@ -224,14 +225,15 @@ def clip_grad_norm(grads: Mapping[str, np.ndarray], max_norm: float) -> float:
 
     Raises
     ------
-    ValueError
-        if a gradient holds NaN or inf (clipping cannot repair it), naming the parameter.
+    NonFiniteError
+        (a ValueError) if a gradient holds NaN or inf (clipping cannot repair it), naming
+        the parameter.
     """
     max_norm = check_float(max_norm, "max_norm", min_value=0.0, inclusive=False)
     norm = global_norm(grads)
     if not np.isfinite(norm):
         bad = [k for k, g in grads.items() if not np.all(np.isfinite(g))]
-        raise ValueError(
+        raise NonFiniteError(
             f"gradient norm is {norm}: non-finite gradients in {bad} (exploding gradients; "
             "lower the learning rate or clip earlier)"
         )
