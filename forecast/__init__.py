@@ -58,7 +58,8 @@ _PUBLIC = {
     "CompareResult": "forecast.comparison",
     "MultiCompareResult": "forecast._multi",
     # errors a user may want to catch
-    "DivergenceError": "forecast.models._training",
+    "DivergenceError": "forecast.models.divergence",
+    "DivergenceWarning": "forecast.models.divergence",
     "ModelFileError": "forecast.models.persistence",
     "YahooDownloadError": "forecast.data.yahoo",
 }

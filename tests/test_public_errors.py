@@ -2,7 +2,7 @@
 
 import forecast
 from forecast.data.yahoo import YahooDownloadError
-from forecast.models._training import DivergenceError
+from forecast.models.divergence import DivergenceError
 from forecast.models.persistence import ModelFileError
 
 

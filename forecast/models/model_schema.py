@@ -28,7 +28,7 @@ import numpy as np
 
 from forecast.models._lags import TRENDS, n_trend
 from forecast.models._rnn_series import TARGETS
-from forecast.models._training import OPTIMIZER_NAMES, check_settings
+from forecast.models._settings import OPTIMIZER_NAMES, check_settings
 from forecast.models.schema_specs import (
     Arr,
     Bool,
