@@ -221,7 +221,7 @@ def check_series(
     Raises
     ------
     TypeError
-        for non-numeric data or an index that is neither datetime nor integer.
+        for non-numeric (or bool) data or an index that is neither datetime nor integer.
     ValueError
         for wrong dimensions, too few observations, NaN/inf, a NaT label, an unsorted or
         duplicated index.
@@ -239,6 +239,11 @@ def check_series(
     else:
         values = np.asarray(y)
         index = None
+    if np.asarray(values).dtype == np.bool_:
+        raise TypeError(
+            f"{name} has dtype bool: a series of observations must be numeric; cast it with "
+            f"{name}.astype(float) if 0/1 values are meant"
+        )
     values = as_float64(values, name)
     max_ndim = 2 if allow_2d else 1
     if values.ndim == 0 or values.ndim > max_ndim:

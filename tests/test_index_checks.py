@@ -353,3 +353,37 @@ def test_backtest_on_tz_aware_trading_data_matches_the_tz_naive_one():
     assert model.predict(2).index.equals(
         forecast.ARForecaster(2).fit(y).predict(2).index.tz_localize("America/New_York")
     )
+
+
+@pytest.mark.parametrize(
+    "labels",
+    [np.arange(3, dtype=float), np.array([0, 2**62, 2**63 - 1])],
+    ids=["float", "int64-near-overflow"],
+)
+def test_a_price_frame_indexed_by_numbers_is_refused_not_read_as_1970(labels):
+    raw = pd.DataFrame({"Close": [1.0, 2.0, 3.0]}, index=labels)
+    with pytest.raises(ValueError, match=r"yahoo:X: the index holds numbers .*not dates"):
+        normalize_price_frame(raw, "yahoo:X")
+
+
+def test_a_complex_price_column_is_refused_by_name():
+    raw = pd.DataFrame(
+        {"Close": [1 + 1j, 2 + 0j]}, index=pd.to_datetime(["2020-01-02", "2020-01-03"])
+    )
+    with pytest.raises(ValueError, match=r"column 'close' is not numeric \(dtype complex128\)"):
+        normalize_price_frame(raw, "yahoo:X")
+
+
+@pytest.mark.parametrize(
+    "entry",
+    [
+        lambda y: forecast.ARForecaster(1).fit(y),
+        lambda y: forecast.NaiveForecaster().fit(y),
+        lambda y: forecast.backtest(forecast.NaiveForecaster(), y, start=5),
+    ],
+    ids=["ar-fit", "naive-fit", "backtest"],
+)
+def test_a_bool_series_is_refused_with_the_cast_that_fixes_it(entry):
+    y = pd.Series(np.arange(10) % 2 == 0)
+    with pytest.raises(TypeError, match=r"y has dtype bool.*astype\(float\)"):
+        entry(y)

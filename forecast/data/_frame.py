@@ -141,7 +141,8 @@ def normalize_price_frame(
     ------
     ValueError
         for an empty frame, unparseable dates, an unsorted or duplicated index, duplicated
-        or missing columns, non-numeric columns, or missing or infinite values (naming how
+        or missing columns, an index of numbers instead of dates, non-numeric (bool,
+        complex, text) columns, or missing or infinite values (naming how
         many and the first dates affected). Nothing is sorted, dropped or filled here.
 
     Examples
@@ -179,7 +180,11 @@ def normalize_price_frame(
     out = {}
     for col in frame.columns:
         values = frame[col]
-        if not (pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values)):
+        if not (
+            pd.api.types.is_numeric_dtype(values)
+            and not pd.api.types.is_bool_dtype(values)
+            and not pd.api.types.is_complex_dtype(values)
+        ):
             raise ValueError(
                 f"{source}: column {col!r} is not numeric (dtype {values.dtype}); "
                 f"first value {values.iloc[0]!r}"
@@ -205,6 +210,11 @@ def _date_index(index: pd.Index, source: str) -> pd.DatetimeIndex:
     """Return ``index`` as a ``datetime64[ns]`` index named ``date`` (its zone kept), or name
     the first label that is not a date."""
     if not isinstance(index, pd.DatetimeIndex):
+        if index.dtype.kind in "biufc":  # numbers would be read as nanoseconds after 1970
+            raise ValueError(
+                f"{source}: the index holds numbers ({index.dtype}, first {index[0]!r}), not "
+                "dates; give the rows their dates (a 'date' column or a DatetimeIndex)"
+            )
         try:
             utc = mixed_offsets(pd.Series(index, dtype=object).astype(str))
         except ValueError as err:
