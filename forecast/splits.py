@@ -205,8 +205,9 @@ class WalkForwardSplit(BaseCrossValidator):
             test_size = n_samples // (n_splits + 1)
             if test_size < 1:
                 raise ValueError(
-                    f"Cannot have number of folds={n_splits + 1} greater than the number of "
-                    f"samples={n_samples}"
+                    f"n_splits={n_splits} is too many: cannot have number of folds="
+                    f"{n_splits + 1} greater than the number of samples={n_samples}; use "
+                    f"n_splits <= {n_samples - 1} or set test_size"
                 )
         step = test_size if self.step is None else check_int(self.step, "step", min_value=1)
 

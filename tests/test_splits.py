@@ -195,7 +195,9 @@ def test_repr_lists_the_parameters():
         ({"n_splits": 4, "test_size": 5}, 20, r"Too many splits=4 for number of samples=20 "
          r"with test_size=5, step=5 and gap=0: the first training set would have 0"),
         ({"n_splits": 3, "test_size": 5, "gap": 6}, 20, r"Too many splits=3 .* gap=6"),
-        ({"n_splits": 30}, 20, r"number of folds=31 greater than the number of samples=20"),
+        ({"n_splits": 30}, 20,
+         r"n_splits=30 is too many: .*number of folds=31 greater than the number of "
+         r"samples=20; use n_splits <= 19"),
         ({"n_splits": 2, "window": "rolling", "train_size": 15}, 20,
          r"first training set would have 8 sample\(s\), fewer than the 15 required"),
         ({"n_splits": None}, 20, r"n_splits=None .* needs test_size"),
