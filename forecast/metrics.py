@@ -141,8 +141,9 @@ def mape(y_true: Any, y_pred: Any) -> float:
         bad = ~np.isfinite(terms)
         i = int(np.argmax(bad)) if bad.any() else int(np.argmax(terms))
         raise FloatRangeError(
-            f"MAPE overflows float64: at position {i}, |F - A| / |A| = |{float(f[i])} - {float(a[i])}| / "
-            f"|{float(a[i])}| is too large (the actual is nearly zero); use smape or mae instead"
+            f"MAPE overflows float64: at position {i}, |F - A| / |A| = "
+            f"|{float(f[i])} - {float(a[i])}| / |{float(a[i])}| is too large (the actual is "
+            "nearly zero); use smape or mae instead"
         )
     return float(value)
 

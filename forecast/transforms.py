@@ -22,31 +22,22 @@ import pandas as pd
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import check_is_fitted
 
-from forecast._validation import check_finite, check_int, check_positive, check_series
+from forecast._numeric import FloatRangeError
+from forecast._transform_io import (
+    check_n_features,
+    describe_position,
+    n_features,
+    read_values,
+    refuse_overflow,
+    wrap_like,
+)
+from forecast._validation import check_finite, check_int, check_positive
+from forecast.scaling import Standardizer
 
 __all__ = ["Differencer", "LogReturns", "SimpleReturns", "Standardizer"]
 
 
-# ---------------------------------------------------------------- shared input/output helpers
-
-
-def _read(X: Any, min_length: int = 1) -> np.ndarray:
-    """Validate ``X`` (1-D or 2-D, finite, sorted unique index) and return float64 values."""
-    values, _ = check_series(X, "X", min_length=min_length, allow_2d=True)
-    return values
-
-
-def _n_features(values: np.ndarray) -> int:
-    return 1 if values.ndim == 1 else values.shape[1]
-
-
-def _check_n_features(estimator: BaseEstimator, values: np.ndarray) -> None:
-    n = _n_features(values)
-    if n != estimator.n_features_in_:
-        raise ValueError(
-            f"X has {n} features, but {type(estimator).__name__} is expecting "
-            f"{estimator.n_features_in_} features as input (1-D input counts as 1 feature)"
-        )
+# ------------------------------------------------------------------------ shared helpers
 
 
 def _check_prices(X: Any, values: np.ndarray, name: str = "X") -> None:
@@ -58,15 +49,6 @@ def _check_prices(X: Any, values: np.ndarray, name: str = "X") -> None:
     columns = X.columns if isinstance(X, pd.DataFrame) else range(values.shape[1])
     for j, column in enumerate(columns):
         check_positive(values[:, j], index, f"{name} column {column!r}")
-
-
-def _wrap(X: Any, values: np.ndarray, rows: slice = slice(None)) -> Any:
-    """Return ``values`` as the same kind as ``X``, with ``X``'s index sliced by ``rows``."""
-    if isinstance(X, pd.Series):
-        return pd.Series(values, index=X.index[rows], name=X.name)
-    if isinstance(X, pd.DataFrame):
-        return pd.DataFrame(values, index=X.index[rows], columns=X.columns)
-    return values
 
 
 def _check_start(start: Any, values: np.ndarray, n_levels: int | None, positive: bool) -> Any:
@@ -85,9 +67,9 @@ def _check_start(start: Any, values: np.ndarray, n_levels: int | None, positive:
         raise ValueError(
             f"start must hold the last {n_levels} level(s), shape {want}, got shape {start.shape}"
         )
-    if start.shape[len(lead) :] not in ((), (_n_features(values),)):
+    if start.shape[len(lead) :] not in ((), (n_features(values),)):
         raise ValueError(
-            f"start of shape {start.shape} does not match X with {_n_features(values)} "
+            f"start of shape {start.shape} does not match X with {n_features(values)} "
             f"feature(s); expected shape {want}"
         )
     check_finite(np.atleast_1d(start), None, "start")
@@ -115,9 +97,9 @@ class _Returns(TransformerMixin, BaseEstimator):
         -------
         self
         """
-        values = _read(X)
+        values = read_values(X)
         _check_prices(X, values)
-        self.n_features_in_ = _n_features(values)
+        self.n_features_in_ = n_features(values)
         self.last_value_ = values[-1].copy() if values.ndim == 2 else float(values[-1])
         return self
 
@@ -136,10 +118,14 @@ class _Returns(TransformerMixin, BaseEstimator):
             date of ``p_t``.
         """
         check_is_fitted(self)
-        p = _read(X, min_length=2)
+        p = read_values(X, min_length=2)
         _check_prices(X, p)
-        _check_n_features(self, p)
-        return _wrap(X, self._returns(p), slice(1, None))
+        check_n_features(self, p)
+        with np.errstate(over="ignore", under="ignore", divide="ignore"):
+            r = self._returns(p)
+        labels = X.iloc[1:] if isinstance(X, (pd.Series, pd.DataFrame)) else r
+        fix = "model log prices with LogReturns, or rescale X"
+        return wrap_like(X, refuse_overflow(labels, r, "the return", fix), slice(1, None))
 
     def inverse_transform(self, X: Any, start: Any = None) -> Any:
         """Compound returns onto ``start`` into prices (formula in the class doc).
@@ -157,10 +143,38 @@ class _Returns(TransformerMixin, BaseEstimator):
             ``prices[k]`` is the price after return ``k``; ``start`` is not included.
         """
         check_is_fitted(self)
-        r = _read(X)
-        _check_n_features(self, r)
+        r = read_values(X)
+        check_n_features(self, r)
+        self._check_returns(X, r)
         start = self.last_value_ if start is None else _check_start(start, r, None, True)
-        return _wrap(X, self._prices(r, start))
+        start = np.asarray(start, dtype=np.float64)
+        with np.errstate(over="ignore", under="ignore", divide="ignore"):
+            prices = self._prices(r, start)
+            off = ~np.isfinite(prices) | (prices == 0)  # over- or underflow on the way
+            if off.any():  # the same product summed in logs: p_k = exp(log p_0 + sum log(1 + r))
+                log_prices = np.log(start) + np.cumsum(self._log_growth(r), axis=0)
+                prices = np.where(off, np.exp(log_prices), prices)
+        return wrap_like(X, self._checked_prices(X, r, prices))
+
+    def _check_returns(self, X: Any, r: np.ndarray) -> None:
+        """Refuse returns that no positive price path can have (none for log returns)."""
+
+    def _checked_prices(self, X: Any, r: np.ndarray, prices: np.ndarray) -> np.ndarray:
+        """Refuse prices beyond float64 (inf), and positive prices that underflowed to 0."""
+        refuse_overflow(X, prices, "the compounded price", "rescale start or the returns")
+        underflow = (prices == 0) & ~self._total_loss(r)
+        if underflow.any():
+            flat = int(np.argmax(underflow.reshape(-1)))
+            raise FloatRangeError(
+                f"the compounded price underflows float64 (below 4.9e-324) at "
+                f"{describe_position(X, flat, 1 if r.ndim == 1 else r.shape[1])}; rescale start"
+            )
+        return prices
+
+    @staticmethod
+    def _total_loss(r: np.ndarray) -> np.ndarray:
+        """Where the price is exactly 0 because a return of -1 came at or before it."""
+        return np.zeros(r.shape, dtype=bool)
 
 
 class LogReturns(_Returns):
@@ -177,6 +191,8 @@ class LogReturns(_Returns):
     forecast of the prices. ``transform`` learns nothing from ``fit``: each return reads
     only the two prices it names, so nothing at time ``t`` reads data after ``t``. Prices
     must be strictly positive; a price <= 0 is a ValueError naming it and its position.
+    A ratio ``p_t / p_{t-1}`` beyond float64 is taken as ``log p_t - log p_{t-1}``; a
+    compounded price beyond float64 raises :class:`~forecast._numeric.FloatRangeError`.
 
     Attributes
     ----------
@@ -211,11 +227,20 @@ class LogReturns(_Returns):
 
     @staticmethod
     def _returns(p: np.ndarray) -> np.ndarray:
-        return np.log(p[1:] / p[:-1])  # r_t = log(p_t / p_{t-1})
+        ratio = p[1:] / p[:-1]
+        r = np.log(ratio)  # r_t = log(p_t / p_{t-1})
+        off = ~np.isfinite(ratio) | (ratio < np.finfo(np.float64).tiny)  # ratio out of range
+        if off.any():  # the same return as log p_t - log p_{t-1}, finite for any prices > 0
+            r = np.where(off, np.log(p[1:]) - np.log(p[:-1]), r)
+        return r
 
     @staticmethod
     def _prices(r: np.ndarray, start: Any) -> np.ndarray:
         return start * np.exp(np.cumsum(r, axis=0))  # p_k = p_0 * exp(r_1 + ... + r_k)
+
+    @staticmethod
+    def _log_growth(r: np.ndarray) -> np.ndarray:
+        return r  # log(p_t / p_{t-1})
 
 
 class SimpleReturns(_Returns):
@@ -231,7 +256,10 @@ class SimpleReturns(_Returns):
     ValueError naming it and its position. The round trip is exact to about ``1e-15 * k``
     relative after ``k`` steps, unless a return comes close to -1 (a near-total loss):
     ``1 + r`` then keeps fewer significant digits of ``p_t / p_{t-1}`` (prefer
-    :class:`LogReturns` for such series).
+    :class:`LogReturns` for such series). A return below -1 (a loss of more than the whole
+    price) is impossible and ``inverse_transform`` refuses it with a ValueError naming its
+    position; a return of exactly -1 is a total loss, after which the price stays 0.
+    A return or price beyond float64 raises :class:`~forecast._numeric.FloatRangeError`.
 
     Attributes
     ----------
@@ -258,6 +286,28 @@ class SimpleReturns(_Returns):
     @staticmethod
     def _prices(r: np.ndarray, start: Any) -> np.ndarray:
         return start * np.cumprod(1.0 + r, axis=0)  # p_k = p_0 * (1 + r_1) * ... * (1 + r_k)
+
+    @staticmethod
+    def _log_growth(r: np.ndarray) -> np.ndarray:
+        return np.log1p(r)  # log(1 + r_t); -inf for a total loss (r_t = -1)
+
+    @staticmethod
+    def _total_loss(r: np.ndarray) -> np.ndarray:
+        return np.cumsum(r == -1.0, axis=0) > 0
+
+    def _check_returns(self, X: Any, r: np.ndarray) -> None:
+        """Refuse a return below -1: a price cannot fall by more than all of it."""
+        below = r < -1.0
+        if below.any():
+            flat = int(np.argmax(below.reshape(-1)))
+            n_cols = 1 if r.ndim == 1 else r.shape[1]
+            where = describe_position(X, flat, n_cols)
+            raise ValueError(
+                f"X holds a simple return of {float(r.reshape(-1)[flat])} at {where}, "
+                f"below -1 ({int(below.sum())} such value(s)): a "
+                "price cannot lose more than all of its value, so no price path has it. "
+                "Check that X holds simple returns (not log returns or differences)"
+            )
 
 
 # ---------------------------------------------------------------------------- differencing
@@ -318,8 +368,8 @@ class Differencer(TransformerMixin, BaseEstimator):
         self
         """
         order = check_int(self.order, "order", min_value=1)
-        values = _read(X, min_length=order)
-        self.n_features_in_ = _n_features(values)
+        values = read_values(X, min_length=order)
+        self.n_features_in_ = n_features(values)
         self.last_values_ = values[-order:].copy()
         return self
 
@@ -337,10 +387,13 @@ class Differencer(TransformerMixin, BaseEstimator):
         """
         check_is_fitted(self)
         d = len(self.last_values_)  # the order used in fit
-        y = _read(X, min_length=d + 1)
-        _check_n_features(self, y)
-        z = np.diff(y, n=d, axis=0)  # (D y)_t = y_t - y_{t-1}, applied d times
-        return _wrap(X, z, slice(d, None))
+        y = read_values(X, min_length=d + 1)
+        check_n_features(self, y)
+        with np.errstate(over="ignore", invalid="ignore"):
+            z = np.diff(y, n=d, axis=0)  # (D y)_t = y_t - y_{t-1}, applied d times
+        labels = X.iloc[d:] if isinstance(X, (pd.Series, pd.DataFrame)) else z
+        z = refuse_overflow(labels, z, "the difference", "rescale X, e.g. by a power of 10")
+        return wrap_like(X, z, slice(d, None))
 
     def inverse_transform(self, X: Any, start: Any = None) -> Any:
         """Integrate ``order``-th differences back into levels that continue ``start``.
@@ -358,112 +411,13 @@ class Differencer(TransformerMixin, BaseEstimator):
         levels : same kind and index as X
         """
         check_is_fitted(self)
-        z = _read(X)
-        _check_n_features(self, z)
+        z = read_values(X)
+        check_n_features(self, z)
         d = len(self.last_values_)  # the order used in fit
         start = self.last_values_ if start is None else _check_start(start, z, d, False)
-        for j in range(d - 1, -1, -1):
-            a_j = np.diff(start, n=j, axis=0)[-1]  # (D^j y)_t, the last value before z
-            z = a_j + np.cumsum(z, axis=0)  # (D^j y)_{t+k} = a_j + sum_{i<=k} (D^{j+1} y)_{t+i}
-        return _wrap(X, z)
-
-
-# --------------------------------------------------------------------------------- scaling
-
-
-class Standardizer(TransformerMixin, BaseEstimator):
-    """Standard scaling ``z = (x - mean_) / scale_`` with statistics from the fit data only.
-
-    ``mean_ = sum(x) / n`` and ``scale_ = sqrt(sum((x - mean_)^2) / n)`` (population
-    standard deviation, ``ddof=0``, as ``sklearn.preprocessing.StandardScaler``), column by
-    column. A constant column (every value equal, or a spread so small that the standard
-    deviation underflows to 0) gets ``scale_ = 1``: it is centred and not scaled, as in
-    StandardScaler, rather than divided by zero. The inverse is
-    ``x = z * scale_ + mean_``. Output has as many rows as input.
-
-    Parameters
-    ----------
-    with_mean : bool, default=True
-        Subtract the mean; if False, ``mean_`` is 0.
-    with_std : bool, default=True
-        Divide by the standard deviation; if False, ``scale_`` is 1.
-
-    Attributes
-    ----------
-    mean_ : float or ndarray of shape (n_features,)
-    scale_ : float or ndarray of shape (n_features,)
-    n_features_in_ : int
-    n_samples_seen_ : int
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> train, test = np.array([1.0, 2.0, 3.0]), np.array([4.0, 5.0])
-    >>> sc = Standardizer().fit(train)
-    >>> sc.mean_, round(sc.scale_, 4)
-    (2.0, 0.8165)
-    >>> np.round(sc.transform(test), 4)                # scaled with the training statistics
-    array([2.4495, 3.6742])
-    >>> sc.inverse_transform(sc.transform(test))
-    array([4., 5.])
-    """
-
-    def __init__(self, *, with_mean: bool = True, with_std: bool = True) -> None:
-        self.with_mean = with_mean
-        self.with_std = with_std
-
-    def fit(self, X: Any, y: Any = None) -> Standardizer:
-        """Compute ``mean_`` and ``scale_`` from ``X``.
-
-        Parameters
-        ----------
-        X : array-like, Series or DataFrame of shape (n_obs,) or (n_obs, n_features)
-        y : ignored
-
-        Returns
-        -------
-        self
-        """
-        x = _read(X)
-        zero = np.zeros(x.shape[1:])
-        mean = x.mean(axis=0) if self.with_mean else zero
-        scale = x.std(axis=0) if self.with_std else zero + 1.0
-        constant = (x.max(axis=0) == x.min(axis=0)) | (scale == 0.0)  # 0: spread underflows
-        scale = np.where(constant, 1.0, scale)  # a constant column is centred, not scaled
-        self.n_features_in_ = _n_features(x)
-        self.n_samples_seen_ = len(x)
-        self.mean_ = float(mean) if x.ndim == 1 else mean
-        self.scale_ = float(scale) if x.ndim == 1 else scale
-        return self
-
-    def transform(self, X: Any) -> Any:
-        """Return ``z = (x - mean_) / scale_``.
-
-        Parameters
-        ----------
-        X : array-like, Series or DataFrame of shape (n_obs,) or (n_obs, n_features)
-
-        Returns
-        -------
-        z : same kind, shape and index as X
-        """
-        check_is_fitted(self)
-        x = _read(X)
-        _check_n_features(self, x)
-        return _wrap(X, (x - self.mean_) / self.scale_)
-
-    def inverse_transform(self, X: Any) -> Any:
-        """Return ``x = z * scale_ + mean_``.
-
-        Parameters
-        ----------
-        X : array-like, Series or DataFrame of shape (n_obs,) or (n_obs, n_features)
-
-        Returns
-        -------
-        x : same kind, shape and index as X
-        """
-        check_is_fitted(self)
-        z = _read(X)
-        _check_n_features(self, z)
-        return _wrap(X, z * self.scale_ + self.mean_)
+        with np.errstate(over="ignore", invalid="ignore"):
+            for j in range(d - 1, -1, -1):
+                a_j = np.diff(start, n=j, axis=0)[-1]  # (D^j y)_t, the last value before z
+                z = a_j + np.cumsum(z, axis=0)  # (D^j y)_{t+k} = a_j + sum_{i<=k} (D^{j+1} y)_{t+i}
+        z = refuse_overflow(X, z, "the integrated level", "rescale X and start")
+        return wrap_like(X, z)

@@ -102,9 +102,10 @@ def test_constant_column_is_centred_not_scaled():
     assert sc.scale_[0] == 1.0 and sc.scale_[1] == pytest.approx(np.std(np.arange(5.0)))
     np.testing.assert_allclose(sc.transform(X)[:, 0], 0.0, atol=1e-15)
     assert np.isfinite(sc.transform(X)).all()
-    # a spread whose square underflows: std is 0.0, so the column is treated as constant
+    # a spread whose square underflows is still a spread (issue 12, defect 7): it is scaled
     tiny = Standardizer().fit(np.array([0.0, 2.6e-229]))
-    assert tiny.scale_ == 1.0
+    assert tiny.scale_ == 1.3e-229
+    np.testing.assert_array_equal(tiny.transform([0.0, 2.6e-229]), [-1.0, 1.0])
     np.testing.assert_array_equal(tiny.inverse_transform(tiny.transform([0.0, 2.6e-229])),
                                   [0.0, 2.6e-229])
 
