@@ -65,7 +65,8 @@ def rescale(value: float, k: int, what: str) -> float:
         return math.ldexp(float(value), int(k))
     except OverflowError:
         order = math.log10(abs(value)) + k * math.log10(2.0)
+        exponent = math.floor(order)
         raise FloatRangeError(
-            f"{what} is about 1e{order:.0f}, larger than the largest float64 (1.8e308); "
-            "rescale the inputs first, e.g. divide them by a power of 10"
+            f"{what} is about {10 ** (order - exponent):.2g}e{exponent}, larger than the "
+            "largest float64 (1.8e308); rescale the inputs first, e.g. divide them by a power of 10"
         ) from None
