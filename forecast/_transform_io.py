@@ -50,7 +50,12 @@ def describe_position(X: Any, flat: int, n_cols: int) -> str:
     """Describe the ``flat``-th value of a (n,) or (n, n_cols) result: row label and column."""
     row, col = divmod(flat, n_cols)
     index = X.index if isinstance(X, (pd.Series, pd.DataFrame)) else None
-    where = f"position {row}" + (f" ({index[row]})" if index is not None else "")
+    where = f"position {row}"
+    if index is not None and not isinstance(index, pd.RangeIndex):
+        label = index[row]
+        if isinstance(label, pd.Timestamp) and label == label.normalize():
+            label = label.strftime("%Y-%m-%d")
+        where += f" ({label})"
     if isinstance(X, pd.DataFrame):
         where += f", column {X.columns[col]!r}"
     elif np.ndim(X) == 2:
