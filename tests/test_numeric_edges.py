@@ -226,6 +226,17 @@ def test_ar_on_prices_near_1e20_is_fitted_not_called_collinear(close):
     np.testing.assert_allclose(big.predict(3) / 2.0**70, base.predict(3), rtol=1e-12)
 
 
+def test_ar_on_a_zero_or_constant_series_names_the_degenerate_column_and_the_fix(close):
+    zeros = pd.Series(0.0, index=close.index[:50])
+    with pytest.raises(ValueError, match=r"column 0 \(y.L1\) is all zeros over the 48 rows.*"
+                                         r"the series is 0 throughout.*NaiveForecaster"):
+        ARForecaster(2, trend="n").fit(zeros)
+    with pytest.raises(ValueError, match=r"column 1 \(y.L1\) is a linear combination of the "
+                                         r"columns before it \(const\).*A constant series.*"
+                                         r"NaiveForecaster"):
+        ARForecaster(2).fit(zeros + 2500.0)
+
+
 def test_ar_on_a_series_beyond_least_squares_range_raises_float_range_error(close):
     with pytest.raises(FloatRangeError, match=r"y is too large for least squares.*rescale y"):
         ARForecaster(2).fit(close * 1e297)
