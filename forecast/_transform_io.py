@@ -1,6 +1,6 @@
 """Input and output of the transformers: validate 1-D/2-D values, wrap results like the input.
 
-Shared by :mod:`forecast.transforms` and :mod:`forecast.scaling`. A Series or DataFrame
+Used by :mod:`forecast.transforms`. A Series or DataFrame
 result keeps the matching part of the input's index and its name/columns.
 """
 
@@ -13,7 +13,7 @@ import pandas as pd
 from sklearn.base import BaseEstimator
 
 from forecast._numeric import FloatRangeError
-from forecast._validation import check_series
+from forecast._validation import check_finite, check_positive, check_series
 
 
 def read_values(X: Any, min_length: int = 1) -> np.ndarray:
@@ -75,3 +75,41 @@ def refuse_overflow(X: Any, out: np.ndarray, what: str, fix: str) -> np.ndarray:
         where = describe_position(X, flat, n_cols)
         raise FloatRangeError(f"{what} overflows float64 (beyond 1.8e308) at {where}; {fix}")
     return out
+
+
+def check_prices(X: Any, values: np.ndarray, name: str = "X") -> None:
+    """Refuse prices <= 0, naming the value, its position and (2-D) its column."""
+    index = X.index if isinstance(X, (pd.Series, pd.DataFrame)) else None
+    if values.ndim == 1:
+        check_positive(values, index, name)
+        return
+    columns = X.columns if isinstance(X, pd.DataFrame) else range(values.shape[1])
+    for j, column in enumerate(columns):
+        check_positive(values[:, j], index, f"{name} column {column!r}")
+
+
+def check_start(start: Any, values: np.ndarray, n_levels: int | None, positive: bool) -> Any:
+    """Validate a user's ``start`` for increments ``values``.
+
+    ``n_levels=None`` (returns): one level per feature, shape ``()`` or ``(n_features,)``.
+    Otherwise (differences): ``n_levels`` rows of such levels; a scalar counts as one row.
+    A level without the feature axis is shared by every feature.
+    """
+    start = np.asarray(start, dtype=np.float64)
+    if n_levels is not None and start.ndim == 0:
+        start = start.reshape(1)
+    lead = () if n_levels is None else (n_levels,)
+    want = (*lead, *values.shape[1:])
+    if start.shape[: len(lead)] != lead:
+        raise ValueError(
+            f"start must hold the last {n_levels} level(s), shape {want}, got shape {start.shape}"
+        )
+    if start.shape[len(lead) :] not in ((), (n_features(values),)):
+        raise ValueError(
+            f"start of shape {start.shape} does not match X with {n_features(values)} "
+            f"feature(s); expected shape {want}"
+        )
+    check_finite(np.atleast_1d(start), None, "start")
+    if positive:
+        check_positive(start.reshape(-1), None, "start")
+    return start
