@@ -61,8 +61,14 @@ def rescale(value: float, k: int, what: str) -> float:
 
     A result below the smallest float64 rounds to it or to 0, as any float operation does.
     """
+    value = float(value)
+    if not math.isfinite(value):  # an intermediate step already overflowed
+        raise FloatRangeError(
+            f"{what} overflows float64 (beyond 1.8e308); rescale the inputs first, e.g. "
+            "divide them by a power of 10"
+        )
     try:
-        return math.ldexp(float(value), int(k))
+        return math.ldexp(value, int(k))
     except OverflowError:
         order = math.log10(abs(value)) + k * math.log10(2.0)
         exponent = math.floor(order)

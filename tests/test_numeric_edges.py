@@ -252,6 +252,20 @@ def test_naive_variance_beyond_float64_raises_and_tiny_residuals_keep_their_vari
     assert tiny.sigma2_ == math.ldexp(rw.sigma2_, -1040) > 0
 
 
+@pytest.mark.parametrize("strategy", ["last", "mean", "drift", "seasonal_last"])
+def test_naive_on_values_near_the_float64_limit_refuses_instead_of_an_inf_variance(strategy):
+    y = np.array([1.7e308, -1.6e308, 1.65e308])
+    with pytest.raises(FloatRangeError, match=rf"residual of strategy='{strategy}' overflows"):
+        NaiveForecaster(strategy=strategy).fit(y)
+
+
+def test_naive_mean_and_drift_of_values_whose_sum_overflows():
+    top = np.finfo(np.float64).max
+    model = NaiveForecaster(strategy="mean").fit(np.array([top, top / 2, top]))
+    assert model.mean_ == pytest.approx(top / 6 * 5, rel=1e-15)
+    assert model.drift_ == 0.0
+
+
 # ----------------------------------------------------------------------------- helpers
 
 
