@@ -281,8 +281,18 @@ def diebold_mariano(
     Raises
     ------
     ValueError
-        For h outside [1, n - 1], a non-finite or misshaped custom loss, or a constant
-        nonzero loss differential (zero variance: the statistic is infinite).
+        For h outside [1, n - 1], a non-finite or misshaped custom loss, a constant
+        nonzero loss differential (zero variance: the statistic is infinite), a long-run
+        variance that stays <= 0 with Bartlett weights, or
+        (:class:`~forecast._numeric.FloatRangeError`) a mean loss differential or a
+        statistic beyond float64.
+
+    Notes
+    -----
+    The built-in losses are computed on the errors scaled by a power of two, and the
+    autocovariances on the centred differentials scaled likewise (exact, so the result is
+    bitwise the plain formula whenever that neither overflows nor underflows): errors near
+    1e200 do not square to inf, nor errors near 1e-200 to 0.
 
     Examples
     --------
