@@ -22,7 +22,7 @@ import pandas as pd
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import check_is_fitted
 
-from forecast._numeric import FloatRangeError, pow2_scaled
+from forecast._numeric import pow2_scaled
 from forecast._transform_io import (
     check_n_features,
     check_prices,
@@ -110,7 +110,7 @@ class _Returns(TransformerMixin, BaseEstimator):
         start = np.asarray(start, dtype=np.float64)
         with np.errstate(over="ignore", under="ignore", divide="ignore"):
             prices = self._prices(r, start)
-            off = ~np.isfinite(prices) | (prices == 0)  # over- or underflow on the way
+            off = ~np.isfinite(prices) | (prices == 0)  # over- or underflow on the way?
             if off.any():  # the same product summed in logs: p_k = exp(log p_0 + sum log(1 + r))
                 log_prices = np.log(start) + np.cumsum(self._log_growth(r), axis=0)
                 prices = np.where(off, np.exp(log_prices), prices)
@@ -120,21 +120,8 @@ class _Returns(TransformerMixin, BaseEstimator):
         """Refuse returns that no positive price path can have (none for log returns)."""
 
     def _checked_prices(self, X: Any, r: np.ndarray, prices: np.ndarray) -> np.ndarray:
-        """Refuse prices beyond float64 (inf), and positive prices that underflowed to 0."""
-        refuse_overflow(X, prices, "the compounded price", "rescale start or the returns")
-        underflow = (prices == 0) & ~self._total_loss(r)
-        if underflow.any():
-            flat = int(np.argmax(underflow.reshape(-1)))
-            raise FloatRangeError(
-                f"the compounded price underflows float64 (below 4.9e-324) at "
-                f"{describe_position(X, flat, 1 if r.ndim == 1 else r.shape[1])}; rescale start"
-            )
-        return prices
-
-    @staticmethod
-    def _total_loss(r: np.ndarray) -> np.ndarray:
-        """Where the price is exactly 0 because a return of -1 came at or before it."""
-        return np.zeros(r.shape, dtype=bool)
+        """Refuse prices beyond float64 (inf); one below 4.9e-324 rounds to 0 as usual."""
+        return refuse_overflow(X, prices, "the compounded price", "rescale start or the returns")
 
 
 class LogReturns(_Returns):
@@ -152,7 +139,8 @@ class LogReturns(_Returns):
     only the two prices it names, so nothing at time ``t`` reads data after ``t``. Prices
     must be strictly positive; a price <= 0 is a ValueError naming it and its position.
     A ratio ``p_t / p_{t-1}`` beyond float64 is taken as ``log p_t - log p_{t-1}``; a
-    compounded price beyond float64 raises :class:`~forecast._numeric.FloatRangeError`.
+    compounded price is summed in logs when the product over- or underflows on the way, and
+    one beyond float64 raises :class:`~forecast._numeric.FloatRangeError`.
 
     Attributes
     ----------
@@ -250,10 +238,6 @@ class SimpleReturns(_Returns):
     @staticmethod
     def _log_growth(r: np.ndarray) -> np.ndarray:
         return np.log1p(r)  # log(1 + r_t); -inf for a total loss (r_t = -1)
-
-    @staticmethod
-    def _total_loss(r: np.ndarray) -> np.ndarray:
-        return np.cumsum(r == -1.0, axis=0) > 0
 
     def _check_returns(self, X: Any, r: np.ndarray) -> None:
         """Refuse a return below -1: a price cannot fall by more than all of it."""
