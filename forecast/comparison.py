@@ -18,7 +18,7 @@ from forecast._multi import MultiCompareResult
 from forecast._result import CompareResult
 from forecast._scorecard import score
 from forecast._validation import check_choice, check_int, check_series
-from forecast.walkforward import run_backtest
+from forecast.walkforward import check_forecaster, run_backtest
 
 logger = logging.getLogger(__name__)
 
@@ -290,12 +290,7 @@ def _check_models(models: Any) -> dict[str, Any]:
     for name, model in models.items():
         if not isinstance(name, str) or not name:
             raise TypeError(f"model names must be non-empty strings, got {name!r}")
-        missing = [m for m in ("fit", "predict", "update") if not callable(getattr(model, m, None))]
-        if missing or isinstance(model, type):
-            raise TypeError(
-                f"models[{name!r}] must be a forecaster instance with fit, predict and update; "
-                f"got {model!r}" + (f" (no {', '.join(missing)})" if missing else "")
-            )
+        check_forecaster(model, f"models[{name!r}]")
     out = {} if REFERENCE in models else {REFERENCE: _random_walk()}
     out.update(models)
     return out

@@ -10,6 +10,12 @@ Every function takes 1-D arrays or pandas Series of equal length and pairs them 
 Two Series must carry the same index (a mismatch is usually a misalignment bug); pass
 ``.to_numpy()`` to pair them by position on purpose. NaN/inf and length mismatches raise
 ``ValueError`` naming the offending position or both lengths; nothing is dropped.
+
+Errors are scaled by a power of two before they are squared or summed (exact, see
+:mod:`forecast._numeric`), so values near the float64 limits give the right number rather
+than ``inf`` or 0; a result that is itself beyond float64 raises :class:`FloatRangeError`
+(a ``ValueError``). A zero scale (constant training data in MASE, a perfect random walk in
+Theil's U2) raises ``ValueError`` saying so.
 """
 
 from __future__ import annotations
@@ -19,6 +25,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from forecast._numeric import FloatRangeError, rescale, scaled_difference
 from forecast._validation import _position, check_int, check_paired, check_series
 from forecast.significance import (
     DirectionalResult,
@@ -29,6 +36,7 @@ from forecast.significance import (
 
 __all__ = [
     "DMResult",
+    "FloatRangeError",
     "DirectionalResult",
     "diebold_mariano",
     "directional_accuracy",
@@ -64,7 +72,8 @@ def mae(y_true: Any, y_pred: Any) -> float:
     0.5
     """
     a, f = check_paired(y_true=y_true, y_pred=y_pred)
-    return float(np.mean(np.abs(f - a)))
+    d, k = scaled_difference(f, a)  # F - A = d * 2**k: no overflow, exact scaling
+    return rescale(np.mean(np.abs(d)), k, "the MAE")
 
 
 def rmse(y_true: Any, y_pred: Any) -> float:
@@ -85,7 +94,8 @@ def rmse(y_true: Any, y_pred: Any) -> float:
     3.5355339059327378
     """
     a, f = check_paired(y_true=y_true, y_pred=y_pred)
-    return float(np.sqrt(np.mean((f - a) ** 2)))
+    d, k = scaled_difference(f, a)  # F - A = d * 2**k, max|d| < 1: squares cannot overflow
+    return rescale(np.sqrt(np.mean(d**2)), k, "the RMSE")
 
 
 def mape(y_true: Any, y_pred: Any) -> float:
@@ -123,7 +133,19 @@ def mape(y_true: Any, y_pred: Any) -> float:
             f"MAPE is undefined when an actual is zero: y_true is 0 at {where} "
             f"({zero.size} zero(s) in total); use smape or mae instead"
         )
-    return float(100.0 * np.mean(np.abs((f - a) / a)))
+    f_s, a_s = _pairwise_scaled(f, a)
+    with np.errstate(over="ignore"):
+        terms = np.abs((f_s - a_s) / a_s)  # the same ratios, without overflow in F - A
+        value = 100.0 * np.mean(terms)
+    if not np.isfinite(value):
+        bad = ~np.isfinite(terms)
+        i = int(np.argmax(bad)) if bad.any() else int(np.argmax(terms))
+        raise FloatRangeError(
+            f"MAPE overflows float64: at position {i}, |F - A| / |A| = "
+            f"|{float(f[i])} - {float(a[i])}| / |{float(a[i])}| is too large (the actual is "
+            "nearly zero); use smape or mae instead"
+        )
+    return float(value)
 
 
 def smape(y_true: Any, y_pred: Any) -> float:
@@ -151,6 +173,7 @@ def smape(y_true: Any, y_pred: Any) -> float:
     50.0
     """
     a, f = check_paired(y_true=y_true, y_pred=y_pred)
+    f, a = _pairwise_scaled(f, a)  # each term is scale-free: no overflow in F - A or |A| + |F|
     num = 2.0 * np.abs(f - a)
     den = np.abs(a) + np.abs(f)
     terms = np.divide(num, den, out=np.zeros_like(num), where=den > 0)  # 0/0 := 0
@@ -195,13 +218,16 @@ def mase(y_true: Any, y_pred: Any, y_train: Any, sp: int = 1) -> float:
     a, f = check_paired(y_true=y_true, y_pred=y_pred)
     sp = check_int(sp, "sp", min_value=1)
     train, _ = check_series(y_train, "y_train", min_length=sp + 1)
-    scale = np.mean(np.abs(train[sp:] - train[:-sp]))  # in-sample naive MAE
+    naive, k_naive = scaled_difference(train[sp:], train[:-sp])
+    scale = np.mean(np.abs(naive))  # in-sample naive MAE, times 2**-k_naive
     if scale == 0:
         raise ValueError(
             f"MASE is undefined: y_train is constant at lag sp={sp}, so the in-sample naive "
-            f"MAE (the scale) is 0 over its {len(train)} observations"
+            f"MAE (the scale) is 0 over its {len(train)} observations; use mae, or a "
+            "y_train that moves"
         )
-    return float(np.mean(np.abs(f - a)) / scale)
+    d, k = scaled_difference(f, a)
+    return rescale(np.mean(np.abs(d)) / scale, k - k_naive, "the MASE")
 
 
 def theil_u2(y_true: Any, y_pred: Any, y_last: Any) -> float:
@@ -241,11 +267,20 @@ def theil_u2(y_true: Any, y_pred: Any, y_last: Any) -> float:
     0.7071067811865476
     """
     a, f, last = check_paired(y_true=y_true, y_pred=y_pred, y_last=y_last)
-    sse_model = np.sum((f - a) ** 2)
-    sse_naive = np.sum((last - a) ** 2)
+    d_model, k_model = scaled_difference(f, a)  # errors = d * 2**k: squares cannot overflow
+    d_naive, k_naive = scaled_difference(last, a)
+    sse_model = np.sum(d_model**2)  # times 2**(-2 k_model)
+    sse_naive = np.sum(d_naive**2)
     if sse_naive == 0:
         raise ValueError(
             f"Theil's U2 is undefined: y_true equals y_last at all {len(a)} positions, so the "
-            "random walk has zero error"
+            "random walk has zero error; use rmse instead"
         )
-    return float(np.sqrt(sse_model / sse_naive))
+    return rescale(np.sqrt(sse_model / sse_naive), k_model - k_naive, "Theil's U2")
+
+
+def _pairwise_scaled(f: np.ndarray, a: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``f`` and ``a`` with each pair scaled by the same power of two (ratios unchanged)."""
+    _, k = np.frexp(np.maximum(np.abs(f), np.abs(a)))
+    with np.errstate(under="ignore"):
+        return np.ldexp(f, -k), np.ldexp(a, -k)

@@ -17,7 +17,8 @@ from typing import Any, Literal
 import numpy as np
 from scipy import stats
 
-from forecast._validation import check_choice, check_finite, check_int, check_paired
+from forecast._numeric import pow2_exponent, pow2_scaled, rescale
+from forecast._validation import check_choice, check_int, check_paired
 
 logger = logging.getLogger(__name__)
 
@@ -99,8 +100,8 @@ def directional_accuracy(
     """
     a, f, last = check_paired(y_true=y_true, y_pred=y_pred, y_last=y_last)
     check_choice(zero, "zero", ("miss", "exclude"))
-    actual_sign = np.sign(a - last)
-    forecast_sign = np.sign(f - last)
+    actual_sign = _sign_of_change(a, last)
+    forecast_sign = _sign_of_change(f, last)
     hit = (forecast_sign == actual_sign) & (actual_sign != 0)
     counted = np.ones(len(a), dtype=bool)
     if zero == "exclude":
@@ -120,6 +121,11 @@ def directional_accuracy(
         pvalue_greater=float(stats.binomtest(hits, n, 0.5, alternative="greater").pvalue),
         n_excluded=len(a) - n,
     )
+
+
+def _sign_of_change(x: np.ndarray, last: np.ndarray) -> np.ndarray:
+    """``sign(x - last)`` by comparison: no overflow when ``x - last`` exceeds float64."""
+    return (x > last).astype(np.int8) - (x < last).astype(np.int8)
 
 
 # --------------------------------------------------------------------------- Diebold-Mariano
@@ -163,16 +169,55 @@ _LOSSES: dict[str, Callable[[np.ndarray], np.ndarray]] = {
 }
 
 
-def _long_run_variance(d: np.ndarray, h: int, kernel: str) -> float:
-    """Variance of the mean of ``d``: weighted autocovariances up to lag h - 1, over n."""
-    n = len(d)
-    dc = d - d.mean()
+def _long_run_variance(dc: np.ndarray, h: int, kernel: str) -> float:
+    """Variance of the mean of ``d`` from ``dc = d - mean(d)``: autocovariances to lag h - 1."""
+    n = len(dc)
     # gamma_k = 1/n * sum_{t=k+1}^{n} (d_t - dbar)(d_{t-k} - dbar)
     gamma = np.array([np.dot(dc[k:], dc[: n - k]) / n for k in range(h)])
     lags = np.arange(1, h)
     weights = np.ones(h - 1) if kernel == "rectangular" else 1.0 - lags / h
     # V = (gamma_0 + 2 * sum_{k=1}^{h-1} w_k gamma_k) / n
     return float((gamma[0] + 2.0 * np.sum(weights * gamma[1:])) / n)
+
+
+def _loss_differential(a: np.ndarray, b: np.ndarray, loss: Any) -> tuple[np.ndarray, int, str]:
+    """``(d, k, name)``: the loss differentials are ``d * 2**k``, with ``d`` finite.
+
+    The built-in losses are homogeneous (``L(c e) = c^p L(e)``), so the errors are scaled by
+    a common power of two first: squares of errors near 1e200 do not overflow, nor those
+    near 1e-200 underflow to 0. A callable ``loss`` gets the errors as they are.
+    """
+    if callable(loss):
+        loss_fn, loss_name, power, k = loss, getattr(loss, "__name__", "loss"), 0, 0
+    else:
+        loss_fn = _LOSSES[check_choice(loss, "loss", tuple(_LOSSES))]
+        loss_name, power = loss, {"squared": 2, "absolute": 1}[loss]
+        k = max(pow2_exponent(a), pow2_exponent(b))
+        a, b = np.ldexp(a, -k), np.ldexp(b, -k)
+    losses = []
+    for name, e in (("e1", a), ("e2", b)):
+        with np.errstate(over="ignore", under="ignore", invalid="ignore"):
+            values = np.asarray(loss_fn(e), dtype=np.float64)
+        if values.shape != e.shape:
+            raise ValueError(
+                f"loss {loss_name!r} must return one loss per error: shape {e.shape} in, "
+                f"got shape {values.shape} for {name}"
+            )
+        bad = np.flatnonzero(~np.isfinite(values))
+        if bad.size:
+            i = int(bad[0])
+            raise ValueError(
+                f"loss {loss_name!r} returned {values[i]} for the finite error {name}[{i}] = "
+                f"{e[i]!r} ({bad.size} non-finite loss(es)); it overflows float64 or is "
+                "undefined there: rescale the errors or use a loss that stays finite"
+            )
+        losses.append(values)
+    with np.errstate(over="ignore"):
+        d = losses[0] - losses[1]
+    k_d = power * k
+    if not np.isfinite(d).all():  # two losses near the float64 limit: halve both (exact)
+        d, k_d = losses[0] * 0.5 - losses[1] * 0.5, k_d + 1
+    return d, k_d, loss_name
 
 
 def diebold_mariano(
@@ -236,8 +281,18 @@ def diebold_mariano(
     Raises
     ------
     ValueError
-        For h outside [1, n - 1], a non-finite or misshaped custom loss, or a constant
-        nonzero loss differential (zero variance: the statistic is infinite).
+        For h outside [1, n - 1], a non-finite or misshaped custom loss, a constant
+        nonzero loss differential (zero variance: the statistic is infinite), a long-run
+        variance that stays <= 0 with Bartlett weights, or
+        (:class:`~forecast._numeric.FloatRangeError`) a mean loss differential or a
+        statistic beyond float64.
+
+    Notes
+    -----
+    The built-in losses are computed on the errors scaled by a power of two, and the
+    autocovariances on the centred differentials scaled likewise (exact, so the result is
+    bitwise the plain formula whenever that neither overflows nor underflows): errors near
+    1e200 do not square to inf, nor errors near 1e-200 to 0.
 
     Examples
     --------
@@ -257,46 +312,41 @@ def diebold_mariano(
     if not isinstance(harvey_correction, (bool, np.bool_)):
         raise TypeError(f"harvey_correction must be a bool, got {harvey_correction!r}")
 
-    if callable(loss):
-        loss_fn, loss_name = loss, getattr(loss, "__name__", "loss")
-    else:
-        loss_fn, loss_name = _LOSSES[check_choice(loss, "loss", tuple(_LOSSES))], loss
-    losses = []
-    for name, e in (("e1", a), ("e2", b)):
-        values = np.asarray(loss_fn(e), dtype=np.float64)
-        if values.shape != e.shape:
-            raise ValueError(
-                f"loss {loss_name!r} must return one loss per error: shape {e.shape} in, "
-                f"got shape {values.shape} for {name}"
-            )
-        check_finite(values, None, f"loss({name})")
-        losses.append(values)
-    d = losses[0] - losses[1]  # d_t = L(e1_t) - L(e2_t)
-    d_bar = float(d.mean())
+    d, k_d, loss_name = _loss_differential(a, b, loss)  # d_t = L(e1_t) - L(e2_t), times 2**-k_d
+    d_bar = rescale(d.mean(), k_d, "the mean loss differential")
 
     if np.all(d == d[0]):  # constant differential: the variance is zero
         if d[0] != 0:
+            d_0 = rescale(d[0], k_d, "the loss differential")
             raise ValueError(
-                f"the loss differential is constant (d_t = {float(d[0])} at all {n} positions), so "
-                "its variance is zero and the DM statistic is infinite"
+                f"the loss differential is constant (d_t = {d_0} at all {n} positions), "
+                "so its variance is zero and the DM statistic is infinite; the two forecasts "
+                f"differ by the same {loss_name} loss everywhere, which needs no test"
             )
         statistic, kernel = 0.0, variance
     else:
         kernel = variance
-        v = _long_run_variance(d, h, kernel)
+        dc, k_c = pow2_scaled(d - d.mean())  # d - dbar = dc * 2**(k_c + k_d), max|dc| < 1
+        v = _long_run_variance(dc, h, kernel)  # V(dbar) * 2**(-2 (k_c + k_d))
         if v <= 0:
             logger.warning(
                 "rectangular long-run variance is %.3g <= 0 with h=%d, n=%d; "
                 "using Bartlett weights instead",
-                v,
+                v * 2.0 ** min(2 * (k_c + k_d), 1000),
                 h,
                 n,
             )
             kernel = "bartlett"
-            v = _long_run_variance(d, h, kernel)
-        statistic = d_bar / np.sqrt(v)
+            v = _long_run_variance(dc, h, kernel)
+        if not v > 0:
+            raise ValueError(
+                f"the long-run variance of the loss differential is {v:.3g} <= 0 even with "
+                f"Bartlett weights (h={h}, n={n}); the DM statistic is undefined"
+            )
+        # DM = dbar / sqrt(V), computed on the scaled d and dc: (d.mean() / sqrt(v)) * 2**-k_c
+        statistic = rescale(d.mean() / np.sqrt(v), -k_c, "the DM statistic")
 
-    if harvey_correction:
+    if harvey_correction:  # (n + 1 - 2h + h(h-1)/n) / n = (n - h)(n - h + 1) / n^2 > 0
         statistic *= np.sqrt((n + 1 - 2 * h + h * (h - 1) / n) / n)
         dist = stats.t(df=n - 1)
     else:

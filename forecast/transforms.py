@@ -22,78 +22,20 @@ import pandas as pd
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import check_is_fitted
 
-from forecast._validation import check_finite, check_int, check_positive, check_series
+from forecast._numeric import pow2_scaled
+from forecast._transform_io import (
+    check_n_features,
+    check_prices,
+    check_start,
+    describe_position,
+    n_features,
+    read_values,
+    refuse_overflow,
+    wrap_like,
+)
+from forecast._validation import check_int
 
 __all__ = ["Differencer", "LogReturns", "SimpleReturns", "Standardizer"]
-
-
-# ---------------------------------------------------------------- shared input/output helpers
-
-
-def _read(X: Any, min_length: int = 1) -> np.ndarray:
-    """Validate ``X`` (1-D or 2-D, finite, sorted unique index) and return float64 values."""
-    values, _ = check_series(X, "X", min_length=min_length, allow_2d=True)
-    return values
-
-
-def _n_features(values: np.ndarray) -> int:
-    return 1 if values.ndim == 1 else values.shape[1]
-
-
-def _check_n_features(estimator: BaseEstimator, values: np.ndarray) -> None:
-    n = _n_features(values)
-    if n != estimator.n_features_in_:
-        raise ValueError(
-            f"X has {n} features, but {type(estimator).__name__} is expecting "
-            f"{estimator.n_features_in_} features as input (1-D input counts as 1 feature)"
-        )
-
-
-def _check_prices(X: Any, values: np.ndarray, name: str = "X") -> None:
-    """Refuse prices <= 0, naming the value, its position and (2-D) its column."""
-    index = X.index if isinstance(X, (pd.Series, pd.DataFrame)) else None
-    if values.ndim == 1:
-        check_positive(values, index, name)
-        return
-    columns = X.columns if isinstance(X, pd.DataFrame) else range(values.shape[1])
-    for j, column in enumerate(columns):
-        check_positive(values[:, j], index, f"{name} column {column!r}")
-
-
-def _wrap(X: Any, values: np.ndarray, rows: slice = slice(None)) -> Any:
-    """Return ``values`` as the same kind as ``X``, with ``X``'s index sliced by ``rows``."""
-    if isinstance(X, pd.Series):
-        return pd.Series(values, index=X.index[rows], name=X.name)
-    if isinstance(X, pd.DataFrame):
-        return pd.DataFrame(values, index=X.index[rows], columns=X.columns)
-    return values
-
-
-def _check_start(start: Any, values: np.ndarray, n_levels: int | None, positive: bool) -> Any:
-    """Validate a user's ``start`` for increments ``values``.
-
-    ``n_levels=None`` (returns): one level per feature, shape ``()`` or ``(n_features,)``.
-    Otherwise (differences): ``n_levels`` rows of such levels; a scalar counts as one row.
-    A level without the feature axis is shared by every feature.
-    """
-    start = np.asarray(start, dtype=np.float64)
-    if n_levels is not None and start.ndim == 0:
-        start = start.reshape(1)
-    lead = () if n_levels is None else (n_levels,)
-    want = (*lead, *values.shape[1:])
-    if start.shape[: len(lead)] != lead:
-        raise ValueError(
-            f"start must hold the last {n_levels} level(s), shape {want}, got shape {start.shape}"
-        )
-    if start.shape[len(lead) :] not in ((), (_n_features(values),)):
-        raise ValueError(
-            f"start of shape {start.shape} does not match X with {_n_features(values)} "
-            f"feature(s); expected shape {want}"
-        )
-    check_finite(np.atleast_1d(start), None, "start")
-    if positive:
-        check_positive(start.reshape(-1), None, "start")
-    return start
 
 
 # ------------------------------------------------------------------------------ returns
@@ -115,9 +57,9 @@ class _Returns(TransformerMixin, BaseEstimator):
         -------
         self
         """
-        values = _read(X)
-        _check_prices(X, values)
-        self.n_features_in_ = _n_features(values)
+        values = read_values(X)
+        check_prices(X, values)
+        self.n_features_in_ = n_features(values)
         self.last_value_ = values[-1].copy() if values.ndim == 2 else float(values[-1])
         return self
 
@@ -136,10 +78,14 @@ class _Returns(TransformerMixin, BaseEstimator):
             date of ``p_t``.
         """
         check_is_fitted(self)
-        p = _read(X, min_length=2)
-        _check_prices(X, p)
-        _check_n_features(self, p)
-        return _wrap(X, self._returns(p), slice(1, None))
+        p = read_values(X, min_length=2)
+        check_prices(X, p)
+        check_n_features(self, p)
+        with np.errstate(over="ignore", under="ignore", divide="ignore"):
+            r = self._returns(p)
+        labels = X.iloc[1:] if isinstance(X, (pd.Series, pd.DataFrame)) else r
+        fix = "model log prices with LogReturns, or rescale X"
+        return wrap_like(X, refuse_overflow(labels, r, "the return", fix), slice(1, None))
 
     def inverse_transform(self, X: Any, start: Any = None) -> Any:
         """Compound returns onto ``start`` into prices (formula in the class doc).
@@ -157,10 +103,25 @@ class _Returns(TransformerMixin, BaseEstimator):
             ``prices[k]`` is the price after return ``k``; ``start`` is not included.
         """
         check_is_fitted(self)
-        r = _read(X)
-        _check_n_features(self, r)
-        start = self.last_value_ if start is None else _check_start(start, r, None, True)
-        return _wrap(X, self._prices(r, start))
+        r = read_values(X)
+        check_n_features(self, r)
+        self._check_returns(X, r)
+        start = self.last_value_ if start is None else check_start(start, r, None, True)
+        start = np.asarray(start, dtype=np.float64)
+        with np.errstate(over="ignore", under="ignore", divide="ignore"):
+            prices = self._prices(r, start)
+            off = ~np.isfinite(prices) | (prices == 0)  # over- or underflow on the way?
+            if off.any():  # the same product summed in logs: p_k = exp(log p_0 + sum log(1 + r))
+                log_prices = np.log(start) + np.cumsum(self._log_growth(r), axis=0)
+                prices = np.where(off, np.exp(log_prices), prices)
+        return wrap_like(X, self._checked_prices(X, r, prices))
+
+    def _check_returns(self, X: Any, r: np.ndarray) -> None:
+        """Refuse returns that no positive price path can have (none for log returns)."""
+
+    def _checked_prices(self, X: Any, r: np.ndarray, prices: np.ndarray) -> np.ndarray:
+        """Refuse prices beyond float64 (inf); one below 4.9e-324 rounds to 0 as usual."""
+        return refuse_overflow(X, prices, "the compounded price", "rescale start or the returns")
 
 
 class LogReturns(_Returns):
@@ -177,6 +138,9 @@ class LogReturns(_Returns):
     forecast of the prices. ``transform`` learns nothing from ``fit``: each return reads
     only the two prices it names, so nothing at time ``t`` reads data after ``t``. Prices
     must be strictly positive; a price <= 0 is a ValueError naming it and its position.
+    A ratio ``p_t / p_{t-1}`` beyond float64 is taken as ``log p_t - log p_{t-1}``; a
+    compounded price is summed in logs when the product over- or underflows on the way, and
+    one beyond float64 raises :class:`~forecast._numeric.FloatRangeError`.
 
     Attributes
     ----------
@@ -211,11 +175,20 @@ class LogReturns(_Returns):
 
     @staticmethod
     def _returns(p: np.ndarray) -> np.ndarray:
-        return np.log(p[1:] / p[:-1])  # r_t = log(p_t / p_{t-1})
+        ratio = p[1:] / p[:-1]
+        r = np.log(ratio)  # r_t = log(p_t / p_{t-1})
+        off = ~np.isfinite(ratio) | (ratio < np.finfo(np.float64).tiny)  # ratio out of range
+        if off.any():  # the same return as log p_t - log p_{t-1}, finite for any prices > 0
+            r = np.where(off, np.log(p[1:]) - np.log(p[:-1]), r)
+        return r
 
     @staticmethod
     def _prices(r: np.ndarray, start: Any) -> np.ndarray:
         return start * np.exp(np.cumsum(r, axis=0))  # p_k = p_0 * exp(r_1 + ... + r_k)
+
+    @staticmethod
+    def _log_growth(r: np.ndarray) -> np.ndarray:
+        return r  # log(p_t / p_{t-1})
 
 
 class SimpleReturns(_Returns):
@@ -231,7 +204,10 @@ class SimpleReturns(_Returns):
     ValueError naming it and its position. The round trip is exact to about ``1e-15 * k``
     relative after ``k`` steps, unless a return comes close to -1 (a near-total loss):
     ``1 + r`` then keeps fewer significant digits of ``p_t / p_{t-1}`` (prefer
-    :class:`LogReturns` for such series).
+    :class:`LogReturns` for such series). A return below -1 (a loss of more than the whole
+    price) is impossible and ``inverse_transform`` refuses it with a ValueError naming its
+    position; a return of exactly -1 is a total loss, after which the price stays 0.
+    A return or price beyond float64 raises :class:`~forecast._numeric.FloatRangeError`.
 
     Attributes
     ----------
@@ -258,6 +234,24 @@ class SimpleReturns(_Returns):
     @staticmethod
     def _prices(r: np.ndarray, start: Any) -> np.ndarray:
         return start * np.cumprod(1.0 + r, axis=0)  # p_k = p_0 * (1 + r_1) * ... * (1 + r_k)
+
+    @staticmethod
+    def _log_growth(r: np.ndarray) -> np.ndarray:
+        return np.log1p(r)  # log(1 + r_t); -inf for a total loss (r_t = -1)
+
+    def _check_returns(self, X: Any, r: np.ndarray) -> None:
+        """Refuse a return below -1: a price cannot fall by more than all of it."""
+        below = r < -1.0
+        if below.any():
+            flat = int(np.argmax(below.reshape(-1)))
+            n_cols = 1 if r.ndim == 1 else r.shape[1]
+            where = describe_position(X, flat, n_cols)
+            raise ValueError(
+                f"X holds a simple return of {float(r.reshape(-1)[flat])} at {where}, "
+                f"below -1 ({int(below.sum())} such value(s)): a "
+                "price cannot lose more than all of its value, so no price path has it. "
+                "Check that X holds simple returns (not log returns or differences)"
+            )
 
 
 # ---------------------------------------------------------------------------- differencing
@@ -318,8 +312,8 @@ class Differencer(TransformerMixin, BaseEstimator):
         self
         """
         order = check_int(self.order, "order", min_value=1)
-        values = _read(X, min_length=order)
-        self.n_features_in_ = _n_features(values)
+        values = read_values(X, min_length=order)
+        self.n_features_in_ = n_features(values)
         self.last_values_ = values[-order:].copy()
         return self
 
@@ -337,10 +331,13 @@ class Differencer(TransformerMixin, BaseEstimator):
         """
         check_is_fitted(self)
         d = len(self.last_values_)  # the order used in fit
-        y = _read(X, min_length=d + 1)
-        _check_n_features(self, y)
-        z = np.diff(y, n=d, axis=0)  # (D y)_t = y_t - y_{t-1}, applied d times
-        return _wrap(X, z, slice(d, None))
+        y = read_values(X, min_length=d + 1)
+        check_n_features(self, y)
+        with np.errstate(over="ignore", invalid="ignore"):
+            z = np.diff(y, n=d, axis=0)  # (D y)_t = y_t - y_{t-1}, applied d times
+        labels = X.iloc[d:] if isinstance(X, (pd.Series, pd.DataFrame)) else z
+        z = refuse_overflow(labels, z, "the difference", "rescale X, e.g. by a power of 10")
+        return wrap_like(X, z, slice(d, None))
 
     def inverse_transform(self, X: Any, start: Any = None) -> Any:
         """Integrate ``order``-th differences back into levels that continue ``start``.
@@ -358,14 +355,16 @@ class Differencer(TransformerMixin, BaseEstimator):
         levels : same kind and index as X
         """
         check_is_fitted(self)
-        z = _read(X)
-        _check_n_features(self, z)
+        z = read_values(X)
+        check_n_features(self, z)
         d = len(self.last_values_)  # the order used in fit
-        start = self.last_values_ if start is None else _check_start(start, z, d, False)
-        for j in range(d - 1, -1, -1):
-            a_j = np.diff(start, n=j, axis=0)[-1]  # (D^j y)_t, the last value before z
-            z = a_j + np.cumsum(z, axis=0)  # (D^j y)_{t+k} = a_j + sum_{i<=k} (D^{j+1} y)_{t+i}
-        return _wrap(X, z)
+        start = self.last_values_ if start is None else check_start(start, z, d, False)
+        with np.errstate(over="ignore", invalid="ignore"):
+            for j in range(d - 1, -1, -1):
+                a_j = np.diff(start, n=j, axis=0)[-1]  # (D^j y)_t, the last value before z
+                z = a_j + np.cumsum(z, axis=0)  # (D^j y)_{t+k} = a_j + sum_{i<=k} (D^{j+1} y)_{t+i}
+        z = refuse_overflow(X, z, "the integrated level", "rescale X and start")
+        return wrap_like(X, z)
 
 
 # --------------------------------------------------------------------------------- scaling
@@ -376,17 +375,21 @@ class Standardizer(TransformerMixin, BaseEstimator):
 
     ``mean_ = sum(x) / n`` and ``scale_ = sqrt(sum((x - mean_)^2) / n)`` (population
     standard deviation, ``ddof=0``, as ``sklearn.preprocessing.StandardScaler``), column by
-    column. A constant column (every value equal, or a spread so small that the standard
-    deviation underflows to 0) gets ``scale_ = 1``: it is centred and not scaled, as in
-    StandardScaler, rather than divided by zero. The inverse is
+    column, computed on the values scaled by a power of two (exact), so neither
+    ``[1e300, 2e300, 3e300]`` nor ``[1e-300, 2e-300, 3e-300]`` loses its spread to overflow
+    or underflow. A value beyond float64 in ``transform`` or ``inverse_transform`` raises
+    :class:`~forecast._numeric.FloatRangeError` naming its position. A constant column (every
+    value equal, or a standard deviation below the smallest float64) gets ``scale_ = 1``:
+    it is centred and not scaled, as in StandardScaler, rather than divided by zero. The inverse is
     ``x = z * scale_ + mean_``. Output has as many rows as input.
 
     Parameters
     ----------
     with_mean : bool, default=True
-        Subtract the mean; if False, ``mean_`` is 0.
+        Subtract the mean; if False, ``mean_`` is 0. Anything but a bool is a TypeError
+        in ``fit``.
     with_std : bool, default=True
-        Divide by the standard deviation; if False, ``scale_`` is 1.
+        Divide by the standard deviation; if False, ``scale_`` is 1. Must be a bool.
 
     Attributes
     ----------
@@ -424,13 +427,24 @@ class Standardizer(TransformerMixin, BaseEstimator):
         -------
         self
         """
-        x = _read(X)
+        for name in ("with_mean", "with_std"):
+            value = getattr(self, name)
+            if not isinstance(value, (bool, np.bool_)):
+                raise TypeError(
+                    f"{name} must be True or False, got {name}={value!r} of type "
+                    f"{type(value).__name__}; pass a bool"
+                )
+        x = read_values(X)
+        # x = x_s * 2**k column by column (exact), so the squares of the spread neither
+        # overflow (values near 1e300) nor underflow (near 1e-300)
+        x_s, k = pow2_scaled(x, axis=0)
         zero = np.zeros(x.shape[1:])
-        mean = x.mean(axis=0) if self.with_mean else zero
-        scale = x.std(axis=0) if self.with_std else zero + 1.0
+        mean = np.ldexp(x_s.mean(axis=0), k) if self.with_mean else zero
+        with np.errstate(under="ignore"):
+            scale = np.ldexp(x_s.std(axis=0), k) if self.with_std else zero + 1.0
         constant = (x.max(axis=0) == x.min(axis=0)) | (scale == 0.0)  # 0: spread underflows
         scale = np.where(constant, 1.0, scale)  # a constant column is centred, not scaled
-        self.n_features_in_ = _n_features(x)
+        self.n_features_in_ = n_features(x)
         self.n_samples_seen_ = len(x)
         self.mean_ = float(mean) if x.ndim == 1 else mean
         self.scale_ = float(scale) if x.ndim == 1 else scale
@@ -448,9 +462,15 @@ class Standardizer(TransformerMixin, BaseEstimator):
         z : same kind, shape and index as X
         """
         check_is_fitted(self)
-        x = _read(X)
-        _check_n_features(self, x)
-        return _wrap(X, (x - self.mean_) / self.scale_)
+        x = read_values(X)
+        check_n_features(self, x)
+        with np.errstate(over="ignore", invalid="ignore"):
+            z = (x - self.mean_) / self.scale_
+            off = ~np.isfinite(z)
+            if off.any():  # x - mean_ beyond float64: halve both first (exact)
+                z = np.where(off, (x * 0.5 - self.mean_ * 0.5) / self.scale_ * 2.0, z)
+        fix = "X lies too many scale_ units from mean_; fit on data of the same magnitude"
+        return wrap_like(X, refuse_overflow(X, z, "the standardised value", fix))
 
     def inverse_transform(self, X: Any) -> Any:
         """Return ``x = z * scale_ + mean_``.
@@ -464,6 +484,12 @@ class Standardizer(TransformerMixin, BaseEstimator):
         x : same kind, shape and index as X
         """
         check_is_fitted(self)
-        z = _read(X)
-        _check_n_features(self, z)
-        return _wrap(X, z * self.scale_ + self.mean_)
+        z = read_values(X)
+        check_n_features(self, z)
+        with np.errstate(over="ignore", invalid="ignore"):
+            x = z * self.scale_ + self.mean_
+            off = ~np.isfinite(x)
+            if off.any():  # z * scale_ beyond float64 on the way: halve both terms (exact)
+                x = np.where(off, (z * (self.scale_ * 0.5) + self.mean_ * 0.5) * 2.0, x)
+        fix = "the values of X are too large for the fitted scale_"
+        return wrap_like(X, refuse_overflow(X, x, "the original-scale value", fix))

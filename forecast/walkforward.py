@@ -25,7 +25,7 @@ from forecast.models._contract import SeriesSlice
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["backtest"]
+__all__ = ["backtest", "check_forecaster"]
 
 #: the columns of the frame returned by :func:`backtest`, in order
 COLUMNS = ["origin", "target", "step", "forecast", "actual", "model"]
@@ -146,7 +146,9 @@ def backtest(
         ``X`` does not match ``y`` in length, or the forecaster returns a forecast of the
         wrong length or with NaN/inf (naming the origin).
     TypeError
-        For a ``start`` of the wrong type, or a date ``start`` on an integer index.
+        For a ``start`` of the wrong type, a date ``start`` on an integer index, or a
+        ``forecaster`` that is not a forecaster instance (a class, ``None``, a scikit-learn
+        regressor; see :func:`check_forecaster`).
 
     Examples
     --------
@@ -159,6 +161,7 @@ def backtest(
     >>> len(bt), bool((bt["forecast"] == bt["forecast"].iloc[0]).iloc[:2].all())
     (8, True)
     """
+    check_forecaster(forecaster, interval=coverage is not None)
     if isinstance(y, (Mapping, pd.DataFrame)):
         if X is not None:
             raise ValueError("X is not supported with many series; backtest each series alone")
@@ -175,6 +178,67 @@ def backtest(
         progress=progress, model_name=model_name,
     )
     return frame
+
+
+def check_forecaster(forecaster: Any, name: str = "forecaster", *, interval: bool = False) -> Any:
+    """Return ``forecaster`` if it follows the forecaster contract, else raise ``TypeError``.
+
+    A forecaster is an *instance* with ``fit``, ``predict`` and ``update`` (and
+    ``predict_interval`` when ``interval``) that scikit-learn can ``clone`` (it has
+    ``get_params``). The message names ``name``, what was received and the fix: a class
+    is to be called, a scikit-learn regressor (no ``update``) works on the windows of
+    :func:`forecast.make_windows` instead.
+
+    Parameters
+    ----------
+    forecaster : object
+        What the caller received.
+    name : str, default="forecaster"
+        How the caller calls it in the message, e.g. ``"models['AR']"``.
+    interval : bool, default=False
+        Also require ``predict_interval`` (a backtest with ``coverage``).
+
+    Returns
+    -------
+    The same object.
+
+    Raises
+    ------
+    TypeError
+        For a class, ``None`` or any object missing a method of the contract.
+    """
+    example = "e.g. NaiveForecaster() or ARForecaster(order=20)"
+    if isinstance(forecaster, type):
+        raise TypeError(
+            f"{name} must be a forecaster instance, got the class {forecaster.__name__}; "
+            f"call it: {forecaster.__name__}()"
+        )
+    methods = ("fit", "predict", "update", "get_params")
+    if interval:
+        methods += ("predict_interval",)
+    missing = [m for m in methods if not callable(getattr(forecaster, m, None))]
+    if not missing:
+        return forecaster
+    if forecaster is None:
+        raise TypeError(f"{name} must be a forecaster instance, got None; pass one, {example}")
+    kind = type(forecaster).__name__
+    if missing == ["predict_interval"]:
+        raise TypeError(
+            f"{name}={kind} has no predict_interval, which coverage needs; pass coverage=None "
+            "or a forecaster with intervals"
+        )
+    fix = f"pass a forecaster, {example}"
+    if callable(getattr(forecaster, "fit", None)) and callable(
+        getattr(forecaster, "predict", None)
+    ):
+        fix = (
+            "a scikit-learn estimator fits windows, not a series: use it on "
+            f"forecast.make_windows(y, window=...), or pass a forecaster, {example}"
+        )
+    raise TypeError(
+        f"{name} must be a forecaster with fit, predict and update that scikit-learn can "
+        f"clone; got {forecaster!r} of type {kind} (no {', '.join(missing)}); {fix}"
+    )
 
 
 def run_backtest(
@@ -194,6 +258,7 @@ def run_backtest(
     model_name: str | None = None,
 ) -> tuple[pd.DataFrame, Any]:
     """:func:`backtest`, also returning the forecaster as it stands after the last origin."""
+    check_forecaster(forecaster, interval=coverage is not None)
     values, index = check_series(y, "y", min_length=2)
     n = len(values)
     horizon = check_int(horizon, "horizon", min_value=1)

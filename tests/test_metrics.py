@@ -332,3 +332,32 @@ def test_results_are_frozen():
     r = diebold_mariano(E1, E2)
     with pytest.raises(dataclasses.FrozenInstanceError):
         r.pvalue = 0.0
+
+
+# ------------------------------------------------- near the float64 limits (issue 12, defect 7)
+
+
+def test_rmse_of_errors_of_2e200_is_2e200_not_inf():
+    assert rmse([1e200, -1e200], [-1e200, 1e200]) == 2e200
+    assert mae([1e200, -1e200], [-1e200, 1e200]) == 2e200
+
+
+def test_rmse_of_errors_of_2e_minus_200_does_not_underflow_to_zero():
+    assert rmse([1e-200, -1e-200], [-1e-200, 1e-200]) == 2e-200
+
+
+def test_a_point_metric_beyond_float64_raises_a_named_value_error():
+    top = np.finfo(np.float64).max
+    with pytest.raises(ValueError, match=r"the RMSE is about 3.6e308, larger than the largest"):
+        rmse([top, -top], [-top, top])
+
+
+def test_dm_on_a_constant_nonzero_differential_names_the_cause_and_the_reason():
+    with pytest.raises(ValueError, match=r"constant \(d_t = -1.0 at all 3 positions\).*infinite"):
+        diebold_mariano([0.0, 0.0, 0.0], [1.0, -1.0, 1.0])
+
+
+def test_directional_accuracy_counts_directions_of_changes_beyond_float64():
+    top = np.finfo(np.float64).max
+    r = directional_accuracy([top, -top, top], [top, -top, -top], y_last=[-top, top, -top])
+    assert (r.hits, r.n) == (2, 3)

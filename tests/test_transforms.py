@@ -102,9 +102,10 @@ def test_constant_column_is_centred_not_scaled():
     assert sc.scale_[0] == 1.0 and sc.scale_[1] == pytest.approx(np.std(np.arange(5.0)))
     np.testing.assert_allclose(sc.transform(X)[:, 0], 0.0, atol=1e-15)
     assert np.isfinite(sc.transform(X)).all()
-    # a spread whose square underflows: std is 0.0, so the column is treated as constant
+    # a spread whose square underflows is still a spread (issue 12, defect 7): it is scaled
     tiny = Standardizer().fit(np.array([0.0, 2.6e-229]))
-    assert tiny.scale_ == 1.0
+    assert tiny.scale_ == 1.3e-229
+    np.testing.assert_array_equal(tiny.transform([0.0, 2.6e-229]), [-1.0, 1.0])
     np.testing.assert_array_equal(tiny.inverse_transform(tiny.transform([0.0, 2.6e-229])),
                                   [0.0, 2.6e-229])
 
@@ -354,3 +355,39 @@ def test_standardizer_in_a_grid_searched_pipeline(close):
     train, _ = next(WalkForwardSplit(n_splits=3, test_size=400).split(X))
     fold = clone(pipe).set_params(**grid.best_params_).fit(X[train], Y[train, 0])
     np.testing.assert_allclose(fold[0].mean_, X[train].mean(axis=0) * fold[0].with_mean)
+
+
+# ------------------------------------------------------ numeric edges (issue 12, defects 7, 8)
+
+
+def test_standardizer_of_values_near_1e300_equals_that_of_1_2_3():
+    big = Standardizer().fit_transform(np.array([1e300, 2e300, 3e300]))
+    np.testing.assert_allclose(big, Standardizer().fit_transform(np.array([1.0, 2.0, 3.0])),
+                               rtol=1e-15)
+    assert np.abs(big).max() > 1.2
+
+
+@pytest.mark.parametrize("name", ["with_mean", "with_std"])
+@pytest.mark.parametrize("value", ["no", 1, None, "True"])
+def test_standardizer_refuses_a_non_bool_setting_naming_it_in_fit(name, value):
+    sc = Standardizer(**{name: value})
+    with pytest.raises(TypeError, match=rf"{name} must be True or False, got {name}="
+                                        rf"{value!r}.*pass a bool"):
+        sc.fit(np.arange(5.0))
+
+
+def test_simple_returns_below_minus_one_are_refused_naming_the_position():
+    sr = SimpleReturns().fit(np.array([1.0, 2.0]))
+    with pytest.raises(ValueError, match=r"simple return of -2.0 at position 0, below -1"):
+        sr.inverse_transform(np.array([-2.0, 0.5]))
+    r = pd.Series([0.1, -1.5], index=pd.bdate_range("2024-01-01", periods=2))
+    with pytest.raises(ValueError, match=r"-1.5 at position 1 \(2024-01-02"):
+        sr.inverse_transform(r)
+    frame = pd.DataFrame({"a": [0.1, 0.2], "b": [0.0, -3.0]})
+    with pytest.raises(ValueError, match=r"position 1, column 'b', below -1"):
+        SimpleReturns().fit(np.ones((2, 2))).inverse_transform(frame)
+
+
+def test_a_simple_return_of_minus_one_is_a_total_loss_after_which_the_price_stays_zero():
+    prices = SimpleReturns().fit([4.0]).inverse_transform(np.array([0.5, -1.0, 0.5]))
+    np.testing.assert_array_equal(prices, [6.0, 0.0, 0.0])

@@ -67,7 +67,8 @@ class QRLeastSquares:
     Raises
     ------
     ValueError
-        if the columns of ``X`` are collinear (a diagonal entry of ``R`` is negligible).
+        if a column of ``X`` is zero or collinear with the ones before it (a diagonal entry
+        of ``R`` is negligible next to that column's norm).
         Adding rows only makes ``X^T X`` larger (``X^T X + x x^T``), so its smallest
         eigenvalue cannot shrink, and the check is made once, here.
 
@@ -86,7 +87,7 @@ class QRLeastSquares:
         n, k = X.shape
         if k:
             Q, R = np.linalg.qr(X)  # X = Q R, Q of shape (n, k)
-            _check_rank(R, n, names)
+            _check_rank(X, R, names)
             self.z = Q.T @ y
             self.S = np.linalg.solve(R, np.eye(k))  # R^{-1}
         else:
@@ -122,18 +123,36 @@ class QRLeastSquares:
             self.add_row(x_i, float(y_i))
 
 
-def _check_rank(R: np.ndarray, n: int, names: Sequence[str] | None) -> None:
-    """Raise if a diagonal entry of ``R`` is negligible (collinear columns), naming it."""
+def _check_rank(X: np.ndarray, R: np.ndarray, names: Sequence[str] | None) -> None:
+    """Raise if a column of ``X`` is zero or (numerically) a combination of earlier ones.
+
+    ``|R[j, j]|`` is the norm of the part of column j that the columns before it do not
+    explain, so column j is dependent when ``|R[j, j]| <= ||X[:, j]|| * max(n, k) * eps``:
+    a test relative to the column's own size, so columns of very different scale (a
+    constant next to prices near 1e20) are not mistaken for collinear ones.
+    """
+    n, k = X.shape
+    label = list(names) if names is not None else [f"x{j}" for j in range(k)]
     diag = np.abs(np.diagonal(R))
-    tol = diag.max() * max(n, len(R)) * _EPS
-    if diag.min() <= tol:
-        j = int(np.flatnonzero(diag <= tol)[0])
-        name = names[j] if names is not None else f"x{j}"
+    norms = np.linalg.norm(X, axis=0)
+    tol = norms * max(n, k) * _EPS
+    bad = np.flatnonzero(diag <= tol)
+    if not bad.size:
+        return
+    j = int(bad[0])
+    if norms[j] == 0:
         raise ValueError(
-            f"the regressors are collinear: column {j} ({name}) is a linear combination of "
-            f"the columns before it (|R[{j}, {j}]| = {diag[j]:.3g} <= tolerance {tol:.3g}); "
-            "a constant stretch of the series can cause this"
+            f"the regressors are degenerate: column {j} ({label[j]}) is all zeros over the "
+            f"{n} rows, so its coefficient cannot be estimated; the series is 0 throughout "
+            "(check the data, or use NaiveForecaster for a series that does not move)"
         )
+    raise ValueError(
+        f"the regressors are collinear: column {j} ({label[j]}) is a linear combination of "
+        f"the columns before it ({', '.join(label[:j])}): |R[{j}, {j}]| = {diag[j]:.3g} <= "
+        f"{tol[j]:.3g}, {max(n, k)} * eps times the column's norm. A constant series (or a "
+        "constant stretch as long as the estimation sample) causes this: check the data, "
+        "lower the order, or use NaiveForecaster for a series that does not move"
+    )
 
 
 def ridge_lstsq(X: np.ndarray, y: np.ndarray, alpha: float) -> np.ndarray:

@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 from sklearn.utils.validation import check_is_fitted
 
+from forecast._numeric import FloatRangeError, pow2_exponent
 from forecast._validation import check_choice, check_int, check_series
 from forecast.models._contract import (
     SeriesForecaster,
@@ -153,11 +154,20 @@ class ARForecaster(SeriesForecaster):
         Returns
         -------
         self
+
+        Raises
+        ------
+        ValueError
+            For too short a series, a constant or all-zero one (the regressors are collinear
+            or zero: the message names the column and the fix), and a
+            :class:`~forecast._numeric.FloatRangeError` when ``max |y|`` is outside
+            ``[3e-148, 3e150]``, where the sums of squares would overflow or underflow.
         """
         refuse_exog(X, type(self).__name__)
         trend = check_choice(self.trend, "trend", TRENDS)
         strategy = check_choice(self.strategy, "strategy", STRATEGIES)
         values, index = check_series(y, "y", min_length=2)
+        _check_magnitude(values)
         n = len(values)
         if isinstance(self.order, str):
             if self.order not in ("aic", "bic"):
@@ -392,6 +402,24 @@ def _check_enough(n: int, hold_back: int, k: int, what: str) -> None:
             f"{what} has {k} coefficient(s) and needs more than {k} usable observations, "
             f"but only {usable} remain ({n} observations minus {hold_back} needed as initial "
             "lags); lower the order or pass a longer series"
+        )
+
+
+#: least squares squares the values: beyond 2**500 (3e150) the sums of squares overflow,
+#: below 2**-490 (3e-148) they underflow and the residual variance comes out as 0
+_EXPONENT_RANGE = (-490, 500)
+
+
+def _check_magnitude(values: np.ndarray) -> None:
+    """Refuse a series whose squares leave float64 (a silent inf or 0 variance otherwise)."""
+    k = pow2_exponent(values)
+    if values.any() and not _EXPONENT_RANGE[0] < k < _EXPONENT_RANGE[1]:
+        peak = float(np.max(np.abs(values)))
+        side = "large" if k > 0 else "small"
+        raise FloatRangeError(
+            f"y is too {side} for least squares in float64: max |y| = {peak:.3g}, outside "
+            "[3e-148, 3e150], so its squares overflow or underflow; rescale y (multiply or "
+            "divide it by a power of 10) or model log prices or returns"
         )
 
 

@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 from sklearn.utils.validation import check_is_fitted
 
+from forecast._numeric import FloatRangeError, pow2_scaled, rescale, scaled_difference
 from forecast._validation import check_choice, check_int, check_series
 from forecast.models._contract import (
     SeriesForecaster,
@@ -46,7 +47,9 @@ class NaiveForecaster(SeriesForecaster):
     ``sigma^2`` is the mean squared one-step residual, with the estimated parameter
     removed from the count: residuals ``y_t - y_{t-1}`` ("last", divisor T - 1),
     ``y_t - mean`` ("mean", T - 1), ``y_t - y_{t-1} - d`` ("drift", T - 2),
-    ``y_t - y_{t-m}`` ("seasonal_last", T - m). The drift interval uses ``T - 1`` (the
+    ``y_t - y_{t-m}`` ("seasonal_last", T - m); a ``sigma^2`` beyond float64 (residuals
+    above about 1e154) is a :class:`~forecast._numeric.FloatRangeError` in ``fit``. The drift
+    interval uses ``T - 1`` (the
     number of changes ``d`` averages): ``Var(y_{n+h} - y^_{n+h}) = sigma^2 (h + h^2 / (T-1))``.
 
     Parameters
@@ -180,17 +183,27 @@ class NaiveForecaster(SeriesForecaster):
         """Set ``mean_``, ``drift_``, ``sigma2_`` and ``nobs_`` from the observations ``y``."""
         T, sp = len(y), self._sp
         self.nobs_ = T
-        self.mean_ = float(np.mean(y))
-        self.drift_ = float((y[-1] - y[0]) / (T - 1))
-        if self._strategy == "last":
-            resid, n_params = np.diff(y), 0
-        elif self._strategy == "mean":
-            resid, n_params = y - self.mean_, 1
-        elif self._strategy == "drift":
-            resid, n_params = np.diff(y) - self.drift_, 1
-        else:
-            resid, n_params = y[sp:] - y[:-sp], 0
-        self.sigma2_ = float(resid @ resid / (len(resid) - n_params))
+        y_s, k = pow2_scaled(y)  # y = y_s * 2**k (exact): the sum cannot overflow
+        self.mean_ = rescale(np.mean(y_s), k, "the mean mean_")
+        change, k = scaled_difference(y[-1:], y[:1])  # y_T - y_1 without overflow
+        self.drift_ = rescale(change[0] / (T - 1), k, "the drift drift_")
+        with np.errstate(over="ignore", invalid="ignore"):  # an inf is refused below
+            if self._strategy == "last":
+                resid, n_params = np.diff(y), 0
+            elif self._strategy == "mean":
+                resid, n_params = y - self.mean_, 1
+            elif self._strategy == "drift":
+                resid, n_params = np.diff(y) - self.drift_, 1
+            else:
+                resid, n_params = y[sp:] - y[:-sp], 0
+        if not np.isfinite(resid).all():
+            raise FloatRangeError(
+                f"a one-step residual of strategy={self._strategy!r} overflows float64 "
+                "(beyond 1.8e308); rescale y, e.g. divide it by a power of 10"
+            )
+        # resid = r * 2**k (exact): the squares neither overflow nor underflow on the way
+        r, k = pow2_scaled(resid)
+        self.sigma2_ = rescale(r @ r / (len(resid) - n_params), 2 * k, "the variance sigma2_")
         logger.debug("%s: sigma2=%g over %d observations", self._strategy, self.sigma2_, T)
 
     def _forecast(self, horizon: int) -> np.ndarray:
