@@ -20,7 +20,9 @@ The package is laid out like its architecture::
 
 Errors worth catching: ``DivergenceError`` (training never reached a usable fit),
 ``ModelFileError`` (a model file that is not a valid one; a ``ValueError``) and
-``YahooDownloadError`` (Yahoo Finance could not be reached and nothing is cached).
+``YahooDownloadError`` (Yahoo Finance could not be reached and nothing is cached),
+``FloatRangeError`` (a result beyond float64; a ``ValueError``) and the warning
+``DivergenceWarning`` (training recovered from a divergent epoch).
 
 Public names are imported lazily (PEP 562), so ``import forecast`` stays cheap and the
 command line does not pay for matplotlib unless it plots.
@@ -62,6 +64,7 @@ _PUBLIC = {
     "DivergenceWarning": "forecast.models.divergence",
     "ModelFileError": "forecast.models.persistence",
     "YahooDownloadError": "forecast.data.yahoo",
+    "FloatRangeError": "forecast._numeric",
 }
 
 #: submodules reachable as attributes after a plain ``import forecast``

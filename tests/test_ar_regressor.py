@@ -79,3 +79,13 @@ def test_works_in_a_grid_search(series):
 def test_bad_parameters_are_named(params, error, message):
     with pytest.raises(error, match=message):
         ARRegressor(**params).fit(np.ones((5, 2)), np.arange(5.0))
+
+
+def test_x_none_is_refused_by_name_in_fit_and_predict():
+    from forecast.models.ar_regressor import ARRegressor
+
+    with pytest.raises(TypeError, match=r"X must be .*got X=None"):
+        ARRegressor().fit(None, [1.0, 2.0])
+    fitted = ARRegressor().fit([[1.0], [2.0], [3.0]], [2.0, 3.0, 4.0])
+    with pytest.raises(TypeError, match=r"X must be .*got X=None"):
+        fitted.predict(None)

@@ -273,3 +273,13 @@ def test_scaled_difference_and_rescale_are_exact():
     assert rescale(d[0], k - 1, "x") == top
     with pytest.raises(FloatRangeError, match=r"^x is about 3.6e308"):
         rescale(d[0], k, "x")
+
+
+def test_ar_refit_on_new_values_beyond_3e150_is_a_named_error_not_an_overflow():
+    close = forecast.load_dataset("sp500")["close"].iloc[-300:]
+    model = forecast.ARForecaster(3).fit(close)
+    coef = model.coef_.copy()
+    new = pd.Series([1e300], index=[close.index[-1] + pd.offsets.BDay()])
+    with pytest.raises(FloatRangeError, match=r"y_new is too large .*max \|y_new\| = 1e\+300"):
+        model.update(new, refit=True)
+    np.testing.assert_array_equal(model.coef_, coef)

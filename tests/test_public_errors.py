@@ -10,6 +10,8 @@ def test_errors_users_catch_are_exported_from_the_package():
     assert forecast.DivergenceError is DivergenceError
     assert forecast.ModelFileError is ModelFileError
     assert forecast.YahooDownloadError is YahooDownloadError
+    assert issubclass(forecast.FloatRangeError, ValueError)
+    assert issubclass(forecast.DivergenceWarning, Warning)
     assert {"DivergenceError", "ModelFileError", "YahooDownloadError"} <= set(forecast.__all__)
 
 

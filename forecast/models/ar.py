@@ -225,6 +225,12 @@ class ARForecaster(SeriesForecaster):
         Returns
         -------
         self
+
+        Raises
+        ------
+        FloatRangeError
+            with ``refit=True``, for new values above 3e150 (their squares overflow); they
+            are appended, the coefficients stay those of the last refit.
         """
         if not hasattr(self, "_history"):  # cheap test first: update runs once per step
             check_is_fitted(self)
@@ -232,8 +238,9 @@ class ARForecaster(SeriesForecaster):
             refuse_exog(X, type(self).__name__)
         if not isinstance(refit, (bool, np.bool_)):
             raise TypeError(f"refit must be a bool, got {refit!r}")
-        self._history.append(y_new, "y_new")
+        new = self._history.append(y_new, "y_new")
         if refit:
+            _check_magnitude_of_new(new)  # the history's max |y| can only grow
             y, trend = self._history.values, self._trend
             for t in range(self._n_fit, len(y)):  # the rows of the new targets y[t]
                 for lags, model in self._models:
@@ -420,6 +427,18 @@ def _check_magnitude(values: np.ndarray) -> None:
             f"y is too {side} for least squares in float64: max |y| = {peak:.3g}, outside "
             "[3e-148, 3e150], so its squares overflow or underflow; rescale y (multiply or "
             "divide it by a power of 10) or model log prices or returns"
+        )
+
+
+def _check_magnitude_of_new(values: np.ndarray) -> None:
+    """Refuse to refit on new values whose squares overflow (they are kept, as with
+    ``refit=False``; the coefficients stay those of the last refit)."""
+    if pow2_exponent(values) >= _EXPONENT_RANGE[1]:
+        raise FloatRangeError(
+            f"y_new is too large for least squares in float64: max |y_new| = "
+            f"{float(np.max(np.abs(values))):.3g}, above 3e150, so its squares overflow; the "
+            "values were appended without a refit. Rescale the series (or model log prices "
+            "or returns) and fit again"
         )
 
 

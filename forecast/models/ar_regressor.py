@@ -76,6 +76,7 @@ class ARRegressor(RegressorMixin, BaseEstimator):
         -------
         self
         """
+        _refuse_none(X)
         X, y = validate_data(self, X, y, y_numeric=True, dtype=np.float64)
         alpha = check_float(self.alpha, "alpha", min_value=0.0)
         if not isinstance(self.fit_intercept, (bool, np.bool_)):
@@ -101,5 +102,14 @@ class ARRegressor(RegressorMixin, BaseEstimator):
         ndarray of shape (n_samples,)
         """
         check_is_fitted(self)
+        _refuse_none(X)
         X = validate_data(self, X, reset=False, dtype=np.float64)
         return X @ self.coef_ + self.intercept_
+
+
+def _refuse_none(X: Any) -> None:
+    if X is None:  # scikit-learn's message would speak of "a scalar array nan"
+        raise TypeError(
+            "X must be an array-like of windows of shape (n_samples, window), got X=None; "
+            "build them with forecast.make_windows"
+        )
