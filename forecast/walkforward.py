@@ -161,8 +161,10 @@ def backtest(
     >>> len(bt), bool((bt["forecast"] == bt["forecast"].iloc[0]).iloc[:2].all())
     (8, True)
     """
-    check_forecaster(forecaster, interval=coverage is not None)
-    if isinstance(y, (Mapping, pd.DataFrame)):
+    many = isinstance(y, (Mapping, pd.DataFrame))
+    if not (many and callable(getattr(forecaster, "fit_many", None))):  # global: many only
+        check_forecaster(forecaster, interval=coverage is not None)
+    if many:
         if X is not None:
             raise ValueError("X is not supported with many series; backtest each series alone")
         from forecast.many import backtest_many
@@ -221,6 +223,12 @@ def check_forecaster(forecaster: Any, name: str = "forecaster", *, interval: boo
         return forecaster
     if forecaster is None:
         raise TypeError(f"{name} must be a forecaster instance, got None; pass one, {example}")
+    if callable(getattr(forecaster, "fit_many", None)):  # a global model
+        raise TypeError(
+            f"{name} is the global model {forecaster!r}, which is trained across series: pass "
+            "a dict of series and give it as global_models={'name': model} to compare, or "
+            "in a backtest over a dict of series"
+        )
     kind = type(forecaster).__name__
     if missing == ["predict_interval"]:
         raise TypeError(

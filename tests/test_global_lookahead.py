@@ -191,3 +191,12 @@ def test_a_series_with_no_past_at_an_origin_sits_out_that_fit(series):
 def test_refit_schedule_survives_parallel_workers(series, baseline_refit):
     got = _global(series, refit_every={"G": 5}, n_jobs=2)
     pd.testing.assert_series_equal(got, baseline_refit, check_exact=True)
+
+
+def test_a_global_model_given_for_one_series_says_how_to_use_it():
+    y = forecast.load_dataset("sp500")["close"][-100:]
+    model = forecast.GlobalRNNForecaster(hidden_size=3, epochs=1)
+    with pytest.raises(TypeError, match=r"forecaster is the global model .*global_models="):
+        forecast.backtest(model, y, start=-10)
+    with pytest.raises(TypeError, match=r"models\['g'\] is the global model"):
+        forecast.compare({"g": model}, y, test_size=10)

@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from forecast._numeric import FloatRangeError
 from forecast._validation import check_positive, check_series
 from forecast.models.divergence import DivergenceError
 from forecast.transforms import Differencer, LogReturns, Standardizer
@@ -76,11 +77,17 @@ class TargetTransform:
         self.n_inputs = 1 + (0 if X is None else X.shape[1])
 
     def _raw_increments(self, y: np.ndarray, previous: float | None) -> np.ndarray:
-        """``r`` of ``y`` (preceded by the level ``previous`` when given), unscaled."""
+        """``r`` of ``y`` (preceded by the level ``previous`` when given), unscaled; inf
+        where an increment overflows (reported by the callers with the position)."""
         if self.increments is None:
             return y
         levels = y if previous is None else np.concatenate(([previous], y))
-        return self.increments.transform(levels)
+        try:
+            return self.increments.transform(levels)
+        except FloatRangeError:  # the transform names no position of the caller's y
+            if self.target != "diff":
+                raise
+            return np.diff(levels)  # inf where a difference overflows
 
     def inputs(
         self,
@@ -129,11 +136,19 @@ class TargetTransform:
         """
         with np.errstate(over="ignore", under="ignore", invalid="ignore"):
             r = self.target_scaler.inverse_transform(r_scaled)
-            levels = (
-                r
-                if self.increments is None
-                else self.increments.inverse_transform(r, start=float(last_level))
-            )
+            try:
+                levels = (
+                    r
+                    if self.increments is None
+                    else self.increments.inverse_transform(r, start=float(last_level))
+                )
+            except FloatRangeError:  # the same formula, to find the step that overflows
+                total = np.cumsum(r)
+                levels = (
+                    last_level * np.exp(total)
+                    if self.target == "log_return"
+                    else last_level + total
+                )
         bad = ~np.isfinite(levels) | ((levels <= 0) if self.target == "log_return" else False)
         if bad.any():
             h = int(np.flatnonzero(bad)[0])
