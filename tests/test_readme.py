@@ -44,3 +44,46 @@ def test_ar_on_log_returns_figures_in_the_readme_are_measured():
     assert f"AR({tau}) (τ by AIC on the same training part) has skill {skill:.2%}" in text
     assert f"Diebold-Mariano p = {pvalue:.2f}" in text
     assert f"# {tau} {skill:.4f} {pvalue:.2f}" in text
+
+
+def _readme_table(title: str) -> list[list[str]]:
+    """The rows of the first Markdown table after the line starting with ``title``."""
+    lines = README.read_text().splitlines()
+    start = next(i for i, line in enumerate(lines) if line.startswith(title))
+    rows = []
+    for line in lines[start + 1 :]:
+        if line.startswith("|"):
+            rows.append([cell.strip() for cell in line.strip("|").split("|")])
+        elif rows:
+            break
+    return rows[2:]  # after the header and the alignment row
+
+
+def test_the_answer_on_the_sp500_in_the_readme_is_what_forecast_compare_computes(tmp_path):
+    """Every number of the README's comparison table and sentence comes from the run."""
+    import pandas as pd
+
+    from forecast.cli import main
+
+    assert main(["compare", "--out", str(tmp_path)]) == 0
+    metrics = pd.read_csv(tmp_path / "metrics_returns.csv").set_index("model")
+    price = pd.read_csv(tmp_path / "metrics_price.csv").set_index("model")
+    dm = pd.read_csv(tmp_path / "dm_tests.csv")
+    rows = _readme_table("Return scale (log(F / last) against log(A / last))")
+    assert [row[0] for row in rows] == list(metrics.index)
+    for model, rmse, skill, p, hits, hits_p in rows:
+        m = metrics.loc[model]
+        assert rmse == f"{m['rmse']:.5f}"
+        assert skill == f"{m['skill']:+.2%}"
+        if model == "Random walk":
+            assert (p, hits, hits_p) == ("-", "-", "-")
+        else:
+            assert (p, hits, hits_p) == (
+                f"{m['dm_pvalue']:.3f}", f"{m['hit_rate']:.1%}", f"{m['hit_pvalue']:.3f}"
+            )
+    text = " ".join(README.read_text().split())
+    against_ar = dm[(dm["versus"] == "AR(19)") & (dm["scale"] == "return")].set_index("model")
+    ps = ", ".join(f"{against_ar.loc[m, 'pvalue']:.2f}" for m in ("RNN", "LSTM", "GRU"))
+    assert f"(RNN, LSTM, GRU against AR: p = {ps} on returns)" in text
+    assert (metrics["dm_pvalue"].dropna() > 0.7).all()  # "every Diebold-Mariano p > 0.7"
+    assert set(price["r2"].round(3)) == {0.986}  # "every model has R² = 0.986"
