@@ -1,29 +1,71 @@
-"""The files of ``forecast compare --out``: CSV tables, ``report.md`` and PNG figures."""
+"""What ``forecast compare`` prints and writes: the tables, and with ``--out`` the CSV
+tables, ``report.md`` and (one series) PNG figures."""
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 from typing import Any
+
+from forecast.cli.parser import CommandError
 
 #: how many of the last targets the forecast figure shows
 FIGURE_LAST = 60
 
 
-def write_outputs(result: Any, out: Path, source: str, elapsed: float) -> list[Path]:
-    """Write ``result``'s CSV tables, report.md and PNG figures into the folder ``out``.
+def check_out(out: str | None) -> None:
+    """Refuse an ``--out`` that exists and is not a folder, before any work is done."""
+    if out is not None and Path(out).exists() and not Path(out).is_dir():
+        raise CommandError(f"forecast compare: --out {out!r} is a file; name a folder "
+                           "(it is created if missing)")
 
-    Returns the paths written. ``source`` heads the report; ``elapsed`` (seconds) ends it.
+
+def report_result(
+    result: Any, source: str, out: str | None, began: float, *, counted: str, figures: bool
+) -> None:
+    """Print ``result``'s tables under the heading ``source``; write them into ``out``.
+
+    Parameters
+    ----------
+    result : CompareResult or MultiCompareResult
+        What :func:`forecast.compare` returned.
+    source : str
+        Where the prices come from; heads the printout and ``report.md``.
+    out : str or None
+        ``--out``: the folder for the CSV tables, ``report.md`` (ending with the run
+        time) and, with ``figures``, the PNG figures.
+    began : float
+        :func:`time.perf_counter` when the command started.
+    counted : str
+        What was compared, for the last line (``3 models on 40 origins``).
+    figures : bool
+        Also draw the figures of :func:`write_figures` (one series).
+    """
+    elapsed = time.perf_counter() - began
+    report = f"# {source}\n\n{result.to_markdown()}"
+    print(report)
+    if out:
+        folder = Path(out)
+        written = list(result.to_csv(folder))
+        (folder / "report.md").write_text(f"{report}\nRun time: {elapsed:.1f} s\n")
+        written.append(folder / "report.md")
+        if figures:
+            written += write_figures(result, folder, source.split(",")[0])
+        print(f"wrote {len(written)} files to {out}")
+    print(f"compared {counted} in {time.perf_counter() - began:.1f} s")
+
+
+def write_figures(result: Any, out: Path, label: str) -> list[Path]:
+    """Draw ``result``'s forecast, cumulative loss, error and training figures into ``out``.
+
+    The cumulative loss needs two models and the training figure an RNN; each title
+    starts with ``label``. Returns the paths written.
     """
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    written = result.to_csv(out)
-    report = out / "report.md"
-    report.write_text(f"# {source}\n\n{result.to_markdown()}\nRun time: {elapsed:.1f} s\n")
-    written.append(report)
-    label = source.split(",")[0]
     h = result.settings["horizon"]
     ahead = "one-step" if h == 1 else "step-1"
     titles = {
@@ -38,6 +80,7 @@ def write_outputs(result: Any, out: Path, source: str, elapsed: float) -> list[P
         "errors.png": dict(kind="errors"),
         "training.png": dict(kind="training"),
     }
+    written = []
     for filename, options in figures.items():
         if options["kind"] == "loss" and len(result.models) < 2:
             continue

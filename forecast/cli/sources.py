@@ -1,189 +1,181 @@
-"""``forecast compare`` on many series: ``--tickers``, ``--csv-dir`` or all of stocks_monthly.
+"""Where the ``forecast`` command reads prices: one loader for every source.
 
-Runs :func:`forecast.many.compare_many` with ``--n-jobs`` workers or on the Dask cluster at
-``--scheduler``, prints the cross-series summary and the per-series tables, and with
-``--out`` writes ``summary.csv``, one folder of tables per series, and ``report.md``.
+``--dataset``, ``--csv`` and ``--ticker`` give one series; ``--tickers``, ``--csv-dir`` and
+``--dataset stocks_monthly`` without ``--column`` give many. Every source goes the same
+way: frames by name, the ``--column`` of each, cut to ``--start`` .. ``--end``. A failed
+Yahoo download becomes one :class:`~forecast.cli.parser.CommandError` line that names the
+network, the cache file and the offline alternative.
 """
 
 from __future__ import annotations
 
 import argparse
-import logging
-import time
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
-from forecast.cli import (
-    AR_MAX_ORDER,
-    AR_REFIT_EVERY,
-    RNN_NAMES,
-    RNN_REFIT_EVERY,
-    CommandError,
-    download_failure,
-    parse_date,
-    positive_int,
-    rnn_forecaster,
-)
-
-logger = logging.getLogger(__name__)
+from forecast.cli.parser import CommandError
 
 #: file names read by ``--csv-dir``
 CSV_PATTERNS = ("*.csv", "*.csv.gz")
+#: the bundled dataset of many series (one per column): compared as many without --column
+MANY_SERIES_DATASET = "stocks_monthly"
 
 
-def add_many_arguments(cmp: argparse.ArgumentParser, source: Any) -> None:
-    """Add ``--tickers``, ``--csv-dir`` (to the ``source`` group), ``--n-jobs`` and
-    ``--scheduler`` to the ``compare`` parser."""
-    source.add_argument("--tickers", type=_ticker_list,
-                        help="many Yahoo tickers, comma-separated (e.g. AAPL,MSFT,IBM)")
-    source.add_argument("--csv-dir", help="a folder of price CSV files, one series per file")
-    cmp.add_argument("--n-jobs", type=_n_jobs, default=1,
-                     help="many series: backtests run in parallel (-1: all cores; default 1)")
-    cmp.add_argument("--scheduler", metavar="ADDRESS",
-                     help="many series: run on this Dask cluster, e.g. tcp://host:8786 "
-                     "(needs pip install forecast[dask])")
-
-
-def _n_jobs(text: str) -> int:
-    if text.strip() == "-1":
-        return -1
-    try:
-        return positive_int(text)
-    except argparse.ArgumentTypeError:
-        raise argparse.ArgumentTypeError(
-            f"expected a positive integer or -1 (all cores), got {text!r}"
-        ) from None
-
-
-def _ticker_list(text: str) -> list[str]:
-    """``--tickers``: comma-separated Yahoo symbols, each checked before any download."""
-    from forecast.data.yahoo import check_ticker
-
-    names = [part.strip() for part in text.split(",") if part.strip()]
-    if not names:
-        raise argparse.ArgumentTypeError(f"expected tickers such as AAPL,MSFT, got {text!r}")
-    try:
-        checked = [check_ticker(name) for name in names]
-    except ValueError as err:
-        raise argparse.ArgumentTypeError(str(err)) from None
-    return list(dict.fromkeys(checked))
-
-
-def compare_many_command(args: argparse.Namespace, began: float) -> int:
-    """Run ``forecast compare`` on many series; return the exit code."""
-    from forecast.many import compare_many
-
-    data, source = load_many(args)
-    models, refit = build_models_many(args)
-    result = compare_many(
-        models,
-        data,
-        horizon=args.horizon,
-        test_size=args.test_size,
-        refit_every=refit if args.refit_every is None else args.refit_every,
-        window=args.window,
-        train_size=args.train_size,
-        progress=args.n_jobs == 1 and not args.scheduler,
-        n_jobs=args.n_jobs,
-        scheduler=args.scheduler,
+def wants_many(args: argparse.Namespace) -> bool:
+    """Whether ``forecast compare`` was asked for many series rather than one."""
+    return bool(
+        args.tickers or args.csv_dir or (args.dataset == MANY_SERIES_DATASET and not args.column)
     )
-    elapsed = time.perf_counter() - began
-    report = f"# {source}\n\n{result.to_markdown()}"
-    print(report)
-    if args.out:
-        out = Path(args.out)
-        written = result.to_csv(out)
-        (out / "report.md").write_text(f"{report}\nRun time: {elapsed:.1f} s\n")
-        print(f"wrote {len(written) + 1} files to {args.out}")
-    print(f"compared {len(models) + 1} models on {len(result.results)} series in "
-          f"{time.perf_counter() - began:.1f} s")
-    return 0
 
 
-def load_many(args: argparse.Namespace) -> tuple[dict[str, pd.Series], str]:
-    """The series asked for, by name, and a short description of where they come from."""
-    from forecast.data._frame import canonical_field
+def load_prices(args: argparse.Namespace) -> tuple[dict[str, pd.Series], str]:
+    """The price series asked for, by name, and a short description of where they come from.
 
-    column = canonical_field(args.column or "close")
-    if args.tickers:
-        from forecast.data.yahoo import YahooDownloadError, load_yahoo
+    For one series the dict has one entry, named by its source (``sp500``, ``prices.csv``,
+    ``yahoo:MSFT``), and the description adds the column and the first and last dates.
+    """
+    from forecast.data.bundled import DEFAULT_DATASET, load_dataset
 
-        try:
-            frames = {t.upper(): load_yahoo(t, args.start, args.end, cache_dir=args.cache_dir)
-                      for t in args.tickers}
-        except YahooDownloadError as err:
-            raise download_failure(err, "compare") from err
-        source = f"yahoo: {', '.join(frames)}"
+    many = wants_many(args)
+    if args.tickers or args.ticker:
+        tickers = args.tickers or [args.ticker]
+        frames = {t.upper(): download(t, args.start, args.end, args.cache_dir, "compare")
+                  for t in tickers}
+        source = f"yahoo: {', '.join(frames)}" if many else f"yahoo:{args.ticker.upper()}"
     elif args.csv_dir:
+        frames = read_folder(args.csv_dir)
+        source = f"{len(frames)} files in {Path(args.csv_dir).name}"
+    elif args.csv:
         from forecast.data.csv import load_csv
 
-        folder = Path(args.csv_dir)
-        if not folder.is_dir():
-            raise CommandError(f"forecast compare: --csv-dir {args.csv_dir!r} is not a folder")
-        files = sorted({p for pattern in CSV_PATTERNS for p in folder.glob(pattern)})
-        if not files:
-            raise CommandError(f"forecast compare: no .csv or .csv.gz files in {args.csv_dir!r}")
-        names = [p.name.split(".")[0] for p in files]
-        twice = sorted({n for n in names if names.count(n) > 1})
-        if twice:
-            clash = [p.name for p in files if p.name.split(".")[0] in twice]
-            raise CommandError(
-                f"forecast compare: --csv-dir {args.csv_dir!r} holds {clash}, which would all "
-                "be the series named " + ", ".join(repr(n) for n in twice) + "; keep one of them"
-            )
-        frames = {name: load_csv(p) for name, p in zip(names, files, strict=True)}
-        source = f"{len(files)} files in {folder.name}"
+        source = Path(args.csv).name
+        frames = {source: load_csv(args.csv)}
     else:
-        from forecast.data.bundled import load_dataset
-
-        wide = load_dataset("stocks_monthly")
+        source = args.dataset or DEFAULT_DATASET
+        frames = {source: load_dataset(source)}
+    if many and not (args.tickers or args.csv_dir):  # one frame holding a series per column
+        wide = frames[source]
         data = {str(c): wide[c] for c in wide.columns}
-        return _window(data, args), f"stocks_monthly, {', '.join(data)}"
-    data = {}
-    for name, frame in frames.items():
-        if column not in frame.columns:
-            raise CommandError(
-                f"forecast compare: no column {column!r} in {name}; use --column with one of "
-                f"{', '.join(map(str, frame.columns))}"
-            )
-        data[name] = frame[column]
-    if args.tickers:  # load_yahoo has applied --start/--end
-        return data, source
-    return _window(data, args), source
-
-
-def _window(data: dict[str, pd.Series], args: argparse.Namespace) -> dict[str, pd.Series]:
-    """Each series cut to ``--start`` .. ``--end``."""
-    start, end = parse_date(args.start, "--start"), parse_date(args.end, "--end")
-    out = {}
+        source = f"{source}, {', '.join(data)}"
+    else:
+        data = {name if many else source: _column(frame, name, args.column)
+                for name, frame in frames.items()}
+    if not (args.tickers or args.ticker):  # load_yahoo has applied --start/--end
+        data = _cut(data, args.start, args.end)
     for name, y in data.items():
-        out[name] = y.loc[start:end] if start is not None or end is not None else y
-        if not len(out[name]):
+        if not len(y):
             raise CommandError(f"forecast compare: no data in {name} between --start and --end")
-    return out
+    if many:
+        return data, source
+    (y,) = data.values()
+    return data, f"{source} {y.name}, {format_day(y.index[0])} .. {format_day(y.index[-1])}"
 
 
-def build_models_many(args: argparse.Namespace) -> tuple[dict[str, Any], dict[str, int | None]]:
-    """The forecasters of ``--models`` for many series, and their default refit schedule.
+def _column(frame: pd.DataFrame, name: str, column: str | None) -> pd.Series:
+    """The ``--column`` of ``frame`` (default: close), a CommandError naming the choices."""
+    from forecast.data._frame import canonical_field
 
-    As for one series, except ``ar``: named ``AR(AIC)``, it selects tau by AIC (up to
-    ``AR_MAX_ORDER``) when it is first fitted on each series' training part.
+    label = canonical_field(column or "close")
+    if label not in frame.columns:
+        raise CommandError(
+            f"forecast compare: no column {column or 'close'!r} in {name}; use --column with "
+            f"one of {', '.join(map(str, frame.columns))}"
+        )
+    return frame[label]
+
+
+def _cut(data: dict[str, pd.Series], start: str | None, end: str | None) -> dict[str, pd.Series]:
+    """Each series cut to ``start`` .. ``end`` (both included; None: no limit)."""
+    if start is None and end is None:
+        return data
+    first, last = parse_date(start, "--start"), parse_date(end, "--end")
+    return {name: y.loc[first:last] for name, y in data.items()}
+
+
+def read_folder(folder: str) -> dict[str, pd.DataFrame]:
+    """``--csv-dir``: every ``.csv``/``.csv.gz`` file of ``folder``, named by its stem."""
+    from forecast.data.csv import load_csv
+
+    path = Path(folder)
+    if not path.is_dir():
+        raise CommandError(f"forecast compare: --csv-dir {folder!r} is not a folder")
+    files = sorted({p for pattern in CSV_PATTERNS for p in path.glob(pattern)})
+    if not files:
+        raise CommandError(f"forecast compare: no .csv or .csv.gz files in {folder!r}")
+    names = [p.name.split(".")[0] for p in files]
+    twice = sorted({n for n in names if names.count(n) > 1})
+    if twice:
+        clash = [p.name for p in files if p.name.split(".")[0] in twice]
+        raise CommandError(
+            f"forecast compare: --csv-dir {folder!r} holds {clash}, which would all "
+            "be the series named " + ", ".join(repr(n) for n in twice) + "; keep one of them"
+        )
+    return {name: load_csv(p) for name, p in zip(names, files, strict=True)}
+
+
+def download(
+    ticker: str,
+    start: str | None,
+    end: str | None,
+    cache_dir: str | None,
+    command: str,
+    interval: str = "1d",
+) -> pd.DataFrame:
+    """One ticker's prices through the Yahoo cache; a failure is a one-line CommandError."""
+    from forecast import YahooDownloadError, load_yahoo
+
+    try:
+        return load_yahoo(ticker, start, end, interval, cache_dir=cache_dir)
+    except YahooDownloadError as err:
+        raise download_failure(err, command) from err
+
+
+def download_failure(err: Exception, command: str) -> CommandError:
+    """A failed Yahoo download (``YahooDownloadError``) as a one-line command error.
+
+    Names the ticker, the cause (saying so when the network is down), the cache file and
+    the ``--dataset`` alternative that works offline; ``command`` is "fetch" or "compare".
     """
-    models: dict[str, Any] = {}
-    refit: dict[str, int | None] = {}
-    for key in args.models:
-        if key == "naive":
-            from forecast.models.naive import NaiveForecaster
+    from forecast import list_datasets
 
-            models["Drift"], refit["Drift"] = NaiveForecaster(strategy="drift"), AR_REFIT_EVERY
-        elif key == "ar":
-            from forecast.models.ar import ARForecaster
+    ticker = getattr(err, "ticker", None) or "the ticker"
+    reason = getattr(err, "reason", None) or str(err)
+    path = getattr(err, "cache_file", None)
+    problem = getattr(err, "cache_problem", None)
+    if path is None:
+        cache = ""
+    elif problem and problem.startswith("corrupt"):
+        cache = f"; the cached copy '{path}' is {problem} (delete it)"
+    else:
+        cache = f"; no cached copy at '{path}'"
+    names = list(list_datasets())
+    offline = "offline" if getattr(err, "network", False) else "without Yahoo"
+    return CommandError(
+        f"forecast {command}: could not download {ticker!r} from Yahoo Finance ({reason}){cache}. "
+        f"To work {offline}, use a bundled dataset: forecast compare --dataset NAME with NAME "
+        f"one of {', '.join(names)} (forecast datasets describes them)"
+    )
 
-            models["AR(AIC)"] = ARForecaster(order="aic", max_order=AR_MAX_ORDER)
-            refit["AR(AIC)"] = AR_REFIT_EVERY
-        else:
-            name = RNN_NAMES[key]
-            models[name], refit[name] = rnn_forecaster(key, args), RNN_REFIT_EVERY
-    return models, refit
+
+def parse_date(text: str | None, flag: str) -> pd.Timestamp | None:
+    """``--start``/``--end`` as a tz-naive Timestamp (a CommandError naming the flag if not)."""
+    if text is None:
+        return None
+    try:
+        ts = pd.Timestamp(text)
+    except (ValueError, OverflowError):
+        ts = None
+    if ts is None or ts is pd.NaT:
+        raise CommandError(f"forecast compare: {flag} must be a date such as 2015-01-31, "
+                           f"got {text!r}")
+    if ts.tz is not None:
+        raise CommandError(f"forecast compare: {flag} must be a date without a time zone "
+                           f"(the data's dates have none), got {text!r}")
+    return ts
+
+
+def format_day(value: Any) -> str:
+    """A date label as ``YYYY-MM-DD`` (other labels as written)."""
+    return value.strftime("%Y-%m-%d") if isinstance(value, pd.Timestamp) else str(value)
