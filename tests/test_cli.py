@@ -155,3 +155,41 @@ def test_errors_are_one_line_exit_2_no_traceback(capsys, tmp_path, argv, message
     assert len(lines) == 1, err
     assert lines[0].startswith("forecast")
     assert re.search(message, lines[0]), lines[0]
+
+
+def test_the_command_line_is_the_top_layer_nothing_in_forecast_imports_it():
+    import ast
+    from pathlib import Path
+
+    import forecast
+
+    root = Path(forecast.__file__).parent
+    importers = []
+    for path in root.rglob("*.py"):
+        rel = path.relative_to(root).as_posix()
+        if rel.startswith("cli/") or rel == "__main__.py":
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            names = [a.name for a in node.names] if isinstance(node, ast.Import) else []
+            if isinstance(node, ast.ImportFrom) and node.module:
+                names = [node.module] + [f"{node.module}.{a.name}" for a in node.names]
+            if any(n == "forecast.cli" or n.startswith("forecast.cli.") for n in names):
+                importers.append(rel)
+    assert importers == []
+
+
+def test_cli_modules_import_only_those_above_them_and_no_private_names():
+    import ast
+    from pathlib import Path
+
+    import forecast.cli
+
+    order = ["parser", "sources", "models", "output", "commands"]
+    folder = Path(forecast.cli.__file__).parent
+    for rank, name in enumerate(order):
+        tree = ast.parse((folder / f"{name}.py").read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ImportFrom) and node.module:
+                assert not any(a.name.startswith("_") for a in node.names), (name, node.module)
+                if node.module.startswith("forecast.cli."):
+                    assert order.index(node.module.split(".")[-1]) < rank, (name, node.module)

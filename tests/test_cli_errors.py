@@ -20,9 +20,9 @@ import pandas as pd
 import pytest
 import yfinance
 
-import forecast.comparison
-from forecast.cli import main
-from forecast.models._training import DivergenceError
+import forecast
+from forecast import DivergenceError
+from forecast.cli import commands, main
 
 OFFLINE_YFINANCE = textwrap.dedent(
     """
@@ -173,7 +173,7 @@ def test_diverged_training_is_a_one_line_error_not_an_unexpected_one(capsys, mon
     def diverge(*args, **kwargs):
         raise DivergenceError("training diverged at epoch 1 (loss inf); lower lr")
 
-    monkeypatch.setattr(forecast.comparison, "compare", diverge)
+    monkeypatch.setattr(forecast, "compare", diverge)  # what the CLI calls
     code, out, err = _run(capsys, "compare", "--models", "naive", "--test-size", "5")
     assert code == 2
     assert err == "forecast: error: training diverged at epoch 1 (loss inf); lower lr\n"
@@ -181,13 +181,11 @@ def test_diverged_training_is_a_one_line_error_not_an_unexpected_one(capsys, mon
 
 @pytest.mark.filterwarnings("always::RuntimeWarning")
 def test_a_warning_during_a_command_is_one_log_line(capsys, monkeypatch):
-    import forecast.cli as cli
-
     def noisy(args):
         warnings.warn("overflow in exp\nsecond line", RuntimeWarning, stacklevel=1)
         return 0
 
-    monkeypatch.setattr(cli, "_datasets", noisy)
+    monkeypatch.setattr(commands, "run_datasets", noisy)
     code, out, err = _run(capsys, "datasets")
     assert code == 0
     assert err == "forecast: WARNING: RuntimeWarning: overflow in exp second line\n"
