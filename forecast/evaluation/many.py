@@ -1,7 +1,7 @@
 """Compare forecasters on many series, in parallel with joblib or on a Dask cluster.
 
-:func:`compare_many` runs the single-series comparison of :mod:`forecast.comparison` once
-per series. The series are independent tasks for :class:`joblib.Parallel`; each task works
+:func:`compare_many` runs the single-series comparison of :mod:`forecast.evaluation.compare`
+once per series. The series are independent tasks for :class:`joblib.Parallel`; each task works
 on fresh clones of the forecasters (their ``random_state`` fixes their seeds), so a parallel
 run gives exactly the numbers of a serial one. Each task limits BLAS to one thread
 (threadpoolctl) so that parallel workers do not oversubscribe the cores. With a
@@ -20,16 +20,23 @@ from joblib import Parallel, delayed
 from sklearn.base import clone
 from threadpoolctl import threadpool_limits
 
-from forecast._multi import MultiCompareResult, summarize
-from forecast._scorecard import RNN_CLASSES
-from forecast._validation import check_choice, check_int, check_series
+from forecast._validation import check_int, check_series
+from forecast.evaluation.backtest import run_backtest
+from forecast.evaluation.compare import (
+    REFERENCE,
+    backtest_model,
+    check_target,
+    refit_schedule,
+    score_series,
+)
+from forecast.evaluation.results import CompareResult
+from forecast.evaluation.schedule import WalkForward, first_target
+from forecast.evaluation.scoring import RNN_FAMILY, family, summarize
 from forecast.models.global_series import global_forecasters
 
 logger = logging.getLogger(__name__)
 
-__all__ = [
-    "MultiCompareResult", "backtest_many", "compare_many", "global_forecasters", "series_dict",
-]
+__all__ = ["backtest_many", "check_n_jobs", "compare_many", "series_dict"]
 
 DASK_HINT = "pip install forecast[dask]"
 
@@ -91,28 +98,25 @@ def series_dict(data: Any) -> dict[str, pd.Series]:
 
 
 def compare_many(
-    models: Mapping[str, Any],
+    models: dict[str, Any],
     data: Any,
+    schedule: WalkForward,
     *,
-    horizon: int = 1,
-    test_size: int = 500,
-    step: int = 1,
+    test_size: int,
     refit_every: int | None | Mapping[str, int | None] = None,
-    window: str = "expanding",
-    train_size: int | None = None,
-    warm_start: bool = True,
     coverage: float | None = None,
     progress: bool = False,
     n_jobs: int | None = None,
     scheduler: Any = None,
     global_models: Mapping[str, Any] | None = None,
-) -> MultiCompareResult:
+) -> CompareResult:
     """Compare the same forecasters on many series, in parallel.
 
-    Each series is compared as by :func:`forecast.compare` (random walk included, last
-    ``test_size`` observations as targets); the per-series results are summarised across
-    series by :func:`forecast._multi.summarize`: median skill against the random walk and
-    the number of series significantly better or worse under Diebold-Mariano (5 %).
+    Each series is compared as by :func:`~forecast.evaluation.compare.compare_series`
+    (random walk included, last ``test_size`` observations as targets); the per-series
+    results are summarised across series by :func:`~forecast.evaluation.scoring.summarize`:
+    median skill against the random walk and the number of series significantly better or
+    worse under Diebold-Mariano (5 %).
 
     The unit of parallel work is one model's backtest on one series (a clone of the
     model, so the caller's forecasters are never fitted and every task starts from the
@@ -120,12 +124,16 @@ def compare_many(
 
     Parameters
     ----------
-    models : mapping of str to forecaster
-        As in :func:`forecast.compare`; cloned for every series (never modified).
+    models : dict of str to forecaster
+        As returned by :func:`~forecast.evaluation.compare.check_models`; cloned for every
+        series (never modified).
     data : dict of Series or DataFrame
         The series, one per key or column. Leading NaN of each series are trimmed (see
         :func:`series_dict`); any other missing value raises.
-    horizon, test_size, step, refit_every, window, train_size, warm_start, coverage, progress
+    schedule : WalkForward
+        Horizon, step, window, train_size, warm_start (``start`` and ``refit_every`` are
+        set per series and model).
+    test_size, refit_every, coverage, progress
         As in :func:`forecast.compare`, for every series.
     n_jobs : int or None, default=None
         Series compared at once by :class:`joblib.Parallel` (None: 1; -1: all cores). The
@@ -152,8 +160,8 @@ def compare_many(
 
     Returns
     -------
-    MultiCompareResult
-        ``results`` (one CompareResult per series), ``summary``, ``to_markdown()``,
+    CompareResult
+        ``results`` (one SeriesComparison per series), ``summary``, ``to_markdown()``,
         ``to_csv()``.
 
     Raises
@@ -167,42 +175,28 @@ def compare_many(
     --------
     >>> import forecast
     >>> wide = forecast.load_dataset("stocks_monthly")
-    >>> res = compare_many({"AR(1)": forecast.ARForecaster(order=1)}, wide, test_size=12)
+    >>> models = check_models({"AR(1)": forecast.ARForecaster(order=1)})
+    >>> res = compare_many(models, wide, WalkForward(), test_size=12)
     >>> int(res.summary.loc[("AR(1)", 1), "n_series"])
     5
     """
-    from forecast.comparison import (
-        REFERENCE,
-        _assemble,
-        _check_models,
-        _check_target,
-        _refit_schedule,
-    )
-
-    models = _check_models(models)
-    horizon = check_int(horizon, "horizon", min_value=1)
-    step = check_int(step, "step", min_value=1)
     test_size = check_int(test_size, "test_size", min_value=1)
-    check_choice(window, "window", ("expanding", "rolling"))
     global_models = _check_global(global_models, models)
-    refit = _refit_schedule(refit_every, list(models) + list(global_models))
+    refit = refit_schedule(refit_every, list(models) + list(global_models))
     if not isinstance(refit_every, Mapping):  # one value: the per-series models only
         refit.update(dict.fromkeys(global_models))
-    n_jobs = _check_n_jobs(n_jobs)
+    n_jobs = check_n_jobs(n_jobs)
     tasks = {}
     for name, s in series_dict(data).items():
-        tasks[name] = _check_target(s, f"series {name!r}", horizon=horizon, step=step,
-                                    test_size=test_size)
+        tasks[name] = check_target(s, f"series {name!r}", schedule, test_size=test_size)
     # global models: at each origin, trained on every series up to that origin's date
-    views = {name: global_forecasters(g, tasks, horizon=horizon, step=step,
+    views = {name: global_forecasters(g, tasks, horizon=schedule.horizon, step=schedule.step,
                                       refit_every=refit[name])
              for name, g in global_models.items()}
     per_series = {series: {**models, **{name: v[series] for name, v in views.items()}}
                   for series in tasks}
-    options = dict(horizon=horizon, step=step, window=window, train_size=train_size,
-                   warm_start=warm_start, coverage=coverage, progress=progress)
     # the slow fits (recurrent networks) first, so that no worker is left with them at the end
-    slow = [name for name in models if type(models[name]).__name__ in RNN_CLASSES]
+    slow = [name for name in models if family(models[name]) == RNN_FAMILY]
     order = slow + [name for name in models if name not in slow]
     jobs = [(series, name) for name in order for series in tasks]
     jobs = [(series, name) for name in global_models for series in tasks] + jobs
@@ -211,32 +205,36 @@ def compare_many(
     with _backend(scheduler):
         parallel = Parallel(n_jobs=-1 if scheduler is not None else n_jobs)
         done = parallel(
-            delayed(_task)(name, per_series[series][name], *tasks[series], refit=refit[name],
-                           **options)
+            delayed(_task)(name, per_series[series][name], tasks[series][0],
+                           schedule.replace(start=tasks[series][1], refit_every=refit[name]),
+                           coverage=coverage, progress=progress)
             for series, name in jobs
         )
     runs: dict[str, dict[str, Any]] = {series: {} for series in tasks}
     for (series, name), run in zip(jobs, done, strict=True):
         runs[series][name] = run
     results = {
-        series: _assemble(per_series[series], runs[series], y, start=start, horizon=horizon,
-                          step=step, refit=refit, window=window, train_size=train_size)
+        series: score_series(per_series[series], runs[series], y,
+                             schedule.replace(start=start), refit)
         for series, (y, start) in tasks.items()
     }
-    settings = {"horizon": horizon, "test_size": test_size, "step": step, "window": window,
-                "refit_every": dict(refit), "n_jobs": n_jobs,
+    settings = {"horizon": schedule.horizon, "test_size": test_size, "step": schedule.step,
+                "window": schedule.window, "refit_every": dict(refit), "n_jobs": n_jobs,
                 "n_obs": {k: len(y) for k, (y, _) in tasks.items()}}
-    return MultiCompareResult(results=results, summary=summarize(results, REFERENCE),
-                              reference=REFERENCE, settings=settings)
+    return CompareResult(results=results, summary=summarize(results, REFERENCE),
+                         reference=REFERENCE, shared_settings=settings)
 
 
 def backtest_many(
     forecaster: Any,
     data: Any,
+    schedule: WalkForward,
     *,
+    coverage: float | None = None,
+    progress: bool = False,
+    model_name: str | None = None,
     n_jobs: int | None = None,
     scheduler: Any = None,
-    **options: Any,
 ) -> pd.DataFrame:
     """Backtest one forecaster on many series, in parallel; the frames stacked.
 
@@ -250,10 +248,12 @@ def backtest_many(
     data : dict of Series or DataFrame
         The series; leading NaN of each are trimmed (see :func:`series_dict`). An integer
         ``start`` is a position in each trimmed series; prefer a fraction or a date.
+    schedule : WalkForward
+        The origins of every series.
+    coverage, progress, model_name
+        As in :func:`forecast.backtest`.
     n_jobs, scheduler
         As in :func:`compare_many`.
-    **options
-        ``start``, ``horizon``, ... as in :func:`forecast.backtest` (not ``X``).
 
     Returns
     -------
@@ -264,20 +264,21 @@ def backtest_many(
     --------
     >>> import forecast
     >>> wide = forecast.load_dataset("stocks_monthly")
-    >>> bt = backtest_many(forecast.NaiveForecaster(), wide, start=-12)
+    >>> bt = backtest_many(forecast.NaiveForecaster(), wide, WalkForward(start=-12))
     >>> bt.groupby("series").size().tolist()
     [12, 12, 12, 12, 12]
     """
-    n_jobs = _check_n_jobs(n_jobs)
+    n_jobs = check_n_jobs(n_jobs)
     series = series_dict(data)
     models = dict.fromkeys(series, forecaster)
     if callable(getattr(forecaster, "fit_many", None)) and not isinstance(forecaster, type):
-        models = _global_backtest_models(forecaster, series, options)
-        if options.get("model_name") is None:
-            options["model_name"] = type(forecaster).__name__
+        models = _global_backtest_models(forecaster, series, schedule)
+        if model_name is None:
+            model_name = type(forecaster).__name__
     with _backend(scheduler):
         parallel = Parallel(n_jobs=-1 if scheduler is not None else n_jobs)
-        frames = parallel(delayed(_backtest_task)(models[name], y, **options)
+        frames = parallel(delayed(_backtest_task)(models[name], y, schedule, coverage=coverage,
+                                                  progress=progress, model_name=model_name)
                           for name, y in series.items())
     for name, frame in zip(series, frames, strict=True):
         frame.insert(0, "series", name)
@@ -285,28 +286,21 @@ def backtest_many(
 
 
 def _global_backtest_models(model: Any, series: dict[str, pd.Series],
-                            options: dict[str, Any]) -> dict[str, Any]:
+                            schedule: WalkForward) -> dict[str, Any]:
     """The forecasters of :func:`global_forecasters` for ``backtest_many(model, ...)``."""
-    from forecast.walkforward import _resolve_start
-
-    horizon = check_int(options.get("horizon", 1), "horizon", min_value=1)
-    step = check_int(options.get("step", 1), "step", min_value=1)
-    refit_every = options.get("refit_every")
-    if refit_every is not None:
-        refit_every = check_int(refit_every, "refit_every", min_value=1)
     tasks = {}
     for name, y in series.items():
         values, index = check_series(y, f"series {name!r}", min_length=2)
-        first = _resolve_start(options.get("start", 0.8), index, len(values))
+        first = first_target(schedule.start, index, len(values))
         tasks[name] = (pd.Series(values, index=index, name=name), first)
-    return global_forecasters(model, tasks, horizon=horizon, step=step, refit_every=refit_every)
+    return global_forecasters(model, tasks, horizon=schedule.horizon, step=schedule.step,
+                              refit_every=schedule.refit_every)
 
 
-def _backtest_task(forecaster: Any, y: pd.Series, **options: Any) -> pd.DataFrame:
-    from forecast.walkforward import run_backtest
-
+def _backtest_task(forecaster: Any, y: pd.Series, schedule: WalkForward,
+                   **options: Any) -> pd.DataFrame:
     with threadpool_limits(limits=1):
-        return run_backtest(clone(forecaster), y, **options)[0]
+        return run_backtest(clone(forecaster), y, schedule, **options)[0]
 
 
 def _check_global(global_models: Any, models: Mapping[str, Any]) -> dict[str, Any]:
@@ -326,7 +320,8 @@ def _check_global(global_models: Any, models: Mapping[str, Any]) -> dict[str, An
     return dict(global_models)
 
 
-def _check_n_jobs(n_jobs: Any) -> int | None:
+def check_n_jobs(n_jobs: Any) -> int | None:
+    """``n_jobs`` for :class:`joblib.Parallel`: None, a positive count or -1 (all cores)."""
     if n_jobs is None:
         return None
     n_jobs = check_int(n_jobs, "n_jobs")
@@ -335,12 +330,10 @@ def _check_n_jobs(n_jobs: Any) -> int | None:
     return n_jobs
 
 
-def _task(name: str, model: Any, y: pd.Series, start: int, **options: Any) -> Any:
+def _task(name: str, model: Any, y: pd.Series, schedule: WalkForward, **options: Any) -> Any:
     """One model's backtest on one series, on a fresh clone, with one BLAS thread."""
-    from forecast.comparison import _backtest_one
-
     with threadpool_limits(limits=1):
-        return _backtest_one(name, clone(model), y, start=start, **options)
+        return backtest_model(name, clone(model), y, schedule, **options)
 
 
 @contextlib.contextmanager

@@ -1,178 +1,208 @@
-"""What a many-series :func:`forecast.compare` returns: per-series results and a summary.
+"""The Markdown of :func:`forecast.compare`'s results: one series' tables and the summary.
 
-The summary condenses the per-series tables: for each model (and forecast step), the median
-skill against the random walk and how many series it beats, or loses to, significantly
-under the Diebold-Mariano test.
+The Markdown tables are written here (no ``tabulate`` dependency).
 """
 
 from __future__ import annotations
 
-import os
-from dataclasses import dataclass, field
-from pathlib import Path
-from typing import Any
+import math
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any
 
-import numpy as np
 import pandas as pd
 
-from forecast._result import CompareResult, _fmt, markdown_table
-from forecast._scorecard import ALPHA
+from forecast.evaluation.scoring import ALPHA, LAG_TRAP_DISTANCE, LAG_TRAP_R2
 
-__all__ = ["MultiCompareResult", "summarize"]
+if TYPE_CHECKING:
+    from forecast.evaluation.results import CompareResult, SeriesComparison
 
-SUMMARY_COLUMNS = [
-    "n_series", "median_skill", "median_return_skill", "n_better", "n_worse",
+__all__ = ["fmt", "markdown_table", "series_markdown", "summary_markdown"]
+
+
+def _pvalue(p: float) -> str:
+    return "<0.001" if p < 0.001 else f"{p:.3f}"
+
+
+def fmt(spec: str) -> Callable[[Any], str]:
+    """A cell formatter: ``format(value, spec)``."""
+    return lambda v: format(v, spec)
+
+
+def _yes(v: Any) -> str:
+    return "yes" if v else ""
+
+
+#: (column, header, formatter) of the Markdown tables
+_PRICE_COLUMNS = [
+    ("mae", "MAE", fmt(".4g")),
+    ("rmse", "RMSE", fmt(".4g")),
+    ("mape", "MAPE %", fmt(".3f")),
+    ("mase", "MASE", fmt(".3f")),
+    ("theil_u2", "Theil U2", fmt(".4f")),
+    ("r2", "R^2", fmt(".4f")),
+    ("skill", "skill vs RW", fmt("+.2%")),
+    ("dm_pvalue", "DM p vs RW", _pvalue),
+    ("hit_rate", "direction hits", fmt(".1%")),
+    ("hit_pvalue", "hits p", _pvalue),
+    ("lag_corr", "lag corr", fmt("+.3f")),
+    ("rw_distance", "RW distance", fmt(".3f")),
+    ("lag_trap", "lag trap", _yes),
+]
+_RETURN_COLUMNS = [
+    ("mae", "MAE", fmt(".5f")),
+    ("rmse", "RMSE", fmt(".5f")),
+    ("skill", "skill vs RW", fmt("+.2%")),
+    ("corr", "corr(F, A)", fmt("+.3f")),
+    ("dm_pvalue", "DM p vs RW", _pvalue),
+    ("hit_rate", "direction hits", fmt(".1%")),
+    ("hit_pvalue", "hits p", _pvalue),
+]
+_TEST_COLUMNS = [
+    ("model", "model", str),
+    ("versus", "versus", str),
+    ("step", "step", str),
+    ("scale", "scale", str),
+    ("dm_stat", "DM stat", fmt("+.3f")),
+    ("pvalue", "p", _pvalue),
+    ("mse_ratio", "MSE ratio", fmt(".4f")),
+    ("better", "lower MSE", str),
+    ("significant", f"p < {ALPHA}", _yes),
 ]
 
 
-def summarize(results: dict[str, CompareResult], reference: str) -> pd.DataFrame:
-    """The cross-series summary of per-series comparisons.
+def markdown_table(
+    frame: pd.DataFrame, columns: Sequence[tuple[str, str, Callable[[Any], str]]]
+) -> str:
+    """Render ``frame`` as a GitHub Markdown table.
 
-    For each model other than the reference and each step, over the series:
-
-    * ``median_skill``: median of the price-scale skill ``1 - MSE / MSE(random walk)``;
-    * ``median_return_skill``: the same on the return scale (NaN when no series has one);
-    * ``n_better`` / ``n_worse``: series where the price-scale Diebold-Mariano test against
-      the random walk is significant at ``ALPHA`` (5 %) with the model's MSE lower / higher;
-    * ``n_series``: series compared.
-
-    Parameters
-    ----------
-    results : dict of str to CompareResult
-        The per-series comparisons (same models).
-    reference : str
-        The random walk's name.
-
-    Returns
-    -------
-    DataFrame
-        Indexed by (model, step), columns ``SUMMARY_COLUMNS``.
-
-    Examples
-    --------
-    >>> summarize({}, "Random walk").columns.tolist()
-    ['n_series', 'median_skill', 'median_return_skill', 'n_better', 'n_worse']
+    ``columns`` lists ``(column, header, formatter)``; text columns are left-aligned and
+    numbers right-aligned, and missing numbers (NaN) are shown as ``-``.
     """
-    rows: dict[tuple[str, int], dict[str, list]] = {}
-    for res in results.values():
-        tests = res.tests
-        price_tests = tests[(tests["versus"] == reference) & (tests["scale"] == "price")]
-        for (model, step), row in res.metrics.iterrows():
-            if model == reference:
-                continue
-            acc = rows.setdefault((model, step), {"skill": [], "rskill": [], "sig": []})
-            acc["skill"].append(row["skill"])
-            if res.return_metrics is not None:
-                acc["rskill"].append(res.return_metrics.loc[(model, step), "skill"])
-            dm = price_tests[(price_tests["model"] == model) & (price_tests["step"] == step)]
-            if len(dm) and bool(dm["significant"].iloc[0]):
-                acc["sig"].append(1 if dm["better"].iloc[0] == model else -1)
-    records = {
-        key: {
-            "n_series": len(acc["skill"]),
-            "median_skill": float(np.median(acc["skill"])),
-            "median_return_skill": float(np.median(acc["rskill"])) if acc["rskill"] else np.nan,
-            "n_better": acc["sig"].count(1),
-            "n_worse": acc["sig"].count(-1),
-        }
-        for key, acc in rows.items()
-    }
-    table = pd.DataFrame.from_dict(records, orient="index", columns=SUMMARY_COLUMNS)
-    table.index = pd.MultiIndex.from_tuples(list(records), names=["model", "step"])
-    return table
+    header = [h for _, h, _ in columns]
+    numeric = [pd.api.types.is_numeric_dtype(frame[c]) and frame[c].dtype != bool for c, _, _ in
+               columns]
+    lines = [
+        "| " + " | ".join(header) + " |",
+        "|" + "|".join("---:" if num else ":---" for num in numeric) + "|",
+    ]
+    for _, row in frame.iterrows():
+        cells = []
+        for col, _, formatter in columns:
+            value = row[col]
+            missing = isinstance(value, float) and math.isnan(value)
+            cells.append("-" if missing else formatter(value).replace("|", "\\|"))
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def _flat(table: pd.DataFrame, horizon: int) -> tuple[pd.DataFrame, list]:
+    """Move (model, step) into columns; the step column only when there are several steps."""
+    flat = table.reset_index()
+    keys = [("model", "model", str)]
+    if horizon > 1:
+        keys.append(("step", "step", str))
+    return flat, keys
 
 
 _SUMMARY_MD = [
     ("model", "model", str),
     ("n_series", "series", str),
-    ("median_skill", "median skill vs RW", _fmt("+.2%")),
-    ("median_return_skill", "median return skill", _fmt("+.2%")),
+    ("median_skill", "median skill vs RW", fmt("+.2%")),
+    ("median_return_skill", "median return skill", fmt("+.2%")),
     ("n_better", f"better (DM p < {ALPHA})", str),
     ("n_worse", f"worse (DM p < {ALPHA})", str),
 ]
 
 
-@dataclass
-class MultiCompareResult:
-    """The outcome of :func:`forecast.compare` on many series.
+def series_markdown(result: SeriesComparison) -> str:
+    """One series' comparison as Markdown: settings, price and return tables, DM tests, lag traps.
 
-    Attributes
+    Parameters
     ----------
-    results : dict of str to CompareResult
-        Each series' comparison, in the order of the input.
-    summary : DataFrame
-        The cross-series summary indexed by (model, step), see :func:`summarize`.
-    reference : str
-        The random walk's name.
-    settings : dict
-        The settings shared by the comparisons (horizon, test_size, n_jobs, ...).
+    result : SeriesComparison
+
+    Returns
+    -------
+    str
     """
-
-    results: dict[str, CompareResult] = field(repr=False)
-    summary: pd.DataFrame
-    reference: str = "Random walk"
-    settings: dict[str, Any] = field(default_factory=dict)
-
-    def __repr__(self) -> str:
-        return (
-            f"MultiCompareResult(series={list(self.results)}, "
-            f"models={list(dict.fromkeys(self.summary.index.get_level_values('model')))})"
-        )
-
-    def __getitem__(self, name: str) -> CompareResult:
-        return self.results[name]
-
-    def metrics(self) -> pd.DataFrame:
-        """All series' price-scale metrics stacked, indexed by (series, model, step)."""
-        return pd.concat({k: r.metrics for k, r in self.results.items()}, names=["series"])
-
-    def to_markdown(self) -> str:
-        """The summary table, then each series' comparison, as Markdown.
-
-        Returns
-        -------
-        str
-        """
-        flat = self.summary.reset_index()
-        columns = list(_SUMMARY_MD)
-        if self.settings.get("horizon", 1) > 1:
-            columns.insert(1, ("step", "step", str))
-        lines = [
-            f"## Summary over {len(self.results)} series",
+    s = result.settings
+    h = int(s.get("horizon", 1))
+    lines = [
+        "## Forecast comparison",
+        "",
+        f"{s.get('n_origins', '?')} forecast origins from {_date(s.get('first_origin'))} "
+        f"to {_date(s.get('last_origin'))}, horizon {h}, step {s.get('step', 1)}, "
+        f"{s.get('window', 'expanding')} window; refit every: "
+        + ", ".join(f"{k}: {_refit(v)}" for k, v in s.get("refit_every", {}).items())
+        + ".",
+        f"Skill = 1 - MSE / MSE({result.reference}); DM = Diebold-Mariano test (squared "
+        "loss, two-sided, Harvey-Leybourne-Newbold correction).",
+        "",
+        "### Price scale",
+        "",
+    ]
+    flat, keys = _flat(result.metrics, h)
+    lines += [markdown_table(flat, keys + _PRICE_COLUMNS), ""]
+    if result.return_metrics is not None:
+        flat, keys = _flat(result.return_metrics, h)
+        lines += [
+            "### Return scale: log(F / last) against log(A / last)",
             "",
-            f"Skill = 1 - MSE / MSE({self.reference}), median over series; better / worse "
-            f"count the series where the Diebold-Mariano test against the random walk "
-            f"(price scale) is significant at {ALPHA}.",
-            "",
-            markdown_table(flat, columns),
+            markdown_table(flat, keys + _RETURN_COLUMNS),
             "",
         ]
-        for name, res in self.results.items():
-            lines += [f"# {name}", "", res.to_markdown()]
-        return "\n".join(lines)
-
-    def to_csv(self, path: str | os.PathLike) -> list[Path]:
-        """Write ``summary.csv`` and each series' tables into ``path/<series>/``.
-
-        Parameters
-        ----------
-        path : str or path-like
-            A directory (created if needed).
-
-        Returns
-        -------
-        list of Path
-            The files written.
-        """
-        path = Path(path)
-        path.mkdir(parents=True, exist_ok=True)
-        self.summary.to_csv(path / "summary.csv")
-        written = [path / "summary.csv"]
-        for name, res in self.results.items():
-            written += res.to_csv(path / _safe(name))
-        return written
+    if len(result.tests):
+        lines += ["### Diebold-Mariano tests", "", markdown_table(result.tests, _TEST_COLUMNS),
+                  ""]
+    lines.append("### Lag trap")
+    lines.append("")
+    if result.lag_traps:
+        lines.append(
+            f"Flagged: {', '.join(result.lag_traps)}. Their price R^2 (>= {LAG_TRAP_R2}) looks "
+            "good, but they do not beat the random walk, or their forecasts stay within "
+            f"{LAG_TRAP_DISTANCE} typical moves of the last price: the R^2 comes from the "
+            "last price, not from the model. Judge them on skill and on the return scale."
+        )
+    else:
+        lines.append("No model is flagged.")
+    return "\n".join(lines) + "\n"
 
 
-def _safe(name: str) -> str:
-    """A file-system-safe folder name for a series (``^GSPC`` -> ``_GSPC``)."""
-    return "".join(c if c.isalnum() or c in "-_." else "_" for c in str(name)) or "series"
+def summary_markdown(result: CompareResult) -> str:
+    """The summary table over many series, then each series' comparison, as Markdown.
+
+    Parameters
+    ----------
+    result : CompareResult
+
+    Returns
+    -------
+    str
+    """
+    flat = result.summary.reset_index()
+    columns = list(_SUMMARY_MD)
+    if result.settings.get("horizon", 1) > 1:
+        columns.insert(1, ("step", "step", str))
+    lines = [
+        f"## Summary over {len(result.results)} series",
+        "",
+        f"Skill = 1 - MSE / MSE({result.reference}), median over series; better / worse "
+        f"count the series where the Diebold-Mariano test against the random walk "
+        f"(price scale) is significant at {ALPHA}.",
+        "",
+        markdown_table(flat, columns),
+        "",
+    ]
+    for name, res in result.results.items():
+        lines += [f"# {name}", "", series_markdown(res)]
+    return "\n".join(lines)
+
+
+def _date(value: Any) -> str:
+    if isinstance(value, pd.Timestamp):
+        return value.strftime("%Y-%m-%d") if value == value.normalize() else str(value)
+    return str(value)
+
+
+def _refit(value: Any) -> str:
+    return "never" if value is None else ("every origin" if value == 1 else f"{value} origins")
