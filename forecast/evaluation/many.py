@@ -175,6 +175,7 @@ def compare_many(
     --------
     >>> import forecast
     >>> wide = forecast.load_dataset("stocks_monthly")
+    >>> from forecast.evaluation.compare import check_models
     >>> models = check_models({"AR(1)": forecast.ARForecaster(order=1)})
     >>> res = compare_many(models, wide, WalkForward(), test_size=12)
     >>> int(res.summary.loc[("AR(1)", 1), "n_series"])

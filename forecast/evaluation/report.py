@@ -7,14 +7,11 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import pandas as pd
 
 from forecast.evaluation.scoring import ALPHA, LAG_TRAP_DISTANCE, LAG_TRAP_R2
-
-if TYPE_CHECKING:
-    from forecast.evaluation.results import CompareResult, SeriesComparison
 
 __all__ = ["fmt", "markdown_table", "series_markdown", "summary_markdown"]
 
@@ -114,12 +111,14 @@ _SUMMARY_MD = [
 ]
 
 
-def series_markdown(result: SeriesComparison) -> str:
+def series_markdown(result: Any) -> str:
     """One series' comparison as Markdown: settings, price and return tables, DM tests, lag traps.
 
     Parameters
     ----------
     result : SeriesComparison
+        Its ``settings``, ``reference``, tables and ``lag_traps`` are read (this module
+        does not import the result types, which import it).
 
     Returns
     -------
@@ -168,12 +167,13 @@ def series_markdown(result: SeriesComparison) -> str:
     return "\n".join(lines) + "\n"
 
 
-def summary_markdown(result: CompareResult) -> str:
+def summary_markdown(result: Any) -> str:
     """The summary table over many series, then each series' comparison, as Markdown.
 
     Parameters
     ----------
     result : CompareResult
+        A many-series result: its ``summary``, ``results``, ``reference`` and ``settings``.
 
     Returns
     -------
