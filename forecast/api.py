@@ -56,38 +56,16 @@ def backtest(
     ``series`` column.
 
     The settings ``start`` .. ``warm_start`` make a
-    :class:`~forecast.evaluation.schedule.WalkForward`. With ``p`` the position of the first
-    forecast target, the origins are the positions
-    ``p, p + step, p + 2 step, ...`` while a full horizon of actuals is left. At the origin
-    whose first target is position ``q`` the forecaster has seen exactly ``y[:q]`` (its last
-    observation, ``y[q - 1]``, is the *origin*) and forecasts ``y[q : q + horizon]``::
-
-        origin i:  seen = y[:q_i]   forecast = predict(horizon)   actual = y[q_i : q_i + horizon]
-
-    What happens between origins (``i = 0, 1, ...``, ``k = refit_every``):
-
-    * ``i = 0``: a clone of ``forecaster`` is fitted on ``y[:p]`` (the last ``train_size``
-      observations of it with ``window="rolling"``);
-    * ``i`` a multiple of ``k``, a *refit*: with ``window="expanding"`` and ``warm_start``
-      it is ``update(y_new, refit=True)``, which the forecaster contract defines as
-      re-estimating on everything seen so far starting from the current state (AR
-      recomputes its least squares exactly and incrementally; an RNN warm-starts from its
-      current weights). Otherwise a fresh clone is fitted on ``y[:q_i]`` (expanding,
-      ``warm_start=False``) or on ``y[q_i - train_size : q_i]`` (rolling);
-    * any other ``i``: ``update(y_new)``, which moves the origin without changing the
-      parameters. ``refit_every=None`` never refits: one fit, then updates only.
+    :class:`~forecast.evaluation.schedule.WalkForward`, whose documentation says which
+    origins they give and what happens between them: at the origin whose first target is
+    position ``q`` the forecaster has seen exactly ``y[:q]`` (its last observation,
+    ``y[q - 1]``, is the *origin*) and forecasts ``y[q : q + horizon]``; it is fitted at
+    the first origin, refit every ``refit_every`` origins and otherwise moved on by
+    ``update``.
 
     Forecasts are paired with actuals by step (the s-th value after the origin), not by the
     label the forecaster puts on them, because a business-day calendar does not know the
     exchange holidays; the ``target`` column holds the label of the actual observation.
-
-    A forecaster whose class sets ``_backtest_fast_path = True`` in its own body (AR and
-    naive; subclasses do not inherit it, so their ``update`` and ``predict`` always run)
-    gets its new observations as a :class:`~forecast.models._contract.SeriesSlice` (values
-    and labels by position) and is asked for ``_forecast(horizon)`` (the values of
-    ``predict``): the same numbers without building two pandas objects per origin, which
-    made the walk-forward of an AR(20) with a refit at every origin about 3x faster
-    (``benchmarks/bench_ar_walkforward.py``).
 
     Parameters
     ----------
@@ -97,30 +75,13 @@ def backtest(
         ``clone``. It is not modified.
     y : pandas.Series or 1-D array-like of shape (n,)
         The series, oldest first (a DatetimeIndex or integer index; arrays get a RangeIndex).
-    start : int, float, str or date, default=0.8
-        The first forecast target, i.e. the size of the first training set:
-
-        * int: a position; negative counts from the end (``start=-500``: the last 500
-          observations are forecast targets);
-        * float in (0, 1): a fraction of the series, ``p = floor(start * n)``;
-        * str, date or Timestamp (DatetimeIndex only): the first observation on or after
-          that date; tz-aware (any zone) if and only if ``y``'s index is.
-    horizon : int, default=1
-        Number of steps forecast at each origin (``>= 1``).
-    step : int, default=1
-        Observations between consecutive origins (``>= 1``).
-    refit_every : int or None, default=None
-        Refit at every ``refit_every``-th origin (counting origins, not observations);
-        ``None`` fits once at the first origin.
-    window : {"expanding", "rolling"}, default="expanding"
-        The training data of a refit: everything seen so far, or the last ``train_size``
-        observations.
-    train_size : int or None, default=None
-        Length of the rolling training window (``window="rolling"`` only); ``None`` means
-        the size of the first training set, ``p``.
-    warm_start : bool, default=True
-        For ``window="expanding"``: refit through ``update(y_new, refit=True)`` (True) or
-        by fitting a fresh clone (False).
+    start, horizon, step, refit_every, window, train_size, warm_start
+        The walk-forward, see :class:`~forecast.evaluation.schedule.WalkForward`: the first
+        forecast target (a position, a fraction or a date), the steps forecast at each
+        origin, the observations between origins, the refit period in origins (None: fit
+        once), the refit's training data (``"expanding"`` or ``"rolling"``), the rolling
+        window's length and whether an expanding refit goes through
+        ``update(y_new, refit=True)``.
     X : DataFrame or array-like of shape (n, n_features), optional
         Exogenous inputs aligned with ``y`` by position. Sliced like ``y`` and passed as
         ``fit(y, X=...)`` and ``update(y_new, X=...)``.

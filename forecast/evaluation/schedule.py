@@ -48,10 +48,23 @@ class WalkForward:
 
     With ``p`` the position of the first forecast target, the origins are the positions
     ``p, p + step, p + 2 step, ...`` while a full horizon of actuals is left. At the origin
-    whose first target is position ``q`` the forecaster has seen exactly ``y[:q]``.
-    Origin ``i = 0`` fits a clone; origin ``i`` a multiple of ``refit_every`` refits (by
-    ``update(y_new, refit=True)`` with ``window="expanding"`` and ``warm_start``, else by
-    fitting a fresh clone on the training window); any other origin only updates.
+    whose first target is position ``q`` the forecaster has seen exactly ``y[:q]`` (its last
+    observation, ``y[q - 1]``, is the *origin*) and forecasts ``y[q : q + horizon]``::
+
+        origin i:  seen = y[:q_i]   forecast = predict(horizon)   actual = y[q_i : q_i + horizon]
+
+    What happens between origins (``i = 0, 1, ...``, ``k = refit_every``):
+
+    * ``i = 0``: a clone of the forecaster is fitted on ``y[:p]`` (the last ``train_size``
+      observations of it with ``window="rolling"``);
+    * ``i`` a multiple of ``k``, a *refit*: with ``window="expanding"`` and ``warm_start``
+      it is ``update(y_new, refit=True)``, which the forecaster contract defines as
+      re-estimating on everything seen so far starting from the current state (AR
+      recomputes its least squares exactly and incrementally; an RNN warm-starts from its
+      current weights). Otherwise a fresh clone is fitted on ``y[:q_i]`` (expanding,
+      ``warm_start=False``) or on ``y[q_i - train_size : q_i]`` (rolling);
+    * any other ``i``: ``update(y_new)``, which moves the origin without changing the
+      parameters. ``refit_every=None`` never refits: one fit, then updates only.
 
     Parameters
     ----------
