@@ -26,7 +26,7 @@ import time
 import pandas as pd
 
 from forecast import load_dataset
-from forecast.comparison import compare
+from forecast.api import compare
 from forecast.models.ar import ARForecaster
 from forecast.models.naive import NaiveForecaster
 from forecast.models.rnn_forecaster import RNNForecaster

@@ -10,11 +10,15 @@ The package is laid out like its architecture::
                   RNNRegressor, RNNForecaster, load_model       (NumPy RNN/LSTM/GRU)
                   GlobalRNNForecaster                           (one RNN, many series)
     nn            the NumPy recurrent engine (cells, BPTT, truncated BPTT, optimisers)
-    walkforward   backtest                          (rolling-origin evaluation)
     metrics       MAE, RMSE, MAPE, sMAPE, MASE, Theil's U2, and from significance:
                   directional accuracy, Diebold-Mariano
-    comparison    compare, CompareResult            (every model against the random walk)
-    many          many series: MultiCompareResult, n_jobs (joblib), Dask clusters
+    evaluation    schedule   WalkForward            (origins, refits, training windows)
+                  backtest   one forecaster's rolling-origin walk, without look-ahead
+                  scoring    metrics per model and step, DM tests, lag trap, summary
+                  compare, many   every model against the random walk; many series with
+                             n_jobs (joblib) or on Dask clusters
+                  results, report CompareResult (one series or many), its Markdown and CSV
+    api           backtest, compare                 (one series or many: the only dispatch)
     plots         matplotlib functions that take and return Axes
     cli           the ``forecast`` command line
 
@@ -55,10 +59,10 @@ _PUBLIC = {
     "GlobalRNNForecaster": "forecast.models.global_rnn",
     "load_model": "forecast.models.persistence",
     "save_model": "forecast.models.persistence",
-    "backtest": "forecast.walkforward",
-    "compare": "forecast.comparison",
-    "CompareResult": "forecast.comparison",
-    "MultiCompareResult": "forecast._multi",
+    "backtest": "forecast.api",
+    "compare": "forecast.api",
+    "CompareResult": "forecast.evaluation.results",
+    "MultiCompareResult": "forecast.evaluation.results",
     # errors a user may want to catch
     "DivergenceError": "forecast.models.divergence",
     "DivergenceWarning": "forecast.models.divergence",
@@ -68,7 +72,9 @@ _PUBLIC = {
 }
 
 #: submodules reachable as attributes after a plain ``import forecast``
-_SUBMODULES = ("data", "models", "nn", "metrics", "significance", "plots", "many", "cli")
+_SUBMODULES = (
+    "data", "models", "nn", "metrics", "significance", "plots", "evaluation", "many", "cli",
+)
 
 __all__ = sorted(_PUBLIC) + ["__version__"]
 

@@ -12,7 +12,9 @@ from sklearn.utils.validation import check_is_fitted
 import forecast
 from forecast._dates import future_index
 from forecast._validation import check_series
-from forecast.walkforward import COLUMNS, backtest
+from forecast.api import backtest
+from forecast.evaluation.backtest import COLUMNS, run_backtest
+from forecast.evaluation.schedule import WalkForward
 
 CALLS: list[tuple] = []
 
@@ -322,7 +324,6 @@ def _public_only(model):
 def test_fast_path_equals_the_public_methods(sp500, case, kind, monkeypatch):
     """Positional updates and array forecasts give exactly what update/predict give."""
     from forecast.models._contract import SeriesSlice
-    from forecast.walkforward import run_backtest
 
     if kind != "integer labels":  # dates and a RangeIndex never fall back to a Series
 
@@ -337,8 +338,10 @@ def test_fast_path_equals_the_public_methods(sp500, case, kind, monkeypatch):
         y = y.to_numpy()
     elif kind == "integer labels":  # not a RangeIndex: slices go through the general path
         y = pd.Series(y.to_numpy(), index=pd.Index(np.arange(len(y)) * 7 + 3))
-    fast, fast_model = run_backtest(make(), y, start=-60, **kwargs)
-    slow, slow_model = run_backtest(_public_only(make()), y, start=-60, **kwargs)
+    options = {"coverage": kwargs.pop("coverage")} if "coverage" in kwargs else {}
+    schedule = WalkForward(start=-60, **kwargs)
+    fast, fast_model = run_backtest(make(), y, schedule, **options)
+    slow, slow_model = run_backtest(_public_only(make()), y, schedule, **options)
     pd.testing.assert_frame_equal(fast.drop(columns="model"), slow.drop(columns="model"))
     # the model left after the walk has seen the same labels and forecasts the same way
     pd.testing.assert_index_equal(fast_model.index_, slow_model.index_)
@@ -383,10 +386,8 @@ def test_a_subclass_overriding_predict_is_not_bypassed(sp500):
 )
 def test_model_after_a_positional_walk_saves_and_continues(sp500, model, tmp_path):
     """The labels kept by position survive save/load, and the loaded model goes on alike."""
-    from forecast.walkforward import run_backtest
-
     y = np.log(sp500).diff().dropna()
-    _, walked = run_backtest(model, y.iloc[:-5], start=-30, refit_every=1)
+    _, walked = run_backtest(model, y.iloc[:-5], WalkForward(start=-30, refit_every=1))
     loaded = forecast.load_model(walked.save(tmp_path / "walked"))
     # the last origin has seen all but the last value of y.iloc[:-5]
     pd.testing.assert_index_equal(loaded.index_, y.index[:-6])

@@ -15,7 +15,9 @@ import forecast
 from forecast import metrics
 from forecast._dates import future_index
 from forecast._validation import check_series
-from forecast.comparison import REFERENCE, CompareResult, compare
+from forecast.api import compare
+from forecast.evaluation.compare import REFERENCE
+from forecast.evaluation.results import CompareResult
 
 
 class Drift(BaseEstimator):
@@ -61,7 +63,9 @@ class LastPrice(Drift):
 
 
 class RNNForecaster(Drift):
-    """Stands in for the RNN: compare pairs models by class name."""
+    """Stands in for the RNN: compare pairs models by their declared family."""
+
+    family = "rnn"
 
 
 @pytest.fixture(scope="module")

@@ -13,13 +13,12 @@ from threadpoolctl import threadpool_info
 
 import forecast.data.yahoo as yahoo
 from forecast import load_dataset
-from forecast._multi import MultiCompareResult
+from forecast.api import backtest, compare
 from forecast.cli import main
-from forecast.comparison import compare
+from forecast.evaluation.results import MultiCompareResult
 from forecast.models.ar import ARForecaster
 from forecast.models.naive import NaiveForecaster
 from forecast.models.rnn_forecaster import RNNForecaster
-from forecast.walkforward import backtest
 
 TEST_SIZE = 24
 

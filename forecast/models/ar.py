@@ -140,6 +140,8 @@ class ARForecaster(SeriesForecaster):
         self.strategy = strategy
         self.max_horizon = max_horizon
 
+    family = "ar"  # tested against each "rnn" model by forecast.compare
+
     def fit(self, y: Any, X: Any = None) -> ARForecaster:
         """Estimate the coefficients from ``y``.
 

@@ -168,6 +168,8 @@ class GlobalSeriesForecaster(BaseEstimator):
     See :class:`GlobalRNNForecaster`.
     """
 
+    family = "rnn"  # tested against each "ar" model by forecast.compare
+
     def __init__(
         self,
         network: Any = None,

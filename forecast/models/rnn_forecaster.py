@@ -151,6 +151,8 @@ class RNNForecaster(SeriesForecaster):
     ['lower', 'upper']
     """
 
+    family = "rnn"  # tested against each "ar" model by forecast.compare
+
     def __init__(
         self,
         cell: str = "lstm",

@@ -1,4 +1,5 @@
-"""The numbers behind :func:`forecast.compare`: metrics per model and step, tests, lag trap.
+"""The numbers behind :func:`forecast.compare`: metrics per model and step, tests, lag trap,
+and the summary of many series.
 
 Everything here works on the tidy backtest frame of all models (columns ``origin, target,
 step, forecast, actual, model, last``, ``last`` being the value observed at the origin) and
@@ -42,9 +43,27 @@ LAG_TRAP_DISTANCE = 0.1
 #: significance level used for the ``significant`` column of the tests table
 ALPHA = 0.05
 
-#: class names that mark the models tested against each other (AR against each RNN)
-AR_CLASSES = ("ARForecaster",)
-RNN_CLASSES = ("RNNForecaster", "GlobalSeriesForecaster")
+#: the model families tested against each other (each "rnn" model against each "ar" one);
+#: a forecaster declares its family as the class attribute ``family``
+AR_FAMILY = "ar"
+RNN_FAMILY = "rnn"
+#: the columns of :func:`summarize`
+SUMMARY_COLUMNS = [
+    "n_series", "median_skill", "median_return_skill", "n_better", "n_worse",
+]
+
+
+def family(model: Any) -> str | None:
+    """The family a forecaster declares (``"ar"``, ``"rnn"``, ...), None if it declares none.
+
+    Examples
+    --------
+    >>> import forecast
+    >>> family(forecast.ARForecaster(order=2)), family(forecast.NaiveForecaster())
+    ('ar', None)
+    """
+    value = getattr(model, "family", None)
+    return value if isinstance(value, str) else None
 
 
 def _guard(fn: Callable[..., Any], *args: Any, what: str, **kwargs: Any) -> Any:
@@ -167,7 +186,7 @@ def score(
     prev: np.ndarray,
     y_train: np.ndarray,
     reference: str,
-    classes: Mapping[str, str],
+    families: Mapping[str, str | None],
     returns: bool,
 ) -> tuple[pd.DataFrame, pd.DataFrame | None, pd.DataFrame]:
     """Compute the price table, the return table (or None) and the pairwise DM tests.
@@ -182,8 +201,8 @@ def score(
         The series before the first forecast target (the MASE scale).
     reference : str
         The model every other is compared with (the random walk).
-    classes : mapping of str to str
-        Each model's class name, to find the AR and RNN models.
+    families : mapping of str to str or None
+        Each model's family (see :func:`family`), to find the AR and RNN models.
     returns : bool
         Whether to compute the return scale (positive prices only).
 
@@ -217,7 +236,7 @@ def score(
                     ret[(name, s)] = _return_row(a, f, last, f_all[ref_idx], s, is_ref, name)
     price_table = _table(price)
     return_table = _table(ret) if returns else None
-    tests = _tests(rows, a_all, f_all, models, steps, reference, classes, returns)
+    tests = _tests(rows, a_all, f_all, models, steps, reference, families, returns)
     for (name, s), row in price_table[price_table["lag_trap"]].iterrows():
         logger.warning("lag trap: %s", lag_trap_message(name, s, row))
     return price_table, return_table, tests
@@ -251,12 +270,20 @@ def _table(rows: dict[tuple[str, int], dict[str, Any]]) -> pd.DataFrame:
     return table
 
 
-def pairs(models: list[str], reference: str, classes: Mapping[str, str]) -> list[tuple[str, str]]:
+def pairs(
+    models: list[str], reference: str, families: Mapping[str, str | None]
+) -> list[tuple[str, str]]:
     """The (model, versus) pairs tested: every model against the reference, each RNN against
-    each AR model."""
+    each AR model.
+
+    Examples
+    --------
+    >>> pairs(["RW", "AR", "LSTM"], "RW", {"AR": "ar", "LSTM": "rnn"})
+    [('AR', 'RW'), ('LSTM', 'RW'), ('LSTM', 'AR')]
+    """
     out = [(m, reference) for m in models if m != reference]
-    ars = [m for m in models if classes.get(m) in AR_CLASSES]
-    rnns = [m for m in models if classes.get(m) in RNN_CLASSES]
+    ars = [m for m in models if families.get(m) == AR_FAMILY]
+    rnns = [m for m in models if families.get(m) == RNN_FAMILY]
     out += [(rnn, ar) for ar in ars for rnn in rnns]
     return out
 
@@ -268,13 +295,13 @@ def _tests(
     models: list[str],
     steps: list[int],
     reference: str,
-    classes: Mapping[str, str],
+    families: Mapping[str, str | None],
     returns: bool,
 ) -> pd.DataFrame:
     """Diebold-Mariano tests (squared loss, two-sided, HLN) for every pair, step and scale."""
     records = []
     scales = ("price", "return") if returns else ("price",)
-    for model, versus in pairs(models, reference, classes):
+    for model, versus in pairs(models, reference, families):
         for s in steps:
             i, j = rows[(model, s)], rows[(versus, s)]
             for scale in scales:
@@ -305,3 +332,61 @@ def _tests(
         "significant",
     ]
     return pd.DataFrame.from_records(records, columns=columns)
+
+
+def summarize(results: Mapping[str, Any], reference: str) -> pd.DataFrame:
+    """The cross-series summary of per-series comparisons.
+
+    For each model other than the reference and each step, over the series:
+
+    * ``median_skill``: median of the price-scale skill ``1 - MSE / MSE(random walk)``;
+    * ``median_return_skill``: the same on the return scale (NaN when no series has one);
+    * ``n_better`` / ``n_worse``: series where the price-scale Diebold-Mariano test against
+      the random walk is significant at ``ALPHA`` (5 %) with the model's MSE lower / higher;
+    * ``n_series``: series compared.
+
+    Parameters
+    ----------
+    results : mapping of str to SeriesComparison
+        The per-series comparisons (same models): anything with ``metrics``,
+        ``return_metrics`` and ``tests`` tables.
+    reference : str
+        The random walk's name.
+
+    Returns
+    -------
+    DataFrame
+        Indexed by (model, step), columns ``SUMMARY_COLUMNS``.
+
+    Examples
+    --------
+    >>> summarize({}, "Random walk").columns.tolist()
+    ['n_series', 'median_skill', 'median_return_skill', 'n_better', 'n_worse']
+    """
+    rows: dict[tuple[str, int], dict[str, list]] = {}
+    for res in results.values():
+        tests = res.tests
+        price_tests = tests[(tests["versus"] == reference) & (tests["scale"] == "price")]
+        for (model, step), row in res.metrics.iterrows():
+            if model == reference:
+                continue
+            acc = rows.setdefault((model, step), {"skill": [], "rskill": [], "sig": []})
+            acc["skill"].append(row["skill"])
+            if res.return_metrics is not None:
+                acc["rskill"].append(res.return_metrics.loc[(model, step), "skill"])
+            dm = price_tests[(price_tests["model"] == model) & (price_tests["step"] == step)]
+            if len(dm) and bool(dm["significant"].iloc[0]):
+                acc["sig"].append(1 if dm["better"].iloc[0] == model else -1)
+    records = {
+        key: {
+            "n_series": len(acc["skill"]),
+            "median_skill": float(np.median(acc["skill"])),
+            "median_return_skill": float(np.median(acc["rskill"])) if acc["rskill"] else np.nan,
+            "n_better": acc["sig"].count(1),
+            "n_worse": acc["sig"].count(-1),
+        }
+        for key, acc in rows.items()
+    }
+    table = pd.DataFrame.from_dict(records, orient="index", columns=SUMMARY_COLUMNS)
+    table.index = pd.MultiIndex.from_tuples(list(records), names=["model", "step"])
+    return table

@@ -1,14 +1,16 @@
-"""What :func:`forecast.compare` returns: the tables, and their Markdown, CSV and figures.
+"""What :func:`forecast.compare` returns: one :class:`CompareResult`, for one series or many.
 
-The Markdown tables are written here (no ``tabulate`` dependency). Figures come from
-:mod:`forecast.plots`; nothing here picks a matplotlib backend or shows a window.
+A :class:`CompareResult` holds one :class:`SeriesComparison` per series (the tables of that
+series) and the summary across series. Given one series, it reads as that series'
+comparison: ``metrics``, ``backtests``, ``tests``, ``to_markdown()``, ``plot()`` are those of
+the series. Figures come from :mod:`forecast.plots`; nothing here picks a matplotlib backend
+or shows a window.
 """
 
 from __future__ import annotations
 
-import math
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -17,13 +19,15 @@ import numpy as np
 import pandas as pd
 
 from forecast import plots
-from forecast._scorecard import ALPHA, LAG_TRAP_DISTANCE, LAG_TRAP_R2
 from forecast._validation import check_choice, check_int
+from forecast.evaluation.report import series_markdown, summary_markdown
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
 
-#: the files written by :meth:`CompareResult.to_csv` into a directory
+__all__ = ["CSV_FILES", "PLOT_KINDS", "CompareResult", "MultiCompareResult", "SeriesComparison"]
+
+#: the files written by :meth:`SeriesComparison.to_csv` into a directory
 CSV_FILES = {
     "backtests": "backtests.csv",
     "metrics": "metrics_price.csv",
@@ -34,93 +38,9 @@ CSV_FILES = {
 PLOT_KINDS = ("forecast", "loss", "errors", "training")
 
 
-def _pvalue(p: float) -> str:
-    return "<0.001" if p < 0.001 else f"{p:.3f}"
-
-
-def _fmt(spec: str) -> Callable[[Any], str]:
-    return lambda v: format(v, spec)
-
-
-def _yes(v: Any) -> str:
-    return "yes" if v else ""
-
-
-#: (column, header, formatter) of the Markdown tables
-_PRICE_COLUMNS = [
-    ("mae", "MAE", _fmt(".4g")),
-    ("rmse", "RMSE", _fmt(".4g")),
-    ("mape", "MAPE %", _fmt(".3f")),
-    ("mase", "MASE", _fmt(".3f")),
-    ("theil_u2", "Theil U2", _fmt(".4f")),
-    ("r2", "R^2", _fmt(".4f")),
-    ("skill", "skill vs RW", _fmt("+.2%")),
-    ("dm_pvalue", "DM p vs RW", _pvalue),
-    ("hit_rate", "direction hits", _fmt(".1%")),
-    ("hit_pvalue", "hits p", _pvalue),
-    ("lag_corr", "lag corr", _fmt("+.3f")),
-    ("rw_distance", "RW distance", _fmt(".3f")),
-    ("lag_trap", "lag trap", _yes),
-]
-_RETURN_COLUMNS = [
-    ("mae", "MAE", _fmt(".5f")),
-    ("rmse", "RMSE", _fmt(".5f")),
-    ("skill", "skill vs RW", _fmt("+.2%")),
-    ("corr", "corr(F, A)", _fmt("+.3f")),
-    ("dm_pvalue", "DM p vs RW", _pvalue),
-    ("hit_rate", "direction hits", _fmt(".1%")),
-    ("hit_pvalue", "hits p", _pvalue),
-]
-_TEST_COLUMNS = [
-    ("model", "model", str),
-    ("versus", "versus", str),
-    ("step", "step", str),
-    ("scale", "scale", str),
-    ("dm_stat", "DM stat", _fmt("+.3f")),
-    ("pvalue", "p", _pvalue),
-    ("mse_ratio", "MSE ratio", _fmt(".4f")),
-    ("better", "lower MSE", str),
-    ("significant", f"p < {ALPHA}", _yes),
-]
-
-
-def markdown_table(
-    frame: pd.DataFrame, columns: Sequence[tuple[str, str, Callable[[Any], str]]]
-) -> str:
-    """Render ``frame`` as a GitHub Markdown table.
-
-    ``columns`` lists ``(column, header, formatter)``; text columns are left-aligned and
-    numbers right-aligned, and missing numbers (NaN) are shown as ``-``.
-    """
-    header = [h for _, h, _ in columns]
-    numeric = [pd.api.types.is_numeric_dtype(frame[c]) and frame[c].dtype != bool for c, _, _ in
-               columns]
-    lines = [
-        "| " + " | ".join(header) + " |",
-        "|" + "|".join("---:" if num else ":---" for num in numeric) + "|",
-    ]
-    for _, row in frame.iterrows():
-        cells = []
-        for col, _, formatter in columns:
-            value = row[col]
-            missing = isinstance(value, float) and math.isnan(value)
-            cells.append("-" if missing else formatter(value).replace("|", "\\|"))
-        lines.append("| " + " | ".join(cells) + " |")
-    return "\n".join(lines)
-
-
-def _flat(table: pd.DataFrame, horizon: int) -> tuple[pd.DataFrame, list]:
-    """Move (model, step) into columns; the step column only when there are several steps."""
-    flat = table.reset_index()
-    keys = [("model", "model", str)]
-    if horizon > 1:
-        keys.append(("step", "step", str))
-    return flat, keys
-
-
 @dataclass
-class CompareResult:
-    """The outcome of :func:`forecast.compare`.
+class SeriesComparison:
+    """The comparison of forecasters on one series (what ``compare(...)[series]`` holds).
 
     Attributes
     ----------
@@ -153,7 +73,7 @@ class CompareResult:
     def __repr__(self) -> str:
         s = self.settings
         return (
-            f"CompareResult(models={list(self.models)}, origins={s.get('n_origins')}, "
+            f"SeriesComparison(models={list(self.models)}, origins={s.get('n_origins')}, "
             f"horizon={s.get('horizon')}, lag_traps={self.lag_traps})"
         )
 
@@ -170,47 +90,7 @@ class CompareResult:
         -------
         str
         """
-        s = self.settings
-        h = int(s.get("horizon", 1))
-        lines = [
-            "## Forecast comparison",
-            "",
-            f"{s.get('n_origins', '?')} forecast origins from {_date(s.get('first_origin'))} "
-            f"to {_date(s.get('last_origin'))}, horizon {h}, step {s.get('step', 1)}, "
-            f"{s.get('window', 'expanding')} window; refit every: "
-            + ", ".join(f"{k}: {_refit(v)}" for k, v in s.get("refit_every", {}).items())
-            + ".",
-            f"Skill = 1 - MSE / MSE({self.reference}); DM = Diebold-Mariano test (squared "
-            "loss, two-sided, Harvey-Leybourne-Newbold correction).",
-            "",
-            "### Price scale",
-            "",
-        ]
-        flat, keys = _flat(self.metrics, h)
-        lines += [markdown_table(flat, keys + _PRICE_COLUMNS), ""]
-        if self.return_metrics is not None:
-            flat, keys = _flat(self.return_metrics, h)
-            lines += [
-                "### Return scale: log(F / last) against log(A / last)",
-                "",
-                markdown_table(flat, keys + _RETURN_COLUMNS),
-                "",
-            ]
-        if len(self.tests):
-            lines += ["### Diebold-Mariano tests", "", markdown_table(self.tests, _TEST_COLUMNS),
-                      ""]
-        lines.append("### Lag trap")
-        lines.append("")
-        if self.lag_traps:
-            lines.append(
-                f"Flagged: {', '.join(self.lag_traps)}. Their price R^2 (>= {LAG_TRAP_R2}) looks "
-                "good, but they do not beat the random walk, or their forecasts stay within "
-                f"{LAG_TRAP_DISTANCE} typical moves of the last price: the R^2 comes from the "
-                "last price, not from the model. Judge them on skill and on the return scale."
-            )
-        else:
-            lines.append("No model is flagged.")
-        return "\n".join(lines) + "\n"
+        return series_markdown(self)
 
     def to_csv(self, path: str | os.PathLike) -> list[Path]:
         """Write the tables as CSV.
@@ -324,11 +204,148 @@ class CompareResult:
         return plots.plot_training_curves(curves, ax=ax, log=True)
 
 
-def _date(value: Any) -> str:
-    if isinstance(value, pd.Timestamp):
-        return value.strftime("%Y-%m-%d") if value == value.normalize() else str(value)
-    return str(value)
+@dataclass
+class CompareResult:
+    """The outcome of :func:`forecast.compare`, on one series or on many.
+
+    Given one series (``one_series=True``), every attribute and method of its
+    :class:`SeriesComparison` is the result's own: ``backtests``, ``metrics``,
+    ``return_metrics``, ``tests``, ``models``, ``lag_traps``, ``settings``,
+    ``to_markdown()``, ``to_csv()`` and ``plot()``. Given many series, ``to_markdown()``
+    and ``to_csv()`` give the summary and then each series, ``metrics`` stacks the series'
+    price tables, and the other tables are read per series: ``result["AAPL"].backtests``.
+
+    Attributes
+    ----------
+    results : dict of str to SeriesComparison
+        Each series' comparison, in the order of the input.
+    summary : DataFrame
+        The cross-series summary indexed by (model, step), see
+        :func:`forecast.evaluation.scoring.summarize`.
+    reference : str
+        The random walk's name.
+    shared_settings : dict
+        The settings shared by the series' comparisons (horizon, test_size, n_jobs, ...).
+    one_series : bool
+        Whether :func:`forecast.compare` was given one series (not a dict or a DataFrame).
+    """
+
+    results: dict[str, SeriesComparison] = field(repr=False)
+    summary: pd.DataFrame
+    reference: str = "Random walk"
+    shared_settings: dict[str, Any] = field(default_factory=dict)
+    one_series: bool = False
+
+    def __repr__(self) -> str:
+        if self.one_series:
+            return "CompareResult" + repr(self._only).removeprefix("SeriesComparison")
+        return (
+            f"CompareResult(series={list(self.results)}, "
+            f"models={list(dict.fromkeys(self.summary.index.get_level_values('model')))})"
+        )
+
+    def __getitem__(self, name: str) -> SeriesComparison:
+        return self.results[name]
+
+    @property
+    def _only(self) -> SeriesComparison:
+        """The comparison of the one series, or an AttributeError naming the way to one."""
+        if not self.one_series:
+            names = list(self.results)
+            raise AttributeError(
+                f"this comparison holds {len(names)} series {names}: read one series' tables "
+                f"from result[name], e.g. result[{names[0]!r}].backtests"
+            )
+        return next(iter(self.results.values()))
+
+    @property
+    def settings(self) -> dict[str, Any]:
+        """The settings: the series' (origins included) for one series, else the shared ones."""
+        return self._only.settings if self.one_series else self.shared_settings
+
+    @property
+    def metrics(self) -> pd.DataFrame:
+        """Price-scale metrics by (model, step); by (series, model, step) for many series."""
+        if self.one_series:
+            return self._only.metrics
+        return pd.concat({k: r.metrics for k, r in self.results.items()}, names=["series"])
+
+    @property
+    def backtests(self) -> pd.DataFrame:
+        """The stacked backtests of the one series (see :class:`SeriesComparison`)."""
+        return self._only.backtests
+
+    @property
+    def return_metrics(self) -> pd.DataFrame | None:
+        """The return-scale metrics of the one series (see :class:`SeriesComparison`)."""
+        return self._only.return_metrics
+
+    @property
+    def tests(self) -> pd.DataFrame:
+        """The Diebold-Mariano tests of the one series (see :class:`SeriesComparison`)."""
+        return self._only.tests
+
+    @property
+    def models(self) -> dict[str, Any]:
+        """The fitted models of the one series (see :class:`SeriesComparison`)."""
+        return self._only.models
+
+    @property
+    def lag_traps(self) -> list[str]:
+        """The models flagged as lag traps on the one series."""
+        return self._only.lag_traps
+
+    def plot(
+        self,
+        kind: str = "forecast",
+        *,
+        ax: Axes | None = None,
+        step: int = 1,
+        models: Sequence[str] | None = None,
+        last: int | None = None,
+    ) -> Axes:
+        """One figure of the one series' comparison, see :meth:`SeriesComparison.plot`."""
+        return self._only.plot(kind, ax=ax, step=step, models=models, last=last)
+
+    def to_markdown(self) -> str:
+        """The comparison as Markdown (for many series: the summary, then each series).
+
+        Returns
+        -------
+        str
+        """
+        return self._only.to_markdown() if self.one_series else summary_markdown(self)
+
+    def to_csv(self, path: str | os.PathLike) -> list[Path]:
+        """Write the tables as CSV.
+
+        Parameters
+        ----------
+        path : str or path-like
+            One series: see :meth:`SeriesComparison.to_csv`. Many series: a directory
+            (created if needed) that receives ``summary.csv`` and each series' tables in
+            ``path/<series>/``.
+
+        Returns
+        -------
+        list of Path
+            The files written.
+        """
+        if self.one_series:
+            return self._only.to_csv(path)
+        path = Path(path)
+        path.mkdir(parents=True, exist_ok=True)
+        self.summary.to_csv(path / "summary.csv")
+        written = [path / "summary.csv"]
+        for name, res in self.results.items():
+            written += res.to_csv(path / _safe(name))
+        return written
 
 
-def _refit(value: Any) -> str:
-    return "never" if value is None else ("every origin" if value == 1 else f"{value} origins")
+#: the name this type had for many series; the same type now
+MultiCompareResult = CompareResult
+
+
+def _safe(name: str) -> str:
+    """A file-system-safe folder name for a series (``^GSPC`` -> ``_GSPC``)."""
+    return "".join(c if c.isalnum() or c in "-_." else "_" for c in str(name)) or "series"

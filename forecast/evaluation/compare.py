@@ -1,0 +1,213 @@
+"""Compare forecasters honestly on one series: every model against the random walk.
+
+:func:`compare_series` backtests each model on the same origins (see
+:func:`~forecast.evaluation.backtest.run_backtest`), always together with the random walk,
+and scores them with :func:`~forecast.evaluation.scoring.score` into a
+:class:`~forecast.evaluation.results.SeriesComparison`. :func:`forecast.compare` is the
+user-facing entry; :mod:`forecast.evaluation.many` runs the same steps on many series.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from typing import Any
+
+import pandas as pd
+
+from forecast._validation import check_int, check_series
+from forecast.evaluation.backtest import check_forecaster, run_backtest
+from forecast.evaluation.results import SeriesComparison
+from forecast.evaluation.schedule import WalkForward
+from forecast.evaluation.scoring import family, score
+
+logger = logging.getLogger(__name__)
+
+__all__ = [
+    "REFERENCE", "backtest_model", "check_models", "check_target", "compare_series",
+    "refit_schedule", "score_series",
+]
+
+#: the name of the random walk, the reference of every comparison
+REFERENCE = "Random walk"
+
+
+def compare_series(
+    models: dict[str, Any],
+    y: Any,
+    schedule: WalkForward,
+    *,
+    test_size: int,
+    refit_every: int | None | Mapping[str, int | None] = None,
+    coverage: float | None = None,
+    progress: bool = False,
+) -> SeriesComparison:
+    """Backtest ``models`` on the last ``test_size`` observations of ``y`` and score them.
+
+    Parameters
+    ----------
+    models : dict of str to forecaster
+        As returned by :func:`check_models` (the random walk included).
+    y : pandas.Series or 1-D array-like
+        The series, oldest first.
+    schedule : WalkForward
+        Horizon, step, window, train_size and warm_start (its ``start`` and
+        ``refit_every`` are replaced: the first target is ``n - test_size`` and
+        ``refit_every`` is given per model).
+    test_size : int
+        The number of final observations that are forecast targets.
+    refit_every : int, None or mapping of str to int or None, default=None
+        See :func:`refit_schedule`.
+    coverage, progress
+        As in :func:`forecast.backtest`.
+
+    Returns
+    -------
+    SeriesComparison
+
+    Examples
+    --------
+    >>> import forecast
+    >>> y = forecast.load_dataset("sp500")["close"]
+    >>> models = check_models({"AR(1)": forecast.ARForecaster(order=1)})
+    >>> res = compare_series(models, y, WalkForward(), test_size=50)
+    >>> res.settings["n_origins"]
+    50
+    """
+    test_size = check_int(test_size, "test_size", min_value=1)
+    series, start = check_target(y, "y", schedule, test_size=test_size)
+    refit = refit_schedule(refit_every, list(models))
+    runs = {
+        name: backtest_model(name, model, series, schedule.replace(start=start,
+                             refit_every=refit[name]), coverage=coverage, progress=progress)
+        for name, model in models.items()
+    }
+    return score_series(models, runs, series, schedule.replace(start=start), refit)
+
+
+def check_target(
+    y: Any, name: str, schedule: WalkForward, *, test_size: int
+) -> tuple[pd.Series, int]:
+    """The validated series ``y`` (called ``name`` in errors) and its first target position.
+
+    The last ``test_size`` observations are the targets; at least 2 observations must
+    precede them, and they must give at least ``max(3, horizon + 1)`` origins (the tests
+    need them).
+    """
+    values, index = check_series(y, name, min_length=4)
+    series = pd.Series(values, index=index, name=getattr(y, "name", None))
+    n, horizon, step = len(values), schedule.horizon, schedule.step
+    if test_size > n - 2:
+        raise ValueError(
+            f"test_size={test_size} leaves {n - test_size} training observation(s) of "
+            f"{name} (n={n}); at least 2 are needed, so test_size must be <= {n - 2}"
+        )
+    n_origins = (test_size - horizon) // step + 1 if test_size >= horizon else 0
+    if n_origins < max(3, horizon + 1):
+        raise ValueError(
+            f"test_size={test_size} with horizon={horizon} and step={step} gives {n_origins} "
+            f"origin(s); the tests need at least {max(3, horizon + 1)}"
+        )
+    return series, n - test_size
+
+
+def backtest_model(
+    name: str, model: Any, y: pd.Series, schedule: WalkForward, **options: Any
+) -> tuple[pd.DataFrame, Any]:
+    """One model's backtest on one series: the unit of work of a parallel comparison."""
+    logger.info("backtesting %s (refit_every=%s)", name, schedule.refit_every)
+    return run_backtest(model, y, schedule, model_name=name, **options)
+
+
+def score_series(
+    models: dict[str, Any],
+    runs: dict[str, tuple[pd.DataFrame, Any]],
+    y: pd.Series,
+    schedule: WalkForward,
+    refit: dict[str, int | None],
+) -> SeriesComparison:
+    """Score the backtests ``runs`` (name -> (frame, fitted model)) of one series.
+
+    ``schedule.start`` is the position of the first target in ``y``; ``refit`` the
+    ``refit_every`` of each model, as reported in the settings.
+    """
+    start = schedule.start
+    frames = [runs[name][0] for name in models]
+    fitted = {name: runs[name][1] for name in models}
+    bt = pd.concat(frames, ignore_index=True)
+    values = y.to_numpy()
+    origin_pos = y.index.get_indexer(pd.Index(bt["origin"]))
+    bt.insert(bt.columns.get_loc("actual") + 1, "last", values[origin_pos])
+    positive = bool((values > 0).all())
+    if not positive:
+        logger.info("y has values <= 0: no return-scale metrics (they need prices)")
+    price, returns, tests = score(
+        bt,
+        prev=values[origin_pos - 1],
+        y_train=values[:start],
+        reference=REFERENCE,
+        families={name: family(model) for name, model in models.items()},
+        returns=positive,
+    )
+    settings = {
+        "n_obs": len(values),
+        "horizon": schedule.horizon,
+        "test_size": len(values) - start,
+        "step": schedule.step,
+        "window": schedule.window,
+        "train_size": schedule.train_size,
+        "refit_every": dict(refit),
+        "first_origin": bt["origin"].iloc[0],
+        "last_origin": bt["origin"].iloc[-1],
+        "n_origins": int(bt["origin"].nunique()),
+    }
+    return SeriesComparison(
+        backtests=bt,
+        metrics=price,
+        return_metrics=returns,
+        tests=tests,
+        models=fitted,
+        reference=REFERENCE,
+        settings=settings,
+    )
+
+
+def random_walk() -> Any:
+    """The reference forecaster: ``NaiveForecaster(strategy="last")``."""
+    from forecast.models.naive import NaiveForecaster
+
+    return NaiveForecaster(strategy="last")
+
+
+def check_models(models: Any) -> dict[str, Any]:
+    """Names -> forecasters, the random walk first (added unless already named)."""
+    if not isinstance(models, Mapping):
+        raise TypeError(
+            f"models must be a mapping of names to forecasters, e.g. {{'AR(20)': "
+            f"ARForecaster(order=20)}}, got {type(models).__name__}"
+        )
+    for name, model in models.items():
+        if not isinstance(name, str) or not name:
+            raise TypeError(f"model names must be non-empty strings, got {name!r}")
+        check_forecaster(model, f"models[{name!r}]")
+    out = {} if REFERENCE in models else {REFERENCE: random_walk()}
+    out.update(models)
+    return out
+
+
+def refit_schedule(refit_every: Any, names: list[str]) -> dict[str, int | None]:
+    """``refit_every`` per model name (a single value applies to all)."""
+    if not isinstance(refit_every, Mapping):
+        if refit_every is not None:
+            refit_every = check_int(refit_every, "refit_every", min_value=1)
+        return dict.fromkeys(names, refit_every)
+    unknown = [k for k in refit_every if k not in names]
+    if unknown:
+        raise ValueError(f"refit_every names unknown model(s) {unknown}; the models are {names}")
+    schedule = {}
+    for name in names:
+        value = refit_every.get(name)
+        schedule[name] = None if value is None else check_int(
+            value, f"refit_every[{name!r}]", min_value=1
+        )
+    return schedule
