@@ -21,7 +21,7 @@ from tqdm.std import tqdm  # text bar: no ipywidgets needed in notebooks
 
 from forecast._dates import to_zone
 from forecast._validation import check_choice, check_float, check_int, check_series
-from forecast.models._contract import SeriesSlice
+from forecast.models.base import SeriesSlice
 
 logger = logging.getLogger(__name__)
 
@@ -81,7 +81,7 @@ def backtest(
 
     A forecaster whose class sets ``_backtest_fast_path = True`` in its own body (AR and
     naive; subclasses do not inherit it, so their ``update`` and ``predict`` always run)
-    gets its new observations as a :class:`~forecast.models._contract.SeriesSlice` (values
+    gets its new observations as a :class:`~forecast.models.base.SeriesSlice` (values
     and labels by position) and is asked for ``_forecast(horizon)`` (the values of
     ``predict``): the same numbers without building two pandas objects per origin, which
     made the walk-forward of an AR(20) with a refit at every origin about 3x faster

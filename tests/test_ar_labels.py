@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 
 import forecast
 from forecast._dates import future_index
-from forecast.models._contract import SeriesHistory, SeriesSlice
+from forecast.models.base import SeriesHistory, SeriesSlice
 from forecast.models.ar import ARForecaster
 from forecast.models.naive import NaiveForecaster
 

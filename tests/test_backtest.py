@@ -321,7 +321,7 @@ def _public_only(model):
 @pytest.mark.parametrize("kind", ["dates", "range", "integer labels"])
 def test_fast_path_equals_the_public_methods(sp500, case, kind, monkeypatch):
     """Positional updates and array forecasts give exactly what update/predict give."""
-    from forecast.models._contract import SeriesSlice
+    from forecast.models.base import SeriesSlice
     from forecast.walkforward import run_backtest
 
     if kind != "integer labels":  # dates and a RangeIndex never fall back to a Series
@@ -352,7 +352,7 @@ def test_fast_path_equals_the_public_methods(sp500, case, kind, monkeypatch):
 
 def test_positional_update_checks_like_a_series(sp500):
     """A SeriesSlice that does not continue the data, or holds NaN, is refused as a Series is."""
-    from forecast.models._contract import SeriesSlice
+    from forecast.models.base import SeriesSlice
 
     y = sp500.iloc[-50:]
     values, index = check_series(y)

@@ -16,7 +16,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from forecast._numeric import FloatRangeError, pow2_scaled, rescale, scaled_difference
 from forecast._validation import check_choice, check_int, check_series
-from forecast.models._contract import (
+from forecast.models.base import (
     SeriesForecaster,
     SeriesHistory,
     check_horizon,

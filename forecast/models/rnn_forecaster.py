@@ -31,7 +31,7 @@ import pandas as pd
 from sklearn.utils.validation import check_is_fitted
 
 from forecast._validation import check_choice, check_float, check_random_state, check_series
-from forecast.models._contract import (
+from forecast.models.base import (
     SeriesForecaster,
     SeriesHistory,
     check_horizon,
