@@ -17,8 +17,8 @@ from hypothesis import strategies as st
 
 import forecast
 from forecast._dates import future_index
-from forecast.models.base import SeriesHistory, SeriesSlice
 from forecast.models.ar import ARForecaster
+from forecast.models.base import SeriesHistory, SeriesSlice
 from forecast.models.naive import NaiveForecaster
 
 

@@ -5,13 +5,14 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-from sklearn.base import BaseEstimator, clone
+from sklearn.base import BaseEstimator
 from sklearn.exceptions import NotFittedError
 from sklearn.utils.validation import check_is_fitted
 
 import forecast
 from forecast._dates import future_index
 from forecast._validation import check_series
+from forecast.models.base import walks_by_position
 from forecast.walkforward import COLUMNS, backtest
 
 CALLS: list[tuple] = []
@@ -278,11 +279,25 @@ def test_incremental_ar_refits_equal_fresh_fits(sp500):
 
 class _PublicOnlyAR(forecast.ARForecaster):
     """AR driven through ``update(Series)`` and ``predict`` only: backtest's general path
-    (a subclass does not inherit the fast path)."""
+    (a class that overrides update or predict is always called through them)."""
+
+    def update(self, y_new, refit=False, X=None):
+        return super().update(y_new, refit=refit, X=X)
+
+    def predict(self, horizon):
+        return super().predict(horizon)
 
 
 class _PublicOnlyNaive(forecast.NaiveForecaster):
-    pass
+    def update(self, y_new, refit=False, X=None):
+        return super().update(y_new, refit=refit, X=X)
+
+    def predict(self, horizon):
+        return super().predict(horizon)
+
+
+class _PlainAR(forecast.ARForecaster):
+    """A user's subclass that changes neither update nor predict."""
 
 
 class _ShiftedAR(forecast.ARForecaster):
@@ -321,15 +336,13 @@ def _public_only(model):
 @pytest.mark.parametrize("kind", ["dates", "range", "integer labels"])
 def test_fast_path_equals_the_public_methods(sp500, case, kind, monkeypatch):
     """Positional updates and array forecasts give exactly what update/predict give."""
-    from forecast.models.base import SeriesSlice
+    from forecast.models.base import SeriesHistory
     from forecast.walkforward import run_backtest
 
-    if kind != "integer labels":  # dates and a RangeIndex never fall back to a Series
+    def no_fallback(self, y_new, name="y_new"):  # update_slice never builds a Series here
+        raise AssertionError(f"update_slice fell back to a Series: {y_new!r:.80}")
 
-        def no_fallback(self):
-            raise AssertionError(f"SeriesSlice {self.lo}:{self.hi} fell back to a Series")
-
-        monkeypatch.setattr(SeriesSlice, "to_series", no_fallback)
+    monkeypatch.setattr(SeriesHistory, "append", no_fallback)
 
     make, kwargs = FAST_CASES[case]
     y = np.log(sp500.iloc[-400:]).diff().dropna()
@@ -338,6 +351,7 @@ def test_fast_path_equals_the_public_methods(sp500, case, kind, monkeypatch):
     elif kind == "integer labels":  # not a RangeIndex: slices go through the general path
         y = pd.Series(y.to_numpy(), index=pd.Index(np.arange(len(y)) * 7 + 3))
     fast, fast_model = run_backtest(make(), y, start=-60, **kwargs)
+    monkeypatch.undo()  # the general path appends Series
     slow, slow_model = run_backtest(_public_only(make()), y, start=-60, **kwargs)
     pd.testing.assert_frame_equal(fast.drop(columns="model"), slow.drop(columns="model"))
     # the model left after the walk has seen the same labels and forecasts the same way
@@ -351,21 +365,24 @@ def test_fast_path_equals_the_public_methods(sp500, case, kind, monkeypatch):
 
 
 def test_positional_update_checks_like_a_series(sp500):
-    """A SeriesSlice that does not continue the data, or holds NaN, is refused as a Series is."""
-    from forecast.models.base import SeriesSlice
-
+    """update_slice refuses positions that do not continue the data, or NaN, as update does."""
     y = sp500.iloc[-50:]
     values, index = check_series(y)
     model = forecast.ARForecaster(2).fit(y.iloc[:30])
     with pytest.raises(ValueError, match=r"first label 2018-.* is not after the last label"):
-        model.update(SeriesSlice(values, index, 20, 31))
+        model.update_slice(values, index, 20, 31)
     bad = values.copy()
-    bad[30] = np.nan
+    bad[[30, 32]] = np.nan
     with pytest.raises(ValueError, match=r"NaN"):
-        model.update(SeriesSlice(bad, index, 30, 32))
+        model.update_slice(bad, index, 30, 32)
     assert len(model.index_) == 30  # nothing was appended
-    model.update(SeriesSlice(values, index, 30, 32), refit=True)
-    model.update(SeriesSlice(values, index, 32, 33), refit=True)
+    model.update_slice(values, index, 30, 32, refit=True)
+    with pytest.raises(ValueError, match=r"NaN"):  # a slice that goes on is checked too
+        model.update_slice(bad, index, 32, 33)
+    with pytest.raises(TypeError, match=r"y_new has a RangeIndex but the data seen so far"):
+        model.update_slice(values, pd.RangeIndex(50), 32, 33)
+    assert len(model.index_) == 32
+    model.update_slice(values, index, 32, 33, refit=True)
     fresh = forecast.ARForecaster(2).fit(y.iloc[:33])
     np.testing.assert_allclose(model.params_, fresh.params_, rtol=1e-10)
     pd.testing.assert_index_equal(model.index_, y.index[:33])
@@ -378,101 +395,38 @@ def test_a_subclass_overriding_predict_is_not_bypassed(sp500):
     np.testing.assert_allclose(shifted["forecast"], plain["forecast"] + 1.0, rtol=1e-12)
 
 
-@pytest.mark.parametrize(
-    "model", [forecast.ARForecaster(5), forecast.NaiveForecaster(strategy="drift")]
-)
-def test_model_after_a_positional_walk_saves_and_continues(sp500, model, tmp_path):
-    """The labels kept by position survive save/load, and the loaded model goes on alike."""
-    from forecast.walkforward import run_backtest
-
-    y = np.log(sp500).diff().dropna()
-    _, walked = run_backtest(model, y.iloc[:-5], start=-30, refit_every=1)
-    loaded = forecast.load_model(walked.save(tmp_path / "walked"))
-    # the last origin has seen all but the last value of y.iloc[:-5]
-    pd.testing.assert_index_equal(loaded.index_, y.index[:-6])
-    for m in (walked, loaded):
-        m.update(y.iloc[-6:-2], refit=True)
-    pd.testing.assert_series_equal(loaded.predict(4), walked.predict(4))
-    fresh = clone(model).fit(y.iloc[:-2])
-    pd.testing.assert_series_equal(loaded.predict(4), fresh.predict(4), rtol=1e-9)
+def test_only_classes_keeping_the_contracts_update_and_predict_are_walked_by_position():
+    assert walks_by_position(forecast.ARForecaster(3))
+    assert walks_by_position(forecast.NaiveForecaster())
+    assert walks_by_position(_PlainAR(3))  # a subclass inherits the hook with the methods
+    assert not walks_by_position(_ShiftedAR(3))
+    assert not walks_by_position(_PublicOnlyNaive())
+    assert not walks_by_position(forecast.RNNForecaster())
 
 
-# --------------------------------------- the forecaster and its settings (issue 12, defect 8)
+def test_the_hooks_of_a_class_with_its_own_update_and_predict_call_them(sp500):
+    """forecast_values gives predict's values and update_slice calls update, when a
+    SeriesForecaster writes its own update and predict (as the RNN forecasters do)."""
+    from forecast.models.base import SeriesForecaster, SeriesHistory
 
+    class LastValue(SeriesForecaster):
+        def fit(self, y):
+            values, index = check_series(y)
+            self._history, self.calls_ = SeriesHistory(values, index), []
+            return self
 
-@pytest.mark.parametrize(
-    ("bad", "message"),
-    [
-        (forecast.ARForecaster, r"forecaster must be a forecaster instance, got the class "
-                                r"ARForecaster; call it: ARForecaster\(\)"),
-        (None, r"forecaster must be a forecaster instance, got None; pass one, e\.g\. "),
-        (__import__("sklearn.linear_model").linear_model.LinearRegression(),
-         r"got LinearRegression\(\) of type LinearRegression \(no update\); a scikit-learn "
-         r"estimator fits windows, not a series: use it on forecast\.make_windows"),
-        ("AR", r"forecaster must be a forecaster with fit, predict and update.*got 'AR'"),
-    ],
-)
-def test_backtest_refuses_what_is_not_a_forecaster_naming_the_argument_and_fix(bad, message):
-    y = forecast.load_dataset("sp500")["close"].iloc[:60]
-    with pytest.raises(TypeError, match=message):
-        backtest(bad, y)
-    with pytest.raises(TypeError, match=message):
-        backtest(bad, {"a": y, "b": y})  # many series: checked before any clone
+        def update(self, y_new, refit=False):
+            self.calls_.append((type(y_new).__name__, refit))
+            self._history.append(y_new)
+            return self
 
+        def predict(self, horizon):
+            return pd.Series(self._history.values[-1], index=self._history.future_index(horizon))
 
-class _PointOnly(BaseEstimator):
-    """Follows the contract but has no predict_interval."""
-
-    def fit(self, y, X=None):
-        return self
-
-    def update(self, y_new, refit=False, X=None):
-        return self
-
-    def predict(self, horizon):
-        return np.zeros(horizon)
-
-
-def test_backtest_with_coverage_refuses_a_forecaster_without_intervals():
-    y = forecast.load_dataset("sp500")["close"].iloc[:60]
-    with pytest.raises(TypeError, match=r"forecaster=_PointOnly has no predict_interval, "
-                                        r"which coverage needs; pass coverage=None"):
-        backtest(_PointOnly(), y, coverage=0.9)
-    assert len(backtest(_PointOnly(), y)) == 12
-
-
-def test_compare_and_backtest_share_the_forecaster_check():
-    y = forecast.load_dataset("sp500")["close"].iloc[:120]
-    with pytest.raises(TypeError, match=r"models\['AR'\] must be a forecaster instance, got "
-                                        r"the class ARForecaster; call it"):
-        forecast.compare({"AR": forecast.ARForecaster}, y, test_size=10)
-
-
-BAD_HORIZONS = [(0, ValueError), (-1, ValueError), (1.5, TypeError), (True, TypeError),
-                ("3", TypeError), (float("nan"), TypeError)]
-BAD_COVERAGES = [(0, ValueError), (1, ValueError), (1.5, ValueError), (float("nan"), ValueError),
-                 (True, TypeError), ("0.9", TypeError), (-0.5, ValueError)]
-
-
-@pytest.mark.parametrize(("horizon", "error"), BAD_HORIZONS)
-def test_every_forecast_call_refuses_a_bad_horizon_naming_it(horizon, error):
-    y = forecast.load_dataset("sp500")["close"].iloc[:80]
-    fitted = [forecast.ARForecaster(2).fit(y), forecast.NaiveForecaster().fit(y),
-              forecast.ARForecaster(2, strategy="direct", max_horizon=3).fit(y),
-              forecast.NaiveForecaster(strategy="drift").fit(y)]
-    for model in fitted:
-        for call in (model.predict, model.predict_interval):
-            with pytest.raises(error, match=rf"horizon must be .*got (horizon=)?{horizon!r}"):
-                call(horizon)
-    with pytest.raises(error, match=r"horizon must be "):
-        backtest(forecast.NaiveForecaster(), y, horizon=horizon)
-
-
-@pytest.mark.parametrize(("coverage", "error"), BAD_COVERAGES)
-def test_every_interval_call_refuses_a_bad_coverage_naming_it(coverage, error):
-    y = forecast.load_dataset("sp500")["close"].iloc[:80]
-    for model in (forecast.ARForecaster(2).fit(y), forecast.NaiveForecaster().fit(y)):
-        with pytest.raises(error, match=r"coverage must be "):
-            model.predict_interval(2, coverage=coverage)
-    with pytest.raises(error, match=r"coverage must be "):
-        backtest(forecast.NaiveForecaster(), y, coverage=coverage)
+    y = sp500.iloc[-100:]
+    values, index = check_series(y)
+    model = LastValue().fit(y.iloc[:60]).update_slice(values, index, 60, 70, refit=True)
+    assert model.calls_ == [("Series", True)]
+    pd.testing.assert_index_equal(model.index_, y.index[:70])
+    np.testing.assert_array_equal(model.forecast_values(3), np.full(3, y.iloc[69]))
+    assert not walks_by_position(model)
