@@ -248,3 +248,20 @@ def test_single_value_updates_are_still_checked(returns):
     model.update(pd.Series([0.01], index=tz.tz_localize(None)), refit=True)
     assert model.index_[-1] == pd.Timestamp("1999-05-28")
     assert_same_labels(model.predict(2).index, future_index(model.index_, 2))
+
+
+def test_a_model_file_with_the_label_bookkeeping_of_0_12_still_loads(returns, tmp_path):
+    """Files saved before 0.13 hold the history's label-following state; it is ignored."""
+    model = ARForecaster(3).fit(returns.iloc[:300])
+    model.update_slice(returns.to_numpy(), returns.index, 300, 310, refit=True)
+    model.update(np.array([0.01]))
+    history = model._history
+    tail = returns.index.asi8[250:310].tolist()
+    history.__dict__.update(  # the extra attributes a 0.12 SeriesHistory saved
+        _range_ahead=None, _tail=tail, _unit="ns", _dtype="datetime64[ns]", _name="date",
+        _n_weekend=0, _n_daily=55, _block=None, _block_days=[],
+    )
+    loaded = forecast.load_model(model.save(tmp_path / "ar.npz"))
+    seen = returns.index[:310]
+    assert_same_labels(loaded.index_, seen.append(future_index(seen, 1)))
+    pd.testing.assert_series_equal(loaded.predict(3), model.predict(3))
