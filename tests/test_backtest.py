@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-from sklearn.base import BaseEstimator
+from sklearn.base import BaseEstimator, clone
 from sklearn.exceptions import NotFittedError
 from sklearn.utils.validation import check_is_fitted
 
@@ -430,3 +430,103 @@ def test_the_hooks_of_a_class_with_its_own_update_and_predict_call_them(sp500):
     pd.testing.assert_index_equal(model.index_, y.index[:70])
     np.testing.assert_array_equal(model.forecast_values(3), np.full(3, y.iloc[69]))
     assert not walks_by_position(model)
+
+
+@pytest.mark.parametrize(
+    "model", [forecast.ARForecaster(5), forecast.NaiveForecaster(strategy="drift")]
+)
+def test_model_after_a_positional_walk_saves_and_continues(sp500, model, tmp_path):
+    """The labels kept by position survive save/load, and the loaded model goes on alike."""
+    from forecast.walkforward import run_backtest
+
+    y = np.log(sp500).diff().dropna()
+    _, walked = run_backtest(model, y.iloc[:-5], start=-30, refit_every=1)
+    loaded = forecast.load_model(walked.save(tmp_path / "walked"))
+    # the last origin has seen all but the last value of y.iloc[:-5]
+    pd.testing.assert_index_equal(loaded.index_, y.index[:-6])
+    for m in (walked, loaded):
+        m.update(y.iloc[-6:-2], refit=True)
+    pd.testing.assert_series_equal(loaded.predict(4), walked.predict(4))
+    fresh = clone(model).fit(y.iloc[:-2])
+    pd.testing.assert_series_equal(loaded.predict(4), fresh.predict(4), rtol=1e-9)
+
+
+# --------------------------------------- the forecaster and its settings (issue 12, defect 8)
+
+
+@pytest.mark.parametrize(
+    ("bad", "message"),
+    [
+        (forecast.ARForecaster, r"forecaster must be a forecaster instance, got the class "
+                                r"ARForecaster; call it: ARForecaster\(\)"),
+        (None, r"forecaster must be a forecaster instance, got None; pass one, e\.g\. "),
+        (__import__("sklearn.linear_model").linear_model.LinearRegression(),
+         r"got LinearRegression\(\) of type LinearRegression \(no update\); a scikit-learn "
+         r"estimator fits windows, not a series: use it on forecast\.make_windows"),
+        ("AR", r"forecaster must be a forecaster with fit, predict and update.*got 'AR'"),
+    ],
+)
+def test_backtest_refuses_what_is_not_a_forecaster_naming_the_argument_and_fix(bad, message):
+    y = forecast.load_dataset("sp500")["close"].iloc[:60]
+    with pytest.raises(TypeError, match=message):
+        backtest(bad, y)
+    with pytest.raises(TypeError, match=message):
+        backtest(bad, {"a": y, "b": y})  # many series: checked before any clone
+
+
+class _PointOnly(BaseEstimator):
+    """Follows the contract but has no predict_interval."""
+
+    def fit(self, y, X=None):
+        return self
+
+    def update(self, y_new, refit=False, X=None):
+        return self
+
+    def predict(self, horizon):
+        return np.zeros(horizon)
+
+
+def test_backtest_with_coverage_refuses_a_forecaster_without_intervals():
+    y = forecast.load_dataset("sp500")["close"].iloc[:60]
+    with pytest.raises(TypeError, match=r"forecaster=_PointOnly has no predict_interval, "
+                                        r"which coverage needs; pass coverage=None"):
+        backtest(_PointOnly(), y, coverage=0.9)
+    assert len(backtest(_PointOnly(), y)) == 12
+
+
+def test_compare_and_backtest_share_the_forecaster_check():
+    y = forecast.load_dataset("sp500")["close"].iloc[:120]
+    with pytest.raises(TypeError, match=r"models\['AR'\] must be a forecaster instance, got "
+                                        r"the class ARForecaster; call it"):
+        forecast.compare({"AR": forecast.ARForecaster}, y, test_size=10)
+
+
+BAD_HORIZONS = [(0, ValueError), (-1, ValueError), (1.5, TypeError), (True, TypeError),
+                ("3", TypeError), (float("nan"), TypeError)]
+BAD_COVERAGES = [(0, ValueError), (1, ValueError), (1.5, ValueError), (float("nan"), ValueError),
+                 (True, TypeError), ("0.9", TypeError), (-0.5, ValueError)]
+
+
+@pytest.mark.parametrize(("horizon", "error"), BAD_HORIZONS)
+def test_every_forecast_call_refuses_a_bad_horizon_naming_it(horizon, error):
+    y = forecast.load_dataset("sp500")["close"].iloc[:80]
+    fitted = [forecast.ARForecaster(2).fit(y), forecast.NaiveForecaster().fit(y),
+              forecast.ARForecaster(2, strategy="direct", max_horizon=3).fit(y),
+              forecast.NaiveForecaster(strategy="drift").fit(y)]
+    for model in fitted:
+        for call in (model.predict, model.predict_interval):
+            with pytest.raises(error, match=rf"horizon must be .*got (horizon=)?{horizon!r}"):
+                call(horizon)
+    with pytest.raises(error, match=r"horizon must be "):
+        backtest(forecast.NaiveForecaster(), y, horizon=horizon)
+
+
+@pytest.mark.parametrize(("coverage", "error"), BAD_COVERAGES)
+def test_every_interval_call_refuses_a_bad_coverage_naming_it(coverage, error):
+    y = forecast.load_dataset("sp500")["close"].iloc[:80]
+    for model in (forecast.ARForecaster(2).fit(y), forecast.NaiveForecaster().fit(y)):
+        with pytest.raises(error, match=r"coverage must be "):
+            model.predict_interval(2, coverage=coverage)
+    with pytest.raises(error, match=r"coverage must be "):
+        backtest(forecast.NaiveForecaster(), y, coverage=coverage)
