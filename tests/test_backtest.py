@@ -348,7 +348,7 @@ def test_fast_path_equals_the_public_methods(sp500, case, kind, monkeypatch):
     y = np.log(sp500.iloc[-400:]).diff().dropna()
     if kind == "range":
         y = y.to_numpy()
-    elif kind == "integer labels":  # not a RangeIndex: slices go through the general path
+    elif kind == "integer labels":  # an Index of integers that is not a RangeIndex
         y = pd.Series(y.to_numpy(), index=pd.Index(np.arange(len(y)) * 7 + 3))
     fast, fast_model = run_backtest(make(), y, start=-60, **kwargs)
     monkeypatch.undo()  # the general path appends Series
@@ -381,6 +381,10 @@ def test_positional_update_checks_like_a_series(sp500):
         model.update_slice(bad, index, 32, 33)
     with pytest.raises(TypeError, match=r"y_new has a RangeIndex but the data seen so far"):
         model.update_slice(values, pd.RangeIndex(50), 32, 33)
+    with pytest.raises(ValueError, match=r"values has 49 entries but index has 50 labels"):
+        model.update_slice(values[:-1], index, 32, 33)
+    with pytest.raises(TypeError, match=r"y_new must be numeric"):
+        model.update_slice(values.astype(str), index, 32, 33)
     assert len(model.index_) == 32
     model.update_slice(values, index, 32, 33, refit=True)
     fresh = forecast.ARForecaster(2).fit(y.iloc[:33])

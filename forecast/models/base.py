@@ -296,10 +296,17 @@ class SeriesHistory:
         ``start`` of the same index, or ``index[start]`` comes after the last label);
         anything else is appended (or refused) as that Series would be.
         """
+        values = np.asarray(values)
+        if len(values) != len(index):
+            raise ValueError(
+                f"values has {len(values)} entries but index has {len(index)} labels; pass "
+                "the values and the index of one series"
+            )
         new = values[start:stop]
         last = self._pending[-1] if self._pending else None
         if not (
             stop > start
+            and isinstance(index, pd.Index)
             and new.dtype == np.float64
             and new.ndim == 1
             and _finite(new)
