@@ -250,14 +250,14 @@ def test_single_value_updates_are_still_checked(returns):
     assert_same_labels(model.predict(2).index, future_index(model.index_, 2))
 
 
-def test_a_model_file_with_the_label_bookkeeping_of_0_12_still_loads(returns, tmp_path):
-    """Files saved before 0.13 hold the history's label-following state; it is ignored."""
+def test_a_model_file_with_the_old_label_bookkeeping_still_loads(returns, tmp_path):
+    """Files saved before issue 13 hold the history's label-following state; it is ignored."""
     model = ARForecaster(3).fit(returns.iloc[:300])
     model.update_slice(returns.to_numpy(), returns.index, 300, 310, refit=True)
     model.update(np.array([0.01]))
     history = model._history
     tail = returns.index.asi8[250:310].tolist()
-    history.__dict__.update(  # the extra attributes a 0.12 SeriesHistory saved
+    history.__dict__.update(  # the extra attributes an older SeriesHistory saved
         _range_ahead=None, _tail=tail, _unit="ns", _dtype="datetime64[ns]", _name="date",
         _n_weekend=0, _n_daily=55, _block=None, _block_days=[],
     )

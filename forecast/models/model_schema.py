@@ -77,7 +77,7 @@ _HISTORY = Rec(
         "_block_days": ListOf(Int()),
     },
     optional=("_range_ahead", "_tail", "_unit", "_dtype", "_name", "_n_weekend", "_n_daily",
-              "_block", "_block_days"),  # the label bookkeeping of files saved before 0.13
+              "_block", "_block_days"),  # label bookkeeping in files saved before issue 13
 )
 _SCALER_PARAMS = {"with_mean": Bool(), "with_std": Bool()}
 _SCALER = OneOf(  # unfitted, or fitted with every fitted attribute
