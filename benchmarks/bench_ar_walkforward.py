@@ -7,14 +7,17 @@ and the next value is forecast:
 * reference: ``AutoReg(y[:origin], tau).fit().forecast(1)``, a fresh fit per step;
 * ``forecast.backtest(ARForecaster(tau), y, start=first, refit_every=1)``, the package's
   walk-forward: one fit, then at every origin ``update(..., refit=True)`` (the new row is
-  folded into the least-squares state in O(tau^2)) and a one-step forecast; backtest passes
-  the new observation by position and reads the forecast as an array, so no pandas object
-  is built per step (the result is the usual frame with dates and actuals). Timed on the
-  dated Series and on its values (an array);
+  folded into the least-squares state in O(tau^2)) and a one-step forecast; backtest moves
+  the model with the contract's ``update_slice`` (the new observation by position) and
+  reads ``forecast_values(1)`` (an array), so no pandas object is built per step (the
+  result is the usual frame with dates and actuals). Timed on the dated Series and on its
+  values (an array);
 * the same steps written by hand with the public methods, ``model.update(y_new,
-  refit=True)`` then ``model.predict(1)``, which build and read a one-value Series each step.
+  refit=True)`` then ``model.predict(1)``, which build and read a one-value Series each step
+  (and label the forecast: the dates after the data are inferred at every ``predict``).
 
-Prints both times, their ratio and the largest relative difference between the forecasts.
+Prints both times, their ratio, the largest relative difference between the forecasts and
+the load average before and after.
 A walk-forward of ours takes a fraction of a second, so a burst of other work on a shared
 machine can double one run of it: it is repeated ``--repeat`` times and the median run is
 reported (the reference, a single run of several seconds, averages such bursts out).
@@ -118,7 +121,7 @@ def run(steps: int, order: int, blas_threads: int, repeat: int) -> None:
         f"({len(close)} days)\n{platform.machine()}, {os.cpu_count()} CPU(s), "
         f"{blas_threads} BLAS thread(s), Python {platform.python_version()}, numpy "
         f"{np.__version__}, pandas {pd.__version__}, statsmodels {statsmodels.__version__}"
-        f"\nARForecaster: median of {repeat} run(s); AutoReg: one run"
+        f"\nARForecaster: median of {repeat} run(s); AutoReg: one run; {_load()}"
     )
     reference(close.to_numpy(), len(close) - 3, 3, order)  # warm-up: first calls import and
     for ours in (walk_forward, update_predict):  # cache code paths; not part of the timing
@@ -150,6 +153,14 @@ def run(steps: int, order: int, blas_threads: int, repeat: int) -> None:
                 f"  {label:40s} {t.wall:7.3f} {t_ref.wall / t.wall:6.0f}x "
                 f"  {t.cpu:7.3f} {t_ref.cpu / t.cpu:6.0f}x   {rel:.1e}"
             )
+    print(f"\n{_load()}")
+
+
+def _load() -> str:
+    """The load averages over 1, 5 and 15 minutes (how busy the machine was)."""
+    if not hasattr(os, "getloadavg"):
+        return "load average unknown"
+    return "load average " + ", ".join(f"{x:.2f}" for x in os.getloadavg())
 
 
 if __name__ == "__main__":

@@ -1,10 +1,10 @@
-"""Forecast labels in a walk-forward: what SeriesHistory follows equals the rule on the full index.
+"""Forecast labels in a walk-forward: the labels after the data are the rule on the full index.
 
-``SeriesHistory.future_index`` continues daily trading data from the integer labels of its
-tail instead of joining the index and inferring its step at every forecast (see its class
-Notes). These tests hold it to ``forecast._dates.future_index`` of the whole index seen,
-label for label (values, unit, name, freq), through single-value Series updates, chunks,
-arrays, holidays, weekend labels, unit and name changes.
+``SeriesHistory`` keeps the labels appended (Series, arrays, slices by position) as parts and
+joins them when asked. These tests hold its index to the index built independently, and the
+labels of forecasts to ``forecast._dates.future_index`` of the whole index seen, label for
+label (values, unit, name, freq), through single-value Series updates, chunks, arrays,
+positional slices, holidays, weekend labels, unit and name changes.
 """
 
 from __future__ import annotations
@@ -17,8 +17,8 @@ from hypothesis import strategies as st
 
 import forecast
 from forecast._dates import future_index
-from forecast.models._contract import SeriesHistory, SeriesSlice
 from forecast.models.ar import ARForecaster
+from forecast.models.base import SeriesHistory
 from forecast.models.naive import NaiveForecaster
 
 
@@ -43,7 +43,6 @@ def test_dated_walk_forward_labels_equal_the_rule_on_the_full_index(returns, mod
         expected = future_index(returns.index[: t + 1], 3)
         assert_same_labels(model.predict(3).index, expected)
         assert_same_labels(model.predict_interval(3).index, expected)
-    assert model._history._business_daily()  # the labels above came from the followed tail
     assert_same_labels(model.index_, returns.index[: first + 300])
     values = returns.to_numpy()
     for t in range(first + 300, first + 320):  # arrays: their labels continue by the rule
@@ -105,7 +104,7 @@ def test_followed_labels_equal_future_index_of_the_joined_index(walk):
             part = named[name][position : position + m]
             if len(part) == 0:
                 break
-            history.append(SeriesSlice(ones, named[name], position, position + len(part)))
+            history.append_slice(ones, named[name], position, position + len(part))
             seen = seen.append(part)
             position += len(part)
         elif kind == "array":
@@ -189,11 +188,9 @@ def test_the_tail_goes_weekly_and_back_to_business_days():
     append(pd.DatetimeIndex([seen[-1] + pd.offsets.Week(weekday=5)], name="date"))  # Saturday
     for _ in range(70):  # business days again, until the Saturday has left the tail
         append(pd.DatetimeIndex([seen[-1] + pd.offsets.BDay()], name="date"))
-    assert history._business_daily()  # followed again, not joined and inferred
     append(pd.date_range(seen[-1] + pd.Timedelta(days=7), periods=60, freq="7D", name="date"))
     assert future_index(seen, 1)[0] - seen[-1] == pd.Timedelta(days=7)
     append(pd.bdate_range(seen[-1] + pd.Timedelta(days=3), periods=60, name="date"))
-    assert history._business_daily()
 
 
 def test_labels_follow_a_new_time_of_day_and_a_new_name():
@@ -207,7 +204,7 @@ def test_labels_follow_a_new_time_of_day_and_a_new_name():
         history.append(pd.Series([1.0], index=part))
         seen = seen.append(part)
         assert_same_labels(history.future_index(3), future_index(seen, 3))
-    assert seen.name is None and history._business_daily()
+    assert seen.name is None
 
 
 def test_integer_series_updates_continue_the_range_index(returns):
@@ -251,3 +248,20 @@ def test_single_value_updates_are_still_checked(returns):
     model.update(pd.Series([0.01], index=tz.tz_localize(None)), refit=True)
     assert model.index_[-1] == pd.Timestamp("1999-05-28")
     assert_same_labels(model.predict(2).index, future_index(model.index_, 2))
+
+
+def test_a_model_file_with_the_old_label_bookkeeping_still_loads(returns, tmp_path):
+    """Files saved before issue 13 hold the history's label-following state; it is ignored."""
+    model = ARForecaster(3).fit(returns.iloc[:300])
+    model.update_slice(returns.to_numpy(), returns.index, 300, 310, refit=True)
+    model.update(np.array([0.01]))
+    history = model._history
+    tail = returns.index.asi8[250:310].tolist()
+    history.__dict__.update(  # the extra attributes an older SeriesHistory saved
+        _range_ahead=None, _tail=tail, _unit="ns", _dtype="datetime64[ns]", _name="date",
+        _n_weekend=0, _n_daily=55, _block=None, _block_days=[],
+    )
+    loaded = forecast.load_model(model.save(tmp_path / "ar.npz"))
+    seen = returns.index[:310]
+    assert_same_labels(loaded.index_, seen.append(future_index(seen, 1)))
+    pd.testing.assert_series_equal(loaded.predict(3), model.predict(3))

@@ -15,6 +15,7 @@ from forecast._validation import check_series
 from forecast.api import backtest
 from forecast.evaluation.backtest import COLUMNS, run_backtest
 from forecast.evaluation.schedule import WalkForward
+from forecast.models.base import walks_by_position
 
 CALLS: list[tuple] = []
 
@@ -280,11 +281,25 @@ def test_incremental_ar_refits_equal_fresh_fits(sp500):
 
 class _PublicOnlyAR(forecast.ARForecaster):
     """AR driven through ``update(Series)`` and ``predict`` only: backtest's general path
-    (a subclass does not inherit the fast path)."""
+    (a class that overrides update or predict is always called through them)."""
+
+    def update(self, y_new, refit=False, X=None):
+        return super().update(y_new, refit=refit, X=X)
+
+    def predict(self, horizon):
+        return super().predict(horizon)
 
 
 class _PublicOnlyNaive(forecast.NaiveForecaster):
-    pass
+    def update(self, y_new, refit=False, X=None):
+        return super().update(y_new, refit=refit, X=X)
+
+    def predict(self, horizon):
+        return super().predict(horizon)
+
+
+class _PlainAR(forecast.ARForecaster):
+    """A user's subclass that changes neither update nor predict."""
 
 
 class _ShiftedAR(forecast.ARForecaster):
@@ -323,24 +338,23 @@ def _public_only(model):
 @pytest.mark.parametrize("kind", ["dates", "range", "integer labels"])
 def test_fast_path_equals_the_public_methods(sp500, case, kind, monkeypatch):
     """Positional updates and array forecasts give exactly what update/predict give."""
-    from forecast.models._contract import SeriesSlice
+    from forecast.models.base import SeriesHistory
 
-    if kind != "integer labels":  # dates and a RangeIndex never fall back to a Series
+    def no_fallback(self, y_new, name="y_new"):  # update_slice never builds a Series here
+        raise AssertionError(f"update_slice fell back to a Series: {y_new!r:.80}")
 
-        def no_fallback(self):
-            raise AssertionError(f"SeriesSlice {self.lo}:{self.hi} fell back to a Series")
-
-        monkeypatch.setattr(SeriesSlice, "to_series", no_fallback)
+    monkeypatch.setattr(SeriesHistory, "append", no_fallback)
 
     make, kwargs = FAST_CASES[case]
     y = np.log(sp500.iloc[-400:]).diff().dropna()
     if kind == "range":
         y = y.to_numpy()
-    elif kind == "integer labels":  # not a RangeIndex: slices go through the general path
+    elif kind == "integer labels":  # an Index of integers that is not a RangeIndex
         y = pd.Series(y.to_numpy(), index=pd.Index(np.arange(len(y)) * 7 + 3))
     options = {"coverage": kwargs.pop("coverage")} if "coverage" in kwargs else {}
     schedule = WalkForward(start=-60, **kwargs)
     fast, fast_model = run_backtest(make(), y, schedule, **options)
+    monkeypatch.undo()  # the general path appends Series
     slow, slow_model = run_backtest(_public_only(make()), y, schedule, **options)
     pd.testing.assert_frame_equal(fast.drop(columns="model"), slow.drop(columns="model"))
     # the model left after the walk has seen the same labels and forecasts the same way
@@ -354,21 +368,28 @@ def test_fast_path_equals_the_public_methods(sp500, case, kind, monkeypatch):
 
 
 def test_positional_update_checks_like_a_series(sp500):
-    """A SeriesSlice that does not continue the data, or holds NaN, is refused as a Series is."""
-    from forecast.models._contract import SeriesSlice
-
+    """update_slice refuses positions that do not continue the data, or NaN, as update does."""
     y = sp500.iloc[-50:]
     values, index = check_series(y)
     model = forecast.ARForecaster(2).fit(y.iloc[:30])
     with pytest.raises(ValueError, match=r"first label 2018-.* is not after the last label"):
-        model.update(SeriesSlice(values, index, 20, 31))
+        model.update_slice(values, index, 20, 31)
     bad = values.copy()
-    bad[30] = np.nan
+    bad[[30, 32]] = np.nan
     with pytest.raises(ValueError, match=r"NaN"):
-        model.update(SeriesSlice(bad, index, 30, 32))
+        model.update_slice(bad, index, 30, 32)
     assert len(model.index_) == 30  # nothing was appended
-    model.update(SeriesSlice(values, index, 30, 32), refit=True)
-    model.update(SeriesSlice(values, index, 32, 33), refit=True)
+    model.update_slice(values, index, 30, 32, refit=True)
+    with pytest.raises(ValueError, match=r"NaN"):  # a slice that goes on is checked too
+        model.update_slice(bad, index, 32, 33)
+    with pytest.raises(TypeError, match=r"y_new has a RangeIndex but the data seen so far"):
+        model.update_slice(values, pd.RangeIndex(50), 32, 33)
+    with pytest.raises(ValueError, match=r"values has 49 entries but index has 50 labels"):
+        model.update_slice(values[:-1], index, 32, 33)
+    with pytest.raises(TypeError, match=r"y_new must be numeric"):
+        model.update_slice(values.astype(str), index, 32, 33)
+    assert len(model.index_) == 32
+    model.update_slice(values, index, 32, 33, refit=True)
     fresh = forecast.ARForecaster(2).fit(y.iloc[:33])
     np.testing.assert_allclose(model.params_, fresh.params_, rtol=1e-10)
     pd.testing.assert_index_equal(model.index_, y.index[:33])
@@ -379,6 +400,43 @@ def test_a_subclass_overriding_predict_is_not_bypassed(sp500):
     plain = backtest(forecast.ARForecaster(3), y, start=-20, refit_every=1)
     shifted = backtest(_ShiftedAR(3), y, start=-20, refit_every=1)
     np.testing.assert_allclose(shifted["forecast"], plain["forecast"] + 1.0, rtol=1e-12)
+
+
+def test_only_classes_keeping_the_contracts_update_and_predict_are_walked_by_position():
+    assert walks_by_position(forecast.ARForecaster(3))
+    assert walks_by_position(forecast.NaiveForecaster())
+    assert walks_by_position(_PlainAR(3))  # a subclass inherits the hook with the methods
+    assert not walks_by_position(_ShiftedAR(3))
+    assert not walks_by_position(_PublicOnlyNaive())
+    assert not walks_by_position(forecast.RNNForecaster())
+
+
+def test_the_hooks_of_a_class_with_its_own_update_and_predict_call_them(sp500):
+    """forecast_values gives predict's values and update_slice calls update, when a
+    SeriesForecaster writes its own update and predict (as the RNN forecasters do)."""
+    from forecast.models.base import SeriesForecaster, SeriesHistory
+
+    class LastValue(SeriesForecaster):
+        def fit(self, y):
+            values, index = check_series(y)
+            self._history, self.calls_ = SeriesHistory(values, index), []
+            return self
+
+        def update(self, y_new, refit=False):
+            self.calls_.append((type(y_new).__name__, refit))
+            self._history.append(y_new)
+            return self
+
+        def predict(self, horizon):
+            return pd.Series(self._history.values[-1], index=self._history.future_index(horizon))
+
+    y = sp500.iloc[-100:]
+    values, index = check_series(y)
+    model = LastValue().fit(y.iloc[:60]).update_slice(values, index, 60, 70, refit=True)
+    assert model.calls_ == [("Series", True)]
+    pd.testing.assert_index_equal(model.index_, y.index[:70])
+    np.testing.assert_array_equal(model.forecast_values(3), np.full(3, y.iloc[69]))
+    assert not walks_by_position(model)
 
 
 @pytest.mark.parametrize(

@@ -19,7 +19,7 @@ from tqdm.std import tqdm  # text bar: no ipywidgets needed in notebooks
 
 from forecast._validation import check_float, check_series
 from forecast.evaluation.schedule import WalkForward
-from forecast.models._contract import SeriesSlice
+from forecast.models.base import walks_by_position
 
 logger = logging.getLogger(__name__)
 
@@ -108,10 +108,10 @@ def run_backtest(
 ) -> tuple[pd.DataFrame, Any]:
     """Backtest ``forecaster`` on one series; also return it as it stands after the last origin.
 
-    A forecaster whose class sets ``_backtest_fast_path = True`` in its own body (AR and
-    naive; subclasses do not inherit it, so their ``update`` and ``predict`` always run)
-    gets its new observations as a :class:`~forecast.models._contract.SeriesSlice` (values
-    and labels by position) and is asked for ``_forecast(horizon)`` (the values of
+    A forecaster that keeps the contract's own ``update`` and ``predict`` (AR and naive, see
+    :func:`~forecast.models.base.walks_by_position`; a class that overrides either is
+    always called through them) gets its new observations by position through
+    ``update_slice`` and is asked for ``forecast_values(horizon)`` (the values of
     ``predict``): the same numbers without building two pandas objects per origin, which
     made the walk-forward of an AR(20) with a refit at every origin about 3x faster
     (``benchmarks/bench_ar_walkforward.py``).
@@ -167,11 +167,9 @@ def run_backtest(
         disable=None if progress else True,
         leave=False,
     )
-    # AR and naive forecasters take their new observations by position and give their
-    # forecasts as arrays (see SeriesSlice): the same numbers, no pandas objects per step.
-    # The flag counts on the forecaster's own class only: a subclass that overrides update
-    # or predict is not bypassed unless it sets the flag itself.
-    fast = exog is None and vars(type(forecaster)).get("_backtest_fast_path", False) is True
+    # forecasters that keep the contract's update and predict take their new observations
+    # by position and give their forecasts as arrays: the same numbers, no pandas objects.
+    fast = exog is None and walks_by_position(forecaster)
     for i, q in bar:
         q = int(q)
         refit = i == 0 or (refit_every is not None and i % refit_every == 0)
@@ -180,11 +178,11 @@ def run_backtest(
             model = clone(forecaster)
             _call(model.fit, series.iloc[lo:q], exog, lo, q)
         elif fast:
-            model.update(SeriesSlice(values, index, seen, q), refit=refit)
+            model.update_slice(values, index, seen, q, refit=refit)
         else:
             _call(model.update, series.iloc[seen:q], exog, seen, q, refit=refit)
         seen = q
-        point = model._forecast(horizon) if fast else model.predict(horizon)
+        point = model.forecast_values(horizon) if fast else model.predict(horizon)
         forecasts[i] = _checked(point, horizon, name, index, q - 1, "predict")
         if bounds is not None:
             band = model.predict_interval(horizon, coverage=coverage)

@@ -22,15 +22,6 @@ from sklearn.utils.validation import check_is_fitted
 
 from forecast._numeric import FloatRangeError, pow2_exponent
 from forecast._validation import check_choice, check_int, check_series
-from forecast.models._contract import (
-    SeriesForecaster,
-    SeriesHistory,
-    check_horizon,
-    forecast_series,
-    interval_frame,
-    normal_quantile,
-    refuse_exog,
-)
 from forecast.models._lags import (
     TRENDS,
     column_names,
@@ -39,6 +30,14 @@ from forecast.models._lags import (
     n_trend,
 )
 from forecast.models._lstsq import QRLeastSquares, information_criteria
+from forecast.models.base import (
+    SeriesForecaster,
+    SeriesHistory,
+    check_horizon,
+    interval_frame,
+    normal_quantile,
+    refuse_exog,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -51,6 +50,11 @@ class ARForecaster(SeriesForecaster):
     Equal to ``statsmodels.tsa.ar_model.AutoReg(y, order, trend=trend, hold_back=hold_back)``
     (coefficients, sigma2, AIC, BIC, fitted values, forecasts and their intervals) to
     rounding; ``order="aic"``/``"bic"`` selects tau like ``ar_select_order``.
+    ``update(y_new, refit=True)`` re-estimates on all data seen incrementally (each new row
+    folded into the least squares in O(k^2), equal to a fresh fit to rounding; ``order_``
+    stays as selected at ``fit``; new values above 3e150 are a
+    :class:`~forecast._numeric.FloatRangeError`, appended without a refit);
+    ``refit=False`` keeps the coefficients and ``sigma2_`` (the lags and the trend move on).
 
     Parameters
     ----------
@@ -117,11 +121,6 @@ class ARForecaster(SeriesForecaster):
     >>> model.predict(3).index.strftime("%Y-%m-%d").tolist()
     ['2019-01-01', '2019-01-02', '2019-01-03']
     """
-
-    #: ``update`` accepts a ``SeriesSlice`` and ``_forecast`` gives ``predict``'s values as an
-    #: array: :func:`forecast.backtest` then walks forward without pandas objects per step
-    #: (read from this class's own body, so subclasses keep their update/predict)
-    _backtest_fast_path = True
 
     def __init__(
         self,
@@ -208,25 +207,12 @@ class ARForecaster(SeriesForecaster):
         self._set_fitted()
         return self
 
-    def update(self, y_new: Any, refit: bool = False, X: Any = None) -> ARForecaster:
-        """Append observations that follow the data seen so far; the origin moves to their end.
+    def _observed(self, new: np.ndarray, refit: bool) -> None:
+        """After ``update``: with ``refit``, fold the new rows into the least squares.
 
-        Parameters
-        ----------
-        y_new : pandas.Series or array-like of shape (m,)
-            A Series whose first label is after the last one seen (same kind of index), or
-            an array (its labels continue the index).
-        refit : bool, default=False
-            False keeps the coefficients and ``sigma2_`` (only the lags and the time trend
-            move on). True re-estimates them on all data seen, incrementally: each new row
-            is folded into a square root of ``(X^T X)^{-1}`` in O(k^2), which equals a fresh
-            fit on the extended series to rounding. ``order_`` stays as selected at ``fit``.
-        X : None
-            Not supported.
-
-        Returns
-        -------
-        self
+        Each new row is folded into a square root of ``(X^T X)^{-1}`` in O(k^2), which
+        equals a fresh fit on the extended series to rounding; ``order_`` stays as selected
+        at ``fit``. Without ``refit`` only the lags and the time trend move on.
 
         Raises
         ------
@@ -234,13 +220,6 @@ class ARForecaster(SeriesForecaster):
             with ``refit=True``, for new values above 3e150 (their squares overflow); they
             are appended, the coefficients stay those of the last refit.
         """
-        if not hasattr(self, "_history"):  # cheap test first: update runs once per step
-            check_is_fitted(self)
-        if X is not None:
-            refuse_exog(X, type(self).__name__)
-        if not isinstance(refit, (bool, np.bool_)):
-            raise TypeError(f"refit must be a bool, got {refit!r}")
-        new = self._history.append(y_new, "y_new")
         if refit:
             _check_magnitude_of_new(new)  # the history's max |y| can only grow
             y, trend = self._history.values, self._trend
@@ -249,26 +228,6 @@ class ARForecaster(SeriesForecaster):
                     model.add_row(design_row(y, trend, lags, t), y[t])
             self._n_fit = len(y)
             self._set_fitted()
-        return self
-
-    def predict(self, horizon: int) -> pd.Series:
-        """Forecast the next ``horizon`` values from the end of the data seen so far.
-
-        With the data seen ``y_0, ..., y_{n-1}``, step h forecasts position ``n - 1 + h``.
-        Recursive: ``y^_{n-1+h} = c + d (n + h) + sum_i phi_i y~_{n-1+h-i}`` where ``y~`` is
-        the observation when it exists and the forecast otherwise (a loop that feeds each
-        forecast back as a lag). Direct: step h applies its own model to the last tau
-        observations.
-
-        Returns
-        -------
-        pandas.Series of length horizon, named "forecast", indexed by the dates (or
-        integers) that follow the data (see :func:`forecast._dates.future_index`).
-        """
-        if not hasattr(self, "_history"):  # cheap test first: predict runs once per step
-            check_is_fitted(self)
-        horizon = check_horizon(horizon)
-        return forecast_series(self._forecast(horizon), self._history.future_index(horizon))
 
     def predict_interval(self, horizon: int, coverage: float = 0.95) -> pd.DataFrame:
         """Gaussian prediction intervals ``forecast -/+ z * sqrt(v_h)``.
@@ -291,7 +250,7 @@ class ARForecaster(SeriesForecaster):
             _check_direct_horizon(horizon, len(self.direct_params_))
             variance = self.direct_sigma2_[:horizon]
         index = self._history.future_index(horizon)
-        return interval_frame(self._forecast(horizon), np.sqrt(variance), z, index)
+        return interval_frame(self.forecast_values(horizon), np.sqrt(variance), z, index)
 
     @property
     def fittedvalues_(self) -> pd.Series:
@@ -335,8 +294,18 @@ class ARForecaster(SeriesForecaster):
         else:
             self.direct_params_ = self.direct_sigma2_ = None
 
-    def _forecast(self, horizon: int) -> np.ndarray:
-        """The point forecasts for steps 1..horizon, shape (horizon,)."""
+    def forecast_values(self, horizon: int) -> np.ndarray:
+        """The point forecasts of steps 1..horizon, shape (horizon,): ``predict``'s values.
+
+        With the data seen ``y_0, ..., y_{n-1}``, step h forecasts position ``n - 1 + h``.
+        Recursive: ``y^_{n-1+h} = c + d (n + h) + sum_i phi_i y~_{n-1+h-i}`` where ``y~`` is
+        the observation when it exists and the forecast otherwise (a loop that feeds each
+        forecast back as a lag). Direct: step h applies its own model to the last tau
+        observations.
+        """
+        if not hasattr(self, "_history"):  # cheap test first: runs once per walk-forward step
+            check_is_fitted(self)
+        horizon = check_horizon(horizon)
         y, n, p, trend = self._history.values, len(self._history), self.order_, self._trend
         if self.direct_params_ is not None:
             _check_direct_horizon(horizon, len(self.direct_params_))

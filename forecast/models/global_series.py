@@ -20,10 +20,10 @@ from sklearn.base import BaseEstimator, clone
 from sklearn.utils.validation import check_is_fitted
 
 from forecast._validation import check_float, check_series
-from forecast.models._contract import SeriesHistory, check_horizon, forecast_series
 from forecast.models._rnn_rollout import conformal_bounds, rollout_state
 from forecast.models._rnn_series import TargetTransform, check_target_values
 from forecast.models._training import network_from_state, network_state, validation_split
+from forecast.models.base import SeriesHistory, check_horizon, forecast_series
 from forecast.models.divergence import check_finite_values
 from forecast.nn import RecurrentNetwork
 

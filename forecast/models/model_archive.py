@@ -84,7 +84,7 @@ MODELS = {
 }
 #: the helper objects a model may hold (rebuilt attribute by attribute)
 HELPERS = {
-    "SeriesHistory": "forecast.models._contract",
+    "SeriesHistory": "forecast.models.base",
     "QRLeastSquares": "forecast.models._lstsq",
     "LogReturns": "forecast.transforms",
     "SimpleReturns": "forecast.transforms",

@@ -76,7 +76,8 @@ _HISTORY = Rec(
         "_block": Opt(Int()),
         "_block_days": ListOf(Int()),
     },
-    optional=("_unit", "_dtype", "_name", "_n_weekend", "_n_daily", "_block", "_block_days"),
+    optional=("_range_ahead", "_tail", "_unit", "_dtype", "_name", "_n_weekend", "_n_daily",
+              "_block", "_block_days"),  # label bookkeeping in files saved before issue 13
 )
 _SCALER_PARAMS = {"with_mean": Bool(), "with_std": Bool()}
 _SCALER = OneOf(  # unfitted, or fitted with every fitted attribute

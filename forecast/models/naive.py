@@ -16,11 +16,10 @@ from sklearn.utils.validation import check_is_fitted
 
 from forecast._numeric import FloatRangeError, pow2_scaled, rescale, scaled_difference
 from forecast._validation import check_choice, check_int, check_series
-from forecast.models._contract import (
+from forecast.models.base import (
     SeriesForecaster,
     SeriesHistory,
     check_horizon,
-    forecast_series,
     interval_frame,
     normal_quantile,
     refuse_exog,
@@ -51,6 +50,8 @@ class NaiveForecaster(SeriesForecaster):
     above about 1e154) is a :class:`~forecast._numeric.FloatRangeError` in ``fit``. The drift
     interval uses ``T - 1`` (the
     number of changes ``d`` averages): ``Var(y_{n+h} - y^_{n+h}) = sigma^2 (h + h^2 / (T-1))``.
+    ``update(y_new, refit=True)`` re-estimates ``mean_``, ``drift_`` and ``sigma2_`` on all
+    data seen; ``refit=False`` keeps them (the last value and the last season still move on).
 
     Parameters
     ----------
@@ -85,11 +86,6 @@ class NaiveForecaster(SeriesForecaster):
     True
     """
 
-    #: ``update`` accepts a ``SeriesSlice`` and ``_forecast`` gives ``predict``'s values as an
-    #: array: :func:`forecast.backtest` then walks forward without pandas objects per step
-    #: (read from this class's own body, so subclasses keep their update/predict)
-    _backtest_fast_path = True
-
     def __init__(self, *, strategy: str = "last", sp: int = 1) -> None:
         self.strategy = strategy
         self.sp = sp
@@ -118,43 +114,11 @@ class NaiveForecaster(SeriesForecaster):
         self._estimate(values)
         return self
 
-    def update(self, y_new: Any, refit: bool = False, X: Any = None) -> NaiveForecaster:
-        """Append observations that follow the data seen so far; the origin moves to their end.
-
-        Parameters
-        ----------
-        y_new : pandas.Series or array-like of shape (m,)
-            A Series whose first label is after the last one seen, or an array.
-        refit : bool, default=False
-            False keeps ``mean_``, ``drift_`` and ``sigma2_`` (the last value and last
-            season still move to the new end). True re-estimates them on all data seen.
-        X : None
-            Not supported.
-
-        Returns
-        -------
-        self
-        """
-        check_is_fitted(self)
-        refuse_exog(X, type(self).__name__)
-        if not isinstance(refit, (bool, np.bool_)):
-            raise TypeError(f"refit must be a bool, got {refit!r}")
-        self._history.append(y_new, "y_new")
+    def _observed(self, new: np.ndarray, refit: bool) -> None:
+        """After ``update``: ``refit`` re-estimates ``mean_``, ``drift_`` and ``sigma2_`` on
+        all data seen; without it they stay (the last value and season still move on)."""
         if refit:
             self._estimate(self._history.values)
-        return self
-
-    def predict(self, horizon: int) -> pd.Series:
-        """Forecast the next ``horizon`` values (see the class docstring for the formulas).
-
-        Returns
-        -------
-        pandas.Series of length horizon, named "forecast", indexed by the labels that
-        follow the data seen (see :func:`forecast._dates.future_index`).
-        """
-        check_is_fitted(self)
-        horizon = check_horizon(horizon)
-        return forecast_series(self._forecast(horizon), self._history.future_index(horizon))
 
     def predict_interval(self, horizon: int, coverage: float = 0.95) -> pd.DataFrame:
         """Gaussian prediction intervals ``forecast -/+ z * sigma_h``.
@@ -177,7 +141,7 @@ class NaiveForecaster(SeriesForecaster):
             factor = np.sqrt((h - 1) // self._sp + 1)
         std = np.sqrt(self.sigma2_) * factor
         index = self._history.future_index(horizon)
-        return interval_frame(self._forecast(horizon), std, z, index)
+        return interval_frame(self.forecast_values(horizon), std, z, index)
 
     def _estimate(self, y: np.ndarray) -> None:
         """Set ``mean_``, ``drift_``, ``sigma2_`` and ``nobs_`` from the observations ``y``."""
@@ -206,8 +170,10 @@ class NaiveForecaster(SeriesForecaster):
         self.sigma2_ = rescale(r @ r / (len(resid) - n_params), 2 * k, "the variance sigma2_")
         logger.debug("%s: sigma2=%g over %d observations", self._strategy, self.sigma2_, T)
 
-    def _forecast(self, horizon: int) -> np.ndarray:
-        """The point forecasts for steps 1..horizon."""
+    def forecast_values(self, horizon: int) -> np.ndarray:
+        """The point forecasts of steps 1..horizon (see the class docstring for the formulas)."""
+        check_is_fitted(self)
+        horizon = check_horizon(horizon)
         y = self._history.values
         h = np.arange(1, horizon + 1)
         if self._strategy == "last":

@@ -64,8 +64,8 @@ import pandas as pd
 
 import forecast
 from forecast._validation import check_series
-from forecast.models._contract import SeriesHistory
 from forecast.models._training import network_state
+from forecast.models.base import SeriesHistory
 from forecast.models.model_archive import (
     ARRAY_KINDS,
     FORMAT,

@@ -31,12 +31,6 @@ import pandas as pd
 from sklearn.utils.validation import check_is_fitted
 
 from forecast._validation import check_choice, check_float, check_random_state, check_series
-from forecast.models._contract import (
-    SeriesForecaster,
-    SeriesHistory,
-    check_horizon,
-    forecast_series,
-)
 from forecast.models._many_to_one import predict_last
 from forecast.models._rnn_rollout import (
     conformal_bounds,
@@ -48,6 +42,12 @@ from forecast.models._rnn_series import TARGETS, TargetTransform, check_exog, ch
 from forecast.models._rnn_training import Plan, plan_training, train_network
 from forecast.models._settings import check_settings
 from forecast.models._training import network_from_state, network_state
+from forecast.models.base import (
+    SeriesForecaster,
+    SeriesHistory,
+    check_horizon,
+    forecast_series,
+)
 from forecast.models.divergence import check_finite_values, forget_fit
 from forecast.nn import RecurrentNetwork
 
