@@ -22,7 +22,7 @@ import yfinance
 
 import forecast.comparison
 from forecast.cli import main
-from forecast.models._training import DivergenceError
+from forecast.models.rnn.divergence import DivergenceError
 
 OFFLINE_YFINANCE = textwrap.dedent(
     """

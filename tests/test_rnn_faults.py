@@ -19,11 +19,11 @@ from sklearn.utils.validation import check_is_fitted
 
 import forecast
 from forecast._validation import check_random_state
-from forecast.models._training import EpochFunctions, train
 from forecast.models.ar import ARForecaster
 from forecast.models.divergence import USABLE_FACTOR, DivergenceError, DivergenceWarning
 from forecast.models.global_rnn import GlobalRNNForecaster
 from forecast.models.naive import NaiveForecaster
+from forecast.models.rnn.training import EpochFunctions, train
 from forecast.models.rnn_forecaster import RNNForecaster
 from forecast.models.rnn_regressor import RNNRegressor
 from forecast.nn import NonFiniteError, RecurrentNetwork, clip_grad_norm, train_tbptt

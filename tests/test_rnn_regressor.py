@@ -118,7 +118,7 @@ def test_weights_load_into_pytorch():
 def test_early_stopping_restores_the_best_weights(caplog):
     rng = np.random.default_rng(0)
     X, y = rng.normal(size=(60, 5)), rng.normal(size=60)  # pure noise: validation loss rises
-    with caplog.at_level(logging.INFO, logger="forecast.models._training"):
+    with caplog.at_level(logging.INFO, logger="forecast.models.rnn.training"):
         model = RNNRegressor(
             "lstm",
             hidden_size=16,

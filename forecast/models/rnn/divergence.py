@@ -1,8 +1,8 @@
 """What a usable fit of an RNN model is, and what a user gets when training does not reach one.
 
-A fit of :class:`~forecast.models.rnn_forecaster.RNNForecaster`,
-:class:`~forecast.models.global_rnn.GlobalRNNForecaster` or
-:class:`~forecast.models.rnn_regressor.RNNRegressor` is **usable** when
+A fit of :class:`~forecast.models.rnn.forecaster.RNNForecaster`,
+:class:`~forecast.models.rnn.global_model.GlobalRNNForecaster` or
+:class:`~forecast.models.rnn.regressor.RNNRegressor` is **usable** when
 
 1. its training loss is finite and below the *usable limit*, :data:`USABLE_FACTOR` = 2
    times the larger of
@@ -69,7 +69,7 @@ class DivergenceError(FloatingPointError, ValueError):
 
     A ``ValueError`` (the settings, typically ``lr``, do not suit the data) and, as
     before, a ``FloatingPointError``. After a failed ``fit`` the estimator is unfitted;
-    ``error.result`` holds the :class:`~forecast.models._training.TrainingResult` of the
+    ``error.result`` holds the :class:`~forecast.models.rnn.training.TrainingResult` of the
     attempt (the per-epoch history) when it comes from training.
     """
 

@@ -2,7 +2,7 @@
 
 It follows the forecaster contract of :class:`~forecast.models.ar.ARForecaster`, so the two
 swap in one line. Inside, prices become standardised increments (log returns by default,
-see :mod:`forecast.models._rnn_series`), the network learns to predict the next increment
+see :mod:`forecast.models.rnn.target`), the network learns to predict the next increment
 from its state, and forecasts are turned back into prices and dated like AR's.
 
 Two ways to train:
@@ -30,79 +30,34 @@ import numpy as np
 import pandas as pd
 from sklearn.utils.validation import check_is_fitted
 
-from forecast._validation import check_choice, check_float, check_random_state, check_series
-from forecast.models._contract import (
-    SeriesForecaster,
-    SeriesHistory,
-    check_horizon,
-    forecast_series,
+from forecast._validation import check_random_state, check_series
+from forecast.models._contract import SeriesHistory
+from forecast.models.rnn.divergence import forget_fit
+from forecast.models.rnn.rollout import INTERVAL_STEPS, RecurrentForecaster
+from forecast.models.rnn.settings import FORECASTER_DEFAULTS as D
+from forecast.models.rnn.settings import check_settings, document_parameters
+from forecast.models.rnn.streams import (
+    Plan,
+    cut_streams,
+    plan_training,
+    single_layout,
+    tbptt_functions,
 )
-from forecast.models._many_to_one import predict_last
-from forecast.models._rnn_rollout import (
-    conformal_bounds,
-    origin_states,
-    rollout_state,
-    rollout_window,
-)
-from forecast.models._rnn_series import TARGETS, TargetTransform, check_exog, check_target_values
-from forecast.models._rnn_training import Plan, plan_training, train_network
-from forecast.models._settings import check_settings
-from forecast.models._training import network_from_state, network_state
-from forecast.models.divergence import check_finite_values, forget_fit
+from forecast.models.rnn.target import TargetTransform, check_exog, check_target_values
+from forecast.models.rnn.training import TrainingResult, fit_network
+from forecast.models.rnn.windows import series_windows, window_epoch_functions
 from forecast.nn import RecurrentNetwork
 
 logger = logging.getLogger(__name__)
 
-TRAINING = ("tbptt", "window")
-#: the forecast steps whose validation errors are computed at fit (more on demand)
-INTERVAL_STEPS = 20
 
-
-class RNNForecaster(SeriesForecaster):
+@document_parameters
+class RNNForecaster(RecurrentForecaster):
     """Recurrent network forecaster (LSTM, GRU or RNN) with the AR forecaster's interface.
 
     Parameters
     ----------
-    cell : {"lstm", "gru", "rnn"}, default="lstm"
-    hidden_size : int, default=32
-    num_layers : int, default=1
-    training : {"tbptt", "window"}, default="tbptt"
-        See the module docstring.
-    window : int, default=20
-        Inputs per window (``training="window"`` only).
-    k1 : int, default=20
-        Truncated BPTT: steps between updates (``training="tbptt"`` only).
-    k2 : int or None, default=None
-        Truncated BPTT: steps backpropagated, ``>= k1``; None means ``k1``.
-    target : {"log_return", "diff", "level"}, default="log_return"
-        What the network models: ``log(p_t / p_{t-1})``, ``p_t - p_{t-1}`` or ``p_t``,
-        standardised with the mean and standard deviation of the training part (the data
-        before the validation tail).
-    epochs : int, default=30
-    batch_size : int, default=32
-        Parallel streams (``"tbptt"``) or windows per update (``"window"``).
-    lr : float, default=5e-3
-    optimizer : {"adam", "adamw", "sgd", "momentum", "nesterov"}, default="adam"
-    clip_norm : float or None, default=1.0
-        Global gradient-norm clipping; None does not clip.
-    loss : {"mse", "mae", "huber"}, default="mse"
-    dtype : {"float32", "float64"}, default="float32"
-    validation_fraction : float in [0, 1), default=0.1
-        Trailing fraction of the training samples held out for early stopping and for the
-        residuals of :meth:`predict_interval`. 0: no early stopping and no intervals.
-    patience : int or None, default=5
-        Epochs without improvement of the validation loss before stopping (the best weights
-        are restored in any case).
-    warm_start : bool, default=True
-        ``fit`` on a fitted forecaster starts from its current weights (when the network
-        shape still fits), as ``update(y_new, refit=True)`` always does; False draws new
-        weights from ``random_state`` at every fit.
-    random_state : int >= 0, numpy Generator or None, default=None
-        Seeds the weights and the shuffling: an int gives bitwise-identical forecasts,
-        also in another process (see :func:`forecast._validation.check_random_state`; a
-        legacy RandomState seeds a Generator with one draw).
-    verbose : bool, default=False
-        Progress bar over epochs (on a terminal only).
+    {parameters}
 
     Attributes
     ----------
@@ -134,8 +89,9 @@ class RNNForecaster(SeriesForecaster):
     *Intervals.* ``predict_interval`` uses the h-step forecast errors of the fitted model on
     the validation tail, on the scale of ``log p`` (log returns) or ``p`` (other targets),
     from each validation origin forecasting recursively as ``predict`` does, and takes their
-    equal-tailed split-conformal quantiles (:func:`conformal_bounds`). The errors of the
-    first 20 steps are computed at the end of each fit (longer horizons when asked for) and
+    equal-tailed split-conformal quantiles
+    (:func:`~forecast.models.rnn.rollout.conformal_bounds`). The errors of the first 20
+    steps are computed at the end of each fit (longer horizons when asked for) and
     ``update`` without refit keeps them. Their coverage holds as long as the errors of the
     validation tail are like those to come (no change of volatility).
 
@@ -153,27 +109,27 @@ class RNNForecaster(SeriesForecaster):
 
     def __init__(
         self,
-        cell: str = "lstm",
+        cell=D.cell,
         *,
-        hidden_size: int = 32,
-        num_layers: int = 1,
-        training: str = "tbptt",
-        window: int = 20,
-        k1: int = 20,
-        k2: int | None = None,
-        target: str = "log_return",
-        epochs: int = 30,
-        batch_size: int = 32,
-        lr: float = 5e-3,
-        optimizer: str = "adam",
-        clip_norm: float | None = 1.0,
-        loss: str = "mse",
-        dtype: str = "float32",
-        validation_fraction: float = 0.1,
-        patience: int | None = 5,
-        warm_start: bool = True,
-        random_state: Any = None,
-        verbose: bool = False,
+        hidden_size=D.hidden_size,
+        num_layers=D.num_layers,
+        training=D.training,
+        window=D.window,
+        k1=D.k1,
+        k2=D.k2,
+        target=D.target,
+        epochs=D.epochs,
+        batch_size=D.batch_size,
+        lr=D.lr,
+        optimizer=D.optimizer,
+        clip_norm=D.clip_norm,
+        loss=D.loss,
+        dtype=D.dtype,
+        validation_fraction=D.validation_fraction,
+        patience=D.patience,
+        warm_start=D.warm_start,
+        random_state=D.random_state,
+        verbose=D.verbose,
     ) -> None:
         self.cell = cell
         self.hidden_size = hidden_size
@@ -216,7 +172,7 @@ class RNNForecaster(SeriesForecaster):
         Raises
         ------
         DivergenceError
-            if no epoch reaches a usable fit (see :mod:`forecast.models.divergence`): the
+            if no epoch reaches a usable fit (see :mod:`forecast.models.rnn.divergence`): the
             message gives the losses, and the forecaster is left unfitted (a previous fit
             is removed too).
 
@@ -305,64 +261,19 @@ class RNNForecaster(SeriesForecaster):
         logger.debug("update: %d -> %d observations (refit=%s)", n_seen, len(self._history), refit)
         return self
 
-    def predict(self, horizon: int) -> pd.Series:
-        """Forecast the next ``horizon`` prices, recursively from the state at the origin.
-
-        Returns
-        -------
-        pandas.Series of length horizon, named "forecast", indexed by the labels that
-        follow the data seen (see :func:`forecast._dates.future_index`).
-        """
-        check_is_fitted(self)
-        horizon = check_horizon(horizon)
-        levels = self._features.levels(self._rollout_origin(horizon), self._history.values[-1])
-        return forecast_series(levels, self._history.future_index(horizon))
-
-    def predict_interval(self, horizon: int, coverage: float = 0.95) -> pd.DataFrame:
-        """Prediction intervals from the h-step errors on the validation tail (conformal).
-
-        ``lower_h = p^_h exp(q_lo,h)``, ``upper_h = p^_h exp(q_hi,h)`` for log returns
-        (``p^_h + q`` for the other targets), with ``q`` the split-conformal quantiles of the
-        h-step errors of ``log p`` (or ``p``) over the validation origins (see the class
-        Notes). Needs ``validation_fraction > 0`` and at most as many steps as validation
-        origins. The interval always contains the point forecast: a quantile on the wrong
-        side of 0 (all errors of one sign) is replaced by 0, which only widens it.
-
-        Returns
-        -------
-        pandas.DataFrame with columns ["lower", "upper"], indexed like :meth:`predict`.
-        """
-        check_is_fitted(self)
-        horizon = check_horizon(horizon)
-        coverage = check_float(coverage, "coverage", min_value=0.0, max_value=1.0, inclusive=False)
-        errors = self._validation_errors(horizon)
-        point = self.predict(horizon)
-        bounds = np.array([conformal_bounds(e[~np.isnan(e)], coverage) for e in errors.T])
-        lower, upper = self._features.interval(point.to_numpy(), bounds[:, 0], bounds[:, 1])
-        return pd.DataFrame({"lower": lower, "upper": upper}, index=point.index)
-
-    def __getstate__(self) -> dict[str, Any]:
-        state = dict(super().__getstate__())  # a copy: object.__getstate__ returns __dict__
-        if isinstance(state.get("network_"), RecurrentNetwork):
-            state["network_"] = network_state(state["network_"])
-        return state
-
-    def __setstate__(self, state: dict[str, Any]) -> None:
-        if isinstance(state.get("network_"), dict):
-            state = {**state, "network_": network_from_state(state["network_"])}
-        super().__setstate__(state)
-
     # ------------------------------------------------------------------ training
+
+    @property
+    def _network(self) -> RecurrentNetwork:
+        return self.network_
+
+    @property
+    def _transform(self) -> TargetTransform:
+        return self._features
 
     def _plan(self, n: int) -> Plan:
         """Validate every parameter against a series of ``n`` observations (see :class:`Plan`)."""
-        check_choice(self.training, "training", TRAINING)
-        check_choice(self.target, "target", TARGETS)
-        if not isinstance(self.warm_start, (bool, np.bool_)):
-            raise TypeError(f"warm_start must be True or False, got {self.warm_start!r}")
-        return plan_training(
-            check_settings(self), self.training, self.target, self.window, self.k1, self.k2, n
-        )
+        return plan_training(check_settings(self), n)
 
     def _fit_series(
         self,
@@ -379,7 +290,6 @@ class RNNForecaster(SeriesForecaster):
         """
         s, n_val, first_val = plan.settings, plan.n_val, plan.first_val
         self.n_exog_ = 0 if exog is None else exog.shape[1]
-        desc = f"{type(self).__name__}({s.cell})"
         old = getattr(self, "network_", None) if warm else None
         try:
             self._features = TargetTransform(
@@ -387,89 +297,57 @@ class RNNForecaster(SeriesForecaster):
             )
             u = self._features.inputs(values, exog, dtype=s.dtype)  # (m, D)
             self.network_, self.n_streams_, result = train_network(
-                old, u, plan, self.training, self.window, rng, verbose=self.verbose, desc=desc
+                old, u, plan, rng, verbose=self.verbose, desc=f"{type(self).__name__}({s.cell})"
             )
-            self._finish(result, u, first_val, n_val, desc)
+            self.history_, self.best_epoch_ = result.history, result.best_epoch
+            window = s.window if s.training == "window" else None
+            self._set_origin(u, window, first_val, n_val, INTERVAL_STEPS)
         except ValueError:  # DivergenceError included
             forget_fit(self)
             raise
 
-    def _finish(self, result: Any, u: np.ndarray, first_val: int, n_val: int, desc: str) -> None:
-        """Record the history and set the state at the origin and the validation origins."""
-        self.history_, self.best_epoch_ = result.history, result.best_epoch
-        window = self.window if self.training == "window" else None
-        self.state_, self.window_, self._last_output, self._val = origin_states(
-            self.network_, u, window, first_val, n_val, desc
+
+def train_network(
+    old: RecurrentNetwork | None,
+    u: np.ndarray,
+    plan: Plan,
+    rng: np.random.Generator,
+    *,
+    verbose: bool,
+    desc: str,
+) -> tuple[RecurrentNetwork, int, TrainingResult]:
+    """Train a network of RNNForecaster on the scaled inputs ``u`` (m, D) laid out by ``plan``.
+
+    ``old`` (a warm start) is trained on if its shape fits, otherwise a new network is
+    drawn from ``rng``. Returns ``(network, n_streams, result)``; raises DivergenceError
+    when no epoch is usable (see :func:`forecast.models.rnn.training.train`).
+    """
+    s = plan.settings
+    shape = (s.cell, u.shape[1], s.hidden_size, s.num_layers, s.dtype)
+    if (
+        old is not None
+        and (old.cell, old.input_size, old.hidden_size, old.num_layers, old.dtype) == shape
+    ):
+        net = old
+    else:
+        net = RecurrentNetwork(
+            s.cell, u.shape[1], s.hidden_size, s.num_layers, dtype=s.dtype, rng=rng
         )
-        self._last_row = u[-1:].copy()
-        # the interval residuals of the first steps, so that predict_interval only reads them
-        steps = min(n_val, INTERVAL_STEPS)
-        self._errors = self._compute_errors(steps) if n_val else np.empty((0, 0))
-
-    # ------------------------------------------------------------------ state and forecasts
-
-    def _advanced(self, u_new: np.ndarray) -> tuple[Any, ...]:
-        """The origin moved over new scaled inputs (weights unchanged), not yet set.
-
-        Returns ``(last_row, state_, window_, last_output)``; raises DivergenceError if the
-        network's output there is not finite.
-        """
-        state, window = self.state_, self.window_
-        with np.errstate(over="ignore", invalid="ignore"):  # reported below
-            if self.training == "tbptt":
-                y_hat, state, _ = self.network_.forward(u_new[:, None], state)
-                output = y_hat[-1, :, 0].astype(np.float64)
-            else:
-                window = np.concatenate([window, u_new])[-self.window :]
-                output = predict_last(self.network_, window[None])[:, 0].astype(np.float64)
-        check_finite_values(output, f"{type(self).__name__}.update: the network output")
-        return u_new[-1:].copy(), state, window, output
-
-    def _hold(self, rows: np.ndarray) -> np.ndarray | None:
-        """The exogenous part of input rows (held for multi-step forecasts), or None."""
-        return rows[:, 1:] if self.n_exog_ else None
-
-    def _rollout_origin(self, horizon: int) -> np.ndarray:
-        """Scaled increment forecasts of steps 1..horizon from the current origin: (horizon,)."""
-        hold = self._hold(self._last_row)
-        with np.errstate(over="ignore", invalid="ignore"):  # checked in TargetTransform.levels
-            if self.training == "tbptt":
-                out = rollout_state(self.network_, self.state_, self._last_output, hold, horizon)
-            else:
-                out = rollout_window(self.network_, self.window_[None], hold, horizon)
-        return out[:, 0]
-
-    def _validation_errors(self, horizon: int) -> np.ndarray:
-        """h-step errors of the cumulative series at the validation origins: (n_val, horizon)."""
-        n_val = self._val["count"]
-        if n_val == 0:
-            raise ValueError(
-                "predict_interval needs residuals from a validation tail, but the model was "
-                "fitted with validation_fraction=0; refit with validation_fraction > 0"
-            )
-        if horizon > n_val:
-            raise ValueError(
-                f"horizon={horizon} exceeds the {n_val} validation origins available for the "
-                "interval residuals; use a shorter horizon or a larger validation_fraction"
-            )
-        if horizon <= self._errors.shape[1]:
-            return self._errors[:, :horizon]
-        return self._compute_errors(horizon)  # longer than the stored steps: not kept
-
-    def _compute_errors(self, horizon: int) -> np.ndarray:
-        """Forecast recursively from every validation origin; return the errors (n_val, h)."""
-        n_val = self._val["count"]
-        first, start, u = self._val["first"], self._val["start"], self._val["u"]
-        origins = np.arange(first, first + n_val)  # input positions; observation i + offset
-        if self.training == "tbptt":
-            rows = u[origins - start]
-            r_hat = rollout_state(
-                self.network_, self._val["states"], self._val["outputs"], self._hold(rows), horizon
-            )
-        else:
-            w = self.window
-            windows = np.stack([u[i - start - w + 1 : i - start + 1] for i in origins])
-            r_hat = rollout_window(self.network_, windows, self._hold(windows[:, -1]), horizon)
-        check_finite_values(r_hat, "the forecasts from the validation origins")
-        observed = origins + self._features.offset  # the observation at each origin
-        return self._features.errors(r_hat, self._history.values, observed)
+    optimizer = s.build_optimizer()
+    if s.training == "tbptt":
+        n_train = plan.first_val
+        length, counts = single_layout(n_train, s.batch_size, s.k2)
+        streams = cut_streams([u], [n_train], length, counts)
+        logger.debug(
+            "tbptt: %d streams of %d steps, k1=%d, k2=%d", counts[0], length, s.k1, s.k2
+        )
+        tails = [(plan.first_val, plan.n_val)]
+        fns = tbptt_functions(net, [u], tails, streams, s, optimizer, rng)
+        n_streams = counts[0]
+    else:
+        x = series_windows(u, s.window)[: plan.n_samples]  # window j ends at input j + window - 1
+        t = u[s.window :, :1]  # and predicts the increment of the input after it
+        n_train = plan.n_samples - plan.n_val
+        fns = window_epoch_functions(net, x, t, n_train, s, optimizer, rng)
+        n_streams = 0
+    return net, n_streams, fit_network(net, fns, s, verbose=verbose, desc=desc)

@@ -2,15 +2,16 @@
 
 :class:`GlobalRNNForecaster` learns the dynamics that many price series share. Each series
 is turned into its own standardised increments, exactly as in
-:class:`~forecast.models.rnn_forecaster.RNNForecaster` (log returns by default, scaled by
+:class:`~forecast.models.rnn.forecaster.RNNForecaster` (log returns by default, scaled by
 the mean and standard deviation of *that series'* training part), so a stock quoted at
 1000 and one quoted at 10 feed the network the same kind of numbers. The training pairs
 ``u_i -> s(r_{i+1})`` of every series are cut into contiguous TBPTT streams of one common
-length ``L`` (:func:`pooled_streams`); a series contributes ``floor(n_train_s / L)`` streams
-and **no stream crosses from one series into another**. All streams run in parallel through
-:func:`forecast.nn.train_tbptt`; each epoch, stream ``b`` of a series starts from the state
-in which stream ``b - 1`` of the same series ended (the first stream of each series from
-zeros). Early stopping uses the validation tails of all series, each run on from the state
+length ``L`` (:func:`~forecast.models.rnn.streams.pooled_streams`); a series contributes
+``floor(n_train_s / L)`` streams and **no stream crosses from one series into another**.
+All streams run in parallel through :func:`forecast.nn.train_tbptt`
+(:mod:`forecast.models.rnn.streams`); each epoch, stream ``b`` of a series starts from the
+state in which stream ``b - 1`` of the same series ended (the first stream of each series
+from zeros). Early stopping uses the validation tails of all series, each run on from the state
 in which its series' last stream ended.
 
 :meth:`GlobalRNNForecaster.for_series` gives a :class:`GlobalSeriesForecaster`: the shared
@@ -23,8 +24,8 @@ fitted on series that end on different dates has seen, for the series that ends 
 observations of the others dated after its end. That is right for forecasting from today,
 and wrong in a backtest. :func:`forecast.compare` and :func:`forecast.backtest` on many
 series therefore never use one fit for all origins: with
-:func:`~forecast.models.global_series.global_forecasters`, the network that forecasts series
-``s`` from origin ``t`` is fitted on every series truncated at ``t`` (observations dated on
+:func:`~forecast.models.rnn.global_series.global_forecasters`, the network that forecasts
+series ``s`` from origin ``t`` is fitted on every series truncated at ``t`` (observations dated on
 or before ``t``), at the first origin and at each refit, and only ``s``'s own observations
 move its state between refits.
 """
@@ -32,7 +33,6 @@ move its state between refits.
 from __future__ import annotations
 
 import logging
-import math
 from collections.abc import Mapping
 from typing import Any
 
@@ -41,89 +41,33 @@ import pandas as pd
 from sklearn.base import BaseEstimator
 from sklearn.exceptions import NotFittedError
 
-from forecast._validation import check_choice, check_random_state, check_series
-from forecast.models._rnn_series import TARGETS, TargetTransform, check_target_values
-from forecast.models._rnn_training import plan_training, tbptt_evaluation
-from forecast.models._settings import check_settings, make_optimizer
-from forecast.models._training import (
-    EpochFunctions,
-    fit_network,
-)
-from forecast.models.divergence import DivergenceError, forget_fit
-from forecast.models.global_series import GlobalSeriesForecaster
-from forecast.nn import NonFiniteError, RecurrentNetwork, get_loss, train_tbptt
+from forecast._validation import check_random_state, check_series
+from forecast.models.rnn.divergence import DivergenceError, forget_fit
+from forecast.models.rnn.global_series import GlobalSeriesForecaster
+from forecast.models.rnn.settings import FORECASTER_DEFAULTS as D
+from forecast.models.rnn.settings import check_settings, document_parameters
+from forecast.models.rnn.streams import plan_training, pooled_streams, tbptt_functions
+from forecast.models.rnn.target import TargetTransform, check_target_values
+from forecast.models.rnn.training import fit_network
+from forecast.nn import RecurrentNetwork
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["GlobalRNNForecaster", "GlobalSeriesForecaster", "pooled_streams"]
+__all__ = ["GlobalRNNForecaster", "GlobalSeriesForecaster"]
 
 
-def pooled_streams(
-    inputs: list[np.ndarray], n_train: list[int], batch_size: int, k2: int = 1
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Cut the training pairs of many series into streams of one length ``L``.
-
-    Series ``s`` has scaled inputs ``u^s`` (m_s, D) and ``n_train[s]`` training pairs
-    ``u^s_i -> u^s_{i+1, 0}``. With ``per = ceil(batch_size / S)`` streams wanted per series
-    and ``n = min_s n_train[s]``, ``L = min(n, max(k2, n // per))`` (a stream spans a
-    truncation window when it can) and series ``s`` gives ``b_s = n_train[s] // L``
-    streams covering its last ``b_s L`` training pairs (the oldest remainder is left out, so
-    the last stream ends right before the validation tail).
-
-    Parameters
-    ----------
-    inputs : list of ndarray of shape (m_s, D)
-    n_train : list of int
-    batch_size : int
-    k2 : int, default=1
-        The truncated-BPTT window: the shortest stream length unless a series is shorter.
-
-    Returns
-    -------
-    x : ndarray of shape (L, B, D)
-        Time-major inputs, B = sum of b_s, series after series.
-    t : ndarray of shape (L, B, 1)
-        The targets ``u_{i+1, 0}``.
-    owner : ndarray of shape (B,)
-        The position of the series each stream comes from.
-
-    Examples
-    --------
-    >>> u = [np.arange(11.0)[:, None], 100 + np.arange(7.0)[:, None]]
-    >>> x, t, owner = pooled_streams(u, [10, 6], batch_size=4)
-    >>> x.shape, owner.tolist()
-    ((3, 5, 1), [0, 0, 0, 1, 1])
-    >>> x[:, 3, 0].tolist(), t[:, 3, 0].tolist()
-    ([100.0, 101.0, 102.0], [101.0, 102.0, 103.0])
-    """
-    per = math.ceil(batch_size / len(inputs))
-    shortest = min(n_train)
-    length = min(shortest, max(k2, shortest // per))
-    xs, ts, owner = [], [], []
-    for s, (u, n) in enumerate(zip(inputs, n_train, strict=True)):
-        b = n // length
-        skip = n - b * length
-        D = u.shape[1]
-        xs.append(u[skip:n].reshape(b, length, D).transpose(1, 0, 2))
-        ts.append(u[skip + 1 : n + 1, :1].reshape(b, length, 1).transpose(1, 0, 2))
-        owner += [s] * b
-    return np.concatenate(xs, axis=1), np.concatenate(ts, axis=1), np.array(owner)
-
-
+@document_parameters
 class GlobalRNNForecaster(BaseEstimator):
     """One LSTM, GRU or RNN trained on many series, each with its own scaler.
 
-    The parameters are those of :class:`~forecast.models.rnn_forecaster.RNNForecaster`
-    with ``training="tbptt"`` (no ``window``, no exogenous inputs); ``batch_size`` is the
-    total number of parallel streams wanted, shared out over the series (see
-    :func:`pooled_streams`).
+    It trains as :class:`~forecast.models.rnn.forecaster.RNNForecaster` with
+    ``training="tbptt"`` (no ``window``, no exogenous inputs); ``batch_size`` is the total
+    number of parallel streams wanted, shared out over the series (see
+    :func:`~forecast.models.rnn.streams.pooled_streams`).
 
     Parameters
     ----------
-    cell : {"lstm", "gru", "rnn"}, default="lstm"
-    hidden_size, num_layers, k1, k2, target, epochs, batch_size, lr, optimizer, clip_norm,
-    loss, dtype, validation_fraction, patience, random_state, verbose
-        As in RNNForecaster. ``validation_fraction`` is taken of each series' pairs.
+    {parameters}
 
     Notes
     -----
@@ -132,7 +76,7 @@ class GlobalRNNForecaster(BaseEstimator):
     :func:`forecast.backtest` with a dict of series rather than backtesting a
     :meth:`for_series` forecaster: they refit it at each series' origins on all series
     truncated at that date (see
-    :func:`~forecast.models.global_series.global_forecasters`), so that no forecast depends
+    :func:`~forecast.models.rnn.global_series.global_forecasters`), so that no forecast depends
     on an observation of any series dated after its origin.
 
     Attributes
@@ -162,24 +106,24 @@ class GlobalRNNForecaster(BaseEstimator):
 
     def __init__(
         self,
-        cell: str = "lstm",
+        cell=D.cell,
         *,
-        hidden_size: int = 32,
-        num_layers: int = 1,
-        k1: int = 20,
-        k2: int | None = None,
-        target: str = "log_return",
-        epochs: int = 30,
-        batch_size: int = 32,
-        lr: float = 5e-3,
-        optimizer: str = "adam",
-        clip_norm: float | None = 1.0,
-        loss: str = "mse",
-        dtype: str = "float32",
-        validation_fraction: float = 0.1,
-        patience: int | None = 5,
-        random_state: Any = None,
-        verbose: bool = False,
+        hidden_size=D.hidden_size,
+        num_layers=D.num_layers,
+        k1=D.k1,
+        k2=D.k2,
+        target=D.target,
+        epochs=D.epochs,
+        batch_size=D.batch_size,
+        lr=D.lr,
+        optimizer=D.optimizer,
+        clip_norm=D.clip_norm,
+        loss=D.loss,
+        dtype=D.dtype,
+        validation_fraction=D.validation_fraction,
+        patience=D.patience,
+        random_state=D.random_state,
+        verbose=D.verbose,
     ) -> None:
         self.cell = cell
         self.hidden_size = hidden_size
@@ -214,7 +158,7 @@ class GlobalRNNForecaster(BaseEstimator):
         Raises
         ------
         DivergenceError
-            if no epoch reaches a usable fit (see :mod:`forecast.models.divergence`); the
+            if no epoch reaches a usable fit (see :mod:`forecast.models.rnn.divergence`); the
             model is left unfitted.
         """
         if not isinstance(series, Mapping) or not series:
@@ -222,15 +166,13 @@ class GlobalRNNForecaster(BaseEstimator):
                 "fit_many needs a non-empty dict of series {name: Series}, got "
                 f"{type(series).__name__}" + (" (empty)" if isinstance(series, Mapping) else "")
             )
-        check_choice(self.target, "target", TARGETS)
         s = check_settings(self)
         rng = check_random_state(self.random_state)
         names, inputs, n_train, tails, data, scalers = [], [], [], [], {}, {}
-        plan = None
         for name, y in series.items():
             values, index = check_series(y, f"series {name!r}", min_length=3)
             check_target_values(values, index, self.target, f"series {name!r}")
-            plan = plan_training(s, "tbptt", self.target, 1, self.k1, self.k2, len(values))
+            plan = plan_training(s, len(values))
             scalers[name] = TargetTransform(
                 self.target, values, None, plan.first_val + plan.offset + 1, f"series {name!r}"
             )
@@ -246,44 +188,12 @@ class GlobalRNNForecaster(BaseEstimator):
             n_train.append(plan.first_val)
             tails.append((plan.first_val, plan.n_val))
             data[name] = pd.Series(values, index=index, name=getattr(y, "name", name))
-        x, t, owner = pooled_streams(inputs, n_train, s.batch_size, plan.k2)
+        streams = pooled_streams(inputs, n_train, s.batch_size, s.k2)
+        owner = streams[2]
         logger.info("global %s: %d series, %d streams of %d steps", s.cell, len(names),
-                    x.shape[1], x.shape[0])
+                    len(owner), len(streams[0]))
         net = RecurrentNetwork(s.cell, 1, s.hidden_size, s.num_layers, dtype=s.dtype, rng=rng)
-        optimizer = make_optimizer(s.optimizer, s.lr)
-        first = np.r_[True, owner[1:] != owner[:-1]]  # the first stream of each series
-        last = np.r_[owner[1:] != owner[:-1], True]
-        carried = net.init_state(len(owner))
-        ends: list[tuple[np.ndarray, ...]] = []
-        loss_fn = get_loss(s.loss)
-
-        def run_epoch(epoch: int) -> tuple[float, float]:
-            nonlocal carried
-            try:
-                result = train_tbptt(
-                    net, x, t, k1=plan.k1, k2=plan.k2, optimizer=optimizer, loss=s.loss,
-                    clip_norm=s.clip_norm, state=carried, rng=rng,
-                )
-            except NonFiniteError:  # a NaN or inf reached the carried state or the gradients
-                return float("nan"), float("nan")
-            # stream b starts where stream b - 1 of the same series ended; first ones from zeros
-            shifted = tuple(np.concatenate([p[:, :1], p[:, :-1]], axis=1) for p in result.state)
-            carried = tuple(np.where(first[None, :, None], 0, p) for p in shifted)
-            ends[:] = [tuple(p[:, last] for p in result.state)]
-            return float(np.mean(result.losses)), float(np.mean(result.grad_norms))
-
-        def validate() -> float:
-            y_hats, targets = [], []
-            for j, (u, (fv, n_val)) in enumerate(zip(inputs, tails, strict=True)):
-                state = tuple(p[:, j : j + 1] for p in ends[0])
-                y_hat, _, _ = net.forward(u[fv : fv + n_val, None], state)
-                y_hats.append(y_hat)
-                targets.append(u[fv + 1 : fv + n_val + 1, None, :1])
-            return loss_fn(np.concatenate(y_hats), np.concatenate(targets))[0]
-
-        has_val = all(n_val for _, n_val in tails)
-        evaluate, baseline = tbptt_evaluation(net, x, t, plan.k1, plan.k2, s.loss)
-        fns = EpochFunctions(run_epoch, validate if has_val else None, evaluate, baseline)
+        fns = tbptt_functions(net, inputs, tails, streams, s, s.build_optimizer(), rng)
         try:
             result = fit_network(
                 net, fns, s, verbose=self.verbose, desc=f"{type(self).__name__}({s.cell})"

@@ -1,7 +1,7 @@
 """One series' forecaster of a global model, and the schedule that keeps a backtest honest.
 
 :class:`GlobalSeriesForecaster` is the shared network of a
-:class:`~forecast.models.global_rnn.GlobalRNNForecaster` with one series' scaler, following
+:class:`~forecast.models.rnn.global_model.GlobalRNNForecaster` with one series' scaler, following
 the forecaster contract. :func:`global_forecasters` fits the global model at the forecast
 origins of every series, on all series truncated at each origin's date, and hands each
 series a forecaster that switches networks at its own refit origins: no forecast depends
@@ -16,15 +16,14 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from sklearn.base import BaseEstimator, clone
+from sklearn.base import clone
 from sklearn.utils.validation import check_is_fitted
 
 from forecast._validation import check_float, check_series
-from forecast.models._contract import SeriesHistory, check_horizon, forecast_series
-from forecast.models._rnn_rollout import conformal_bounds, rollout_state
-from forecast.models._rnn_series import TargetTransform, check_target_values
-from forecast.models._training import network_from_state, network_state, validation_split
-from forecast.models.divergence import check_finite_values
+from forecast.models._contract import SeriesHistory, refuse_exog
+from forecast.models.rnn.rollout import RecurrentForecaster
+from forecast.models.rnn.target import TargetTransform, check_target_values
+from forecast.models.rnn.training import validation_split
 from forecast.nn import RecurrentNetwork
 
 logger = logging.getLogger(__name__)
@@ -133,7 +132,7 @@ def _calendar(index: pd.Index) -> str:
     return "positions"
 
 
-class GlobalSeriesForecaster(BaseEstimator):
+class GlobalSeriesForecaster(RecurrentForecaster):
     """A trained network (shared) and one series' scaler, as a forecaster.
 
     ``fit(y)`` does **not** train: it runs the network over ``y``, scaled with the series'
@@ -206,7 +205,7 @@ class GlobalSeriesForecaster(BaseEstimator):
         return self.network if self._active < 0 else self.refits[self._active][1]
 
     @property
-    def _scaler(self) -> TargetTransform:
+    def _transform(self) -> TargetTransform:
         return self.scaler if self._active < 0 else self.refits[self._active][2]
 
     def fit(self, y: Any, X: Any = None) -> GlobalSeriesForecaster:
@@ -219,31 +218,23 @@ class GlobalSeriesForecaster(BaseEstimator):
         if not isinstance(self.network, RecurrentNetwork) or self.scaler is None:
             raise TypeError("GlobalSeriesForecaster needs a trained network and a scaler; get "
                             "one from GlobalRNNForecaster.for_series(name)")
-        if X is not None:
-            raise ValueError(f"the global model uses no exogenous inputs, got X of type "
-                             f"{type(X).__name__}; pass X=None")
+        refuse_exog(X, "the global model")
         check_float(self.validation_fraction, "validation_fraction", min_value=0.0,
                     max_value=1.0)
         self._check_refits()
         values, index = check_series(y, "y", min_length=3)
         self._active = self._weights_at(index[-1])
-        check_target_values(values, index, self._scaler.target)
+        check_target_values(values, index, self._transform.target)
         self._run(values, index)
         return self
 
     def _run(self, values: np.ndarray, index: pd.Index) -> None:
         """State, last output and interval residuals of the active network over ``values``."""
-        network = self._network
-        u = self._scaler.inputs(values, None, dtype=network.dtype)
+        u = self._transform.inputs(values, None, dtype=self._network.dtype)
         self._history = SeriesHistory(values, index)
-        y_hat, self.state_, cache = network.forward(u[:, None])
-        self._last_output = y_hat[-1, :, 0].astype(np.float64)
+        self.n_exog_ = 0
         n_val = validation_split(len(u) - 1, float(self.validation_fraction))
-        origins = np.arange(len(u) - 1 - n_val, len(u) - 1)  # input positions
-        states = [network.state_at(cache, i + 1) for i in origins]
-        self._val = (origins, y_hat[origins, 0, 0].astype(np.float64),
-                     tuple(np.concatenate([st[j] for st in states], axis=1)
-                           for j in range(len(network.state_names))) if n_val else None)
+        self._set_origin(u, None, len(u) - 1 - n_val, n_val, steps=0)  # errors on demand
 
     def update(self, y_new: Any, refit: bool = False, X: Any = None) -> GlobalSeriesForecaster:
         """Append observations and carry the state over them.
@@ -257,84 +248,23 @@ class GlobalSeriesForecaster(BaseEstimator):
         if refit and not len(self.refits):
             raise ValueError("refit=True: the weights of a global model are shared by all "
                              "series; refit it with GlobalRNNForecaster.fit_many instead")
-        if X is not None:
-            raise ValueError(f"the global model uses no exogenous inputs, got X of type "
-                             f"{type(X).__name__}; pass X=None")
+        refuse_exog(X, "the global model")
         previous = float(self._history.values[-1])
         values, new_index = check_series(y_new, "y_new")
-        check_target_values(values, new_index, self._scaler.target, "y_new")
-        network = self._network
+        check_target_values(values, new_index, self._transform.target, "y_new")
         if not refit:  # before anything changes: an overflow is refused by name
-            u = self._scaler.inputs(
-                values, None, previous=previous, dtype=network.dtype, name="y_new"
+            u = self._transform.inputs(
+                values, None, previous=previous, dtype=self._network.dtype, name="y_new"
             )
+            origin = self._advanced(u)
         self._history.append(y_new, "y_new")
         if refit:
             self._active = self._weights_at(self._history.index[-1])
             self._run(self._history.values.copy(), self._history.index)
-            return self
-        y_hat, self.state_, _ = network.forward(u[:, None], self.state_)
-        self._last_output = y_hat[-1, :, 0].astype(np.float64)
+        else:
+            self._last_row, self.state_, self.window_, self._last_output = origin
         return self
-
-    def predict(self, horizon: int) -> pd.Series:
-        """Forecast the next ``horizon`` prices recursively from the state at the origin."""
-        check_is_fitted(self)
-        horizon = check_horizon(horizon)
-        r = rollout_state(self._network, self.state_, self._last_output, None, horizon)[:, 0]
-        levels = self._scaler.levels(r, self._history.values[-1])
-        return forecast_series(levels, self._history.future_index(horizon))
-
-    def predict_interval(self, horizon: int, coverage: float = 0.95) -> pd.DataFrame:
-        """Split-conformal intervals from the h-step errors on the tail of the fitted series.
-
-        As :meth:`RNNForecaster.predict_interval`, with the errors of the last
-        ``validation_fraction`` of the series given to ``fit``.
-        """
-        check_is_fitted(self)
-        horizon = check_horizon(horizon)
-        coverage = check_float(coverage, "coverage", min_value=0.0, max_value=1.0, inclusive=False)
-        origins, outputs, states = self._val
-        if horizon > len(origins):
-            raise ValueError(f"horizon={horizon} exceeds the {len(origins)} origins of the "
-                             "interval residuals; use a shorter horizon or a larger "
-                             "validation_fraction")
-        r_hat = rollout_state(self._network, states, outputs, None, horizon)
-        check_finite_values(r_hat, "the forecasts from the interval origins")
-        errors = self._scaler.errors(r_hat, self._history.values, origins + self._scaler.offset)
-        point = self.predict(horizon)
-        bounds = np.array([conformal_bounds(e[~np.isnan(e)], coverage) for e in errors.T])
-        lower, upper = self._scaler.interval(point.to_numpy(), bounds[:, 0], bounds[:, 1])
-        return pd.DataFrame({"lower": lower, "upper": upper}, index=point.index)
-
-    @property
-    def index_(self) -> pd.Index:
-        """Labels of all observations seen (``fit`` and every ``update``)."""
-        check_is_fitted(self)
-        return self._history.index
-
-    def __sklearn_is_fitted__(self) -> bool:
-        return hasattr(self, "_history")
 
     def __sklearn_clone__(self) -> GlobalSeriesForecaster:
         # unfitted, with the same (read-only) network: the weights stay shared, not copied
         return type(self)(**self.get_params(deep=False))
-
-    def __getstate__(self) -> dict[str, Any]:
-        state = dict(super().__getstate__())  # the networks as plain arrays (for pickling)
-        if isinstance(state.get("network"), RecurrentNetwork):
-            state["network"] = network_state(state["network"])
-        state["refits"] = tuple(
-            (label, network_state(net) if isinstance(net, RecurrentNetwork) else net, scaler)
-            for label, net, scaler in state.get("refits", ())
-        )
-        return state
-
-    def __setstate__(self, state: dict[str, Any]) -> None:
-        if isinstance(state.get("network"), dict):
-            state = {**state, "network": network_from_state(state["network"])}
-        state["refits"] = tuple(
-            (label, network_from_state(net) if isinstance(net, dict) else net, scaler)
-            for label, net, scaler in state.get("refits", ())
-        )
-        super().__setstate__(state)

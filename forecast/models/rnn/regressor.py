@@ -21,73 +21,30 @@ from sklearn.base import BaseEstimator, RegressorMixin
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from forecast._validation import check_random_state
-from forecast.models._many_to_one import many_to_one_epoch, predict_last, window_epoch_functions
-from forecast.models._settings import check_settings, make_optimizer
-from forecast.models._training import (
-    fit_network,
-    network_from_state,
-    network_state,
-    validation_split,
-)
-from forecast.models.divergence import (
+from forecast.models.rnn.divergence import (
     DivergenceError,
     check_finite_values,
     forget_fit,
     usable_limit,
     zero_baseline,
 )
+from forecast.models.rnn.settings import REGRESSOR_DEFAULTS as D
+from forecast.models.rnn.settings import check_settings, document_parameters
+from forecast.models.rnn.training import NetworkPickling, fit_network, validation_split
+from forecast.models.rnn.windows import many_to_one_epoch, predict_last, window_epoch_functions
 from forecast.nn import RecurrentNetwork, get_loss
 from forecast.transforms import Standardizer
 
 logger = logging.getLogger(__name__)
 
 
-class RNNRegressor(RegressorMixin, BaseEstimator):
+@document_parameters
+class RNNRegressor(NetworkPickling, RegressorMixin, BaseEstimator):
     """Recurrent network (RNN, LSTM or GRU) regressor on windows, many-to-one.
 
     Parameters
     ----------
-    cell : {"lstm", "gru", "rnn"}, default="lstm"
-        The recurrent cell, with PyTorch's equations and initialisation (``"rnn"`` is the
-        tanh Elman cell).
-    hidden_size : int, default=32
-        Units per layer.
-    num_layers : int, default=1
-        Stacked recurrent layers.
-    epochs : int, default=50
-        Passes over the training windows (fewer if early stopping ends training).
-    batch_size : int, default=64
-        Windows per update; the windows are shuffled at every epoch.
-    lr : float, default=1e-3
-        Learning rate.
-    optimizer : {"adam", "adamw", "sgd", "momentum", "nesterov"}, default="adam"
-        "momentum" and "nesterov" are SGD with momentum 0.9.
-    clip_norm : float or None, default=1.0
-        Rescale the gradients whose global norm exceeds it; None does not clip.
-    loss : {"mse", "mae", "huber"}, default="mse"
-    dtype : {"float32", "float64"}, default="float32"
-        Precision of the network.
-    scale : bool, default=True
-        Standardise every input feature (pooled over time steps) and every target column
-        with the mean and standard deviation of the training windows; predictions are
-        scaled back. With False the data goes to the network as it is, so the weights are
-        the ones a PyTorch model trained on the same data would have.
-    validation_fraction : float in [0, 1), default=0.1
-        Trailing fraction of the samples (the latest windows, when they are in time order)
-        held out to monitor the loss, for early stopping. 0 trains on all samples, without
-        early stopping.
-    patience : int or None, default=10
-        Stop after this many epochs without improvement of the validation loss; the
-        weights of the best epoch are restored. None trains all epochs (still restoring the
-        best ones).
-    warm_start : bool, default=False
-        When fitting again, start from the current weights (if the shapes still fit) instead
-        of a new initialisation.
-    random_state : int >= 0, numpy Generator or None, default=None
-        Seeds the initial weights and the shuffling; an int makes ``fit`` reproducible
-        bit for bit (see :func:`forecast._validation.check_random_state`).
-    verbose : bool, default=False
-        Show a progress bar over epochs (on a terminal only).
+    {parameters}
 
     Attributes
     ----------
@@ -123,23 +80,23 @@ class RNNRegressor(RegressorMixin, BaseEstimator):
 
     def __init__(
         self,
-        cell: str = "lstm",
+        cell=D.cell,
         *,
-        hidden_size: int = 32,
-        num_layers: int = 1,
-        epochs: int = 50,
-        batch_size: int = 64,
-        lr: float = 1e-3,
-        optimizer: str = "adam",
-        clip_norm: float | None = 1.0,
-        loss: str = "mse",
-        dtype: str = "float32",
-        scale: bool = True,
-        validation_fraction: float = 0.1,
-        patience: int | None = 10,
-        warm_start: bool = False,
-        random_state: Any = None,
-        verbose: bool = False,
+        hidden_size=D.hidden_size,
+        num_layers=D.num_layers,
+        epochs=D.epochs,
+        batch_size=D.batch_size,
+        lr=D.lr,
+        optimizer=D.optimizer,
+        clip_norm=D.clip_norm,
+        loss=D.loss,
+        dtype=D.dtype,
+        scale=D.scale,
+        validation_fraction=D.validation_fraction,
+        patience=D.patience,
+        warm_start=D.warm_start,
+        random_state=D.random_state,
+        verbose=D.verbose,
     ) -> None:
         self.cell = cell
         self.hidden_size = hidden_size
@@ -174,7 +131,7 @@ class RNNRegressor(RegressorMixin, BaseEstimator):
         Raises
         ------
         DivergenceError
-            if no epoch reaches a usable fit (see :mod:`forecast.models.divergence`); the
+            if no epoch reaches a usable fit (see :mod:`forecast.models.rnn.divergence`); the
             model is left unfitted, also if it was fitted before.
 
         Warns
@@ -190,7 +147,6 @@ class RNNRegressor(RegressorMixin, BaseEstimator):
         logged.
         """
         s = check_settings(self)
-        _check_scale(self.scale)
         x, y2 = self._check_data(X, y, reset=True)
         rng = check_random_state(self.random_state)
         n_val = validation_split(len(x), s.validation_fraction)
@@ -199,7 +155,7 @@ class RNNRegressor(RegressorMixin, BaseEstimator):
         try:
             self._start(x[:n_train], y2[:n_train], s, rng, keep=self.warm_start)
             xs, ys = self._scaled(x, "X"), self._scaled_y(y2)
-            optimizer = make_optimizer(s.optimizer, s.lr)
+            optimizer = s.build_optimizer()
             fns = window_epoch_functions(self.network_, xs, ys, n_train, s, optimizer, rng)
             result = fit_network(self.network_, fns, s, verbose=self.verbose, desc=desc)
         except ValueError:  # a DivergenceError, or scaled data that overflow
@@ -224,11 +180,10 @@ class RNNRegressor(RegressorMixin, BaseEstimator):
         ------
         DivergenceError
             if the loss is NaN or inf, or the updated weights are not usable on this batch
-            (see :mod:`forecast.models.divergence`): the weights from before the call are
+            (see :mod:`forecast.models.rnn.divergence`): the weights from before the call are
             restored, or, on the first call, the model is left unfitted.
         """
         s = check_settings(self)
-        _check_scale(self.scale)
         first = not hasattr(self, "network_")
         x, y2 = self._check_data(X, y, reset=first)
         if first:
@@ -242,7 +197,7 @@ class RNNRegressor(RegressorMixin, BaseEstimator):
                 f"{self.n_outputs_}"
             )
         if getattr(self, "_optimizer", None) is None:
-            self._optimizer = make_optimizer(s.optimizer, s.lr)
+            self._optimizer = s.build_optimizer()
         if getattr(self, "_rng", None) is None:
             self._rng = check_random_state(self.random_state)
         before = self.network_.get_weights()
@@ -269,7 +224,7 @@ class RNNRegressor(RegressorMixin, BaseEstimator):
             if key in self.history_:
                 self.history_[key].append(float(value))
         # usable: the loss of the new weights on this batch stays below 2 x the larger of the
-        # loss of predicting zero and the loss before the updates (see models.divergence)
+        # loss of predicting zero and the loss before the updates (see models.rnn.divergence)
         limit = usable_limit(zero_baseline(s.loss, ys), float(loss))
         if np.isfinite(loss) and np.isfinite(norm) and after < limit:
             self.best_epoch_ = len(self.history_["train_loss"])
@@ -337,16 +292,9 @@ class RNNRegressor(RegressorMixin, BaseEstimator):
         return tags
 
     def __getstate__(self) -> dict[str, Any]:
-        state = dict(super().__getstate__())  # a copy: object.__getstate__ returns __dict__
-        state.pop("_optimizer", None)
-        if isinstance(state.get("network_"), RecurrentNetwork):
-            state["network_"] = network_state(state["network_"])
+        state = super().__getstate__()  # the network as plain arrays (NetworkPickling)
+        state.pop("_optimizer", None)  # its moments are rebuilt by the next partial_fit
         return state
-
-    def __setstate__(self, state: dict[str, Any]) -> None:
-        if isinstance(state.get("network_"), dict):
-            state = {**state, "network_": network_from_state(state["network_"])}
-        super().__setstate__(state)
 
     # ------------------------------------------------------------------ internals
 
@@ -454,8 +402,3 @@ def _check_scaled(a: np.ndarray, name: str, dtype: np.dtype) -> np.ndarray:
         )
     return a
 
-
-def _check_scale(scale: Any) -> None:
-    """``scale`` must be a bool: a string such as "no" would be truthy."""
-    if not isinstance(scale, (bool, np.bool_)):
-        raise TypeError(f"scale must be True or False, got scale={scale!r}")
