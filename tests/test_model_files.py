@@ -24,8 +24,8 @@ from forecast.models.ar_regressor import ARRegressor
 from forecast.models.model_archive import MAX_DEPTH, MAX_TOTAL_BYTES
 from forecast.models.naive import NaiveForecaster
 from forecast.models.persistence import ModelFileError, load_model, save_model
-from forecast.models.rnn_forecaster import RNNForecaster
-from forecast.models.rnn_regressor import RNNRegressor
+from forecast.models.rnn.forecaster import RNNForecaster
+from forecast.models.rnn.regressor import RNNRegressor
 
 RNN = dict(hidden_size=3, epochs=1, random_state=0)
 

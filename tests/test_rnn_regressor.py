@@ -9,8 +9,8 @@ import pytest
 from sklearn.exceptions import NotFittedError
 
 import forecast
-from forecast.models.divergence import DivergenceError
-from forecast.models.rnn_regressor import RNNRegressor
+from forecast.models.rnn.divergence import DivergenceError
+from forecast.models.rnn.regressor import RNNRegressor
 from forecast.nn import Adam, RecurrentNetwork, bptt_step
 
 
