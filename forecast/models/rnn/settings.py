@@ -171,8 +171,8 @@ def document_parameters(cls: T) -> T:
 class Settings:
     """The validated parameters of an RNN model (see :func:`check_settings`).
 
-    ``k2`` is resolved (``k1`` when None); ``window``, ``k1``, ``k2`` and ``target`` are
-    their defaults for a model without them.
+    ``k2`` is resolved (``k1`` when None); the parameters a model does not have are None
+    (a global model trains by TBPTT: no ``training``, no ``window``).
     """
 
     cell: str
@@ -187,11 +187,11 @@ class Settings:
     validation_fraction: float
     patience: int | None
     dtype: np.dtype
-    training: str = "tbptt"
-    window: int = 1
-    k1: int = 1
-    k2: int = 1
-    target: str = "log_return"
+    training: str | None = None
+    window: int | None = None
+    k1: int | None = None
+    k2: int | None = None
+    target: str | None = None
 
     @property
     def hint(self) -> str:
