@@ -51,6 +51,8 @@ network would add its drift to it). Intervals always contain their point forecas
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import numpy as np
@@ -128,3 +130,14 @@ def forget_fit(est: Any) -> None:
     for key in list(vars(est)):
         if key not in params:
             delattr(est, key)
+
+
+@contextmanager
+def unfitted_on_error(est: Any) -> Iterator[None]:
+    """Run a fit of ``est``; on a ValueError (a :class:`DivergenceError` included, or scaled
+    data that overflow) :func:`forget_fit` it and raise the error again."""
+    try:
+        yield
+    except ValueError:
+        forget_fit(est)  # unfitted, also if fitted before: no model for data it was not fitted on
+        raise

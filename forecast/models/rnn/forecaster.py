@@ -32,7 +32,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from forecast._validation import check_random_state, check_series
 from forecast.models._contract import SeriesHistory
-from forecast.models.rnn.divergence import forget_fit
+from forecast.models.rnn.divergence import unfitted_on_error
 from forecast.models.rnn.rollout import INTERVAL_STEPS, RecurrentForecaster
 from forecast.models.rnn.settings import FORECASTER_DEFAULTS as D
 from forecast.models.rnn.settings import check_settings, document_parameters
@@ -291,7 +291,7 @@ class RNNForecaster(RecurrentForecaster):
         s, n_val, first_val = plan.settings, plan.n_val, plan.first_val
         self.n_exog_ = 0 if exog is None else exog.shape[1]
         old = getattr(self, "network_", None) if warm else None
-        try:
+        with unfitted_on_error(self):
             self._features = TargetTransform(
                 self.target, values, exog, first_val + plan.offset + 1
             )
@@ -302,9 +302,6 @@ class RNNForecaster(RecurrentForecaster):
             self.history_, self.best_epoch_ = result.history, result.best_epoch
             window = s.window if s.training == "window" else None
             self._set_origin(u, window, first_val, n_val, INTERVAL_STEPS)
-        except ValueError:  # DivergenceError included
-            forget_fit(self)
-            raise
 
 
 def train_network(

@@ -42,7 +42,7 @@ from sklearn.base import BaseEstimator
 from sklearn.exceptions import NotFittedError
 
 from forecast._validation import check_random_state, check_series
-from forecast.models.rnn.divergence import DivergenceError, forget_fit
+from forecast.models.rnn.divergence import unfitted_on_error
 from forecast.models.rnn.global_series import GlobalSeriesForecaster
 from forecast.models.rnn.settings import FORECASTER_DEFAULTS as D
 from forecast.models.rnn.settings import check_settings, document_parameters
@@ -194,13 +194,10 @@ class GlobalRNNForecaster(BaseEstimator):
                     len(owner), len(streams[0]))
         net = RecurrentNetwork(s.cell, 1, s.hidden_size, s.num_layers, dtype=s.dtype, rng=rng)
         fns = tbptt_functions(net, inputs, tails, streams, s, s.build_optimizer(), rng)
-        try:
+        with unfitted_on_error(self):
             result = fit_network(
                 net, fns, s, verbose=self.verbose, desc=f"{type(self).__name__}({s.cell})"
             )
-        except DivergenceError:
-            forget_fit(self)  # unfitted, also if fitted before
-            raise
         self.network_, self.scalers_, self.series_ = net, scalers, data
         self.n_streams_ = len(owner)
         self.stream_owner_ = np.array(names, dtype=object)[owner]

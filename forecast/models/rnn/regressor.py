@@ -25,6 +25,7 @@ from forecast.models.rnn.divergence import (
     DivergenceError,
     check_finite_values,
     forget_fit,
+    unfitted_on_error,
     usable_limit,
     zero_baseline,
 )
@@ -152,15 +153,12 @@ class RNNRegressor(NetworkPickling, RegressorMixin, BaseEstimator):
         n_val = validation_split(len(x), s.validation_fraction)
         n_train = len(x) - n_val
         desc = type(self).__name__
-        try:
+        with unfitted_on_error(self):  # a DivergenceError, or scaled data that overflow
             self._start(x[:n_train], y2[:n_train], s, rng, keep=self.warm_start)
             xs, ys = self._scaled(x, "X"), self._scaled_y(y2)
             optimizer = s.build_optimizer()
             fns = window_epoch_functions(self.network_, xs, ys, n_train, s, optimizer, rng)
             result = fit_network(self.network_, fns, s, verbose=self.verbose, desc=desc)
-        except ValueError:  # a DivergenceError, or scaled data that overflow
-            forget_fit(self)  # unfitted: no model for data it was not fitted on
-            raise
         self._finish(result, optimizer, rng)
         return self
 
