@@ -156,18 +156,24 @@ class RecurrentForecaster(NetworkPickling, SeriesForecaster):
         pandas.Series of length horizon, named "forecast", indexed by the labels that
         follow the data seen (see :func:`forecast._dates.future_index`).
         """
+        values = self.forecast_values(horizon)
+        return forecast_series(values, self._history.future_index(len(values)))
+
+    def forecast_values(self, horizon: int) -> np.ndarray:
+        """The next ``horizon`` prices as a float64 array of shape (horizon,), without labels.
+
+        The output at the origin is the step-1 forecast; each forecast is fed back as the
+        next input (:func:`rollout_state`, or :func:`rollout_window` for ``"window"``).
+        """
         check_is_fitted(self)
         horizon = check_horizon(horizon)
         hold = self._last_row[:, 1:] if self.n_exog_ else None
         with np.errstate(over="ignore", invalid="ignore"):  # checked in TargetTransform.levels
             if self.window_ is None:
-                out = rollout_state(
-                    self._network, self.state_, self._last_output, hold, horizon
-                )
+                out = rollout_state(self._network, self.state_, self._last_output, hold, horizon)
             else:
                 out = rollout_window(self._network, self.window_[None], hold, horizon)
-        levels = self._transform.levels(out[:, 0], self._history.values[-1])
-        return forecast_series(levels, self._history.future_index(horizon))
+        return self._transform.levels(out[:, 0], self._history.values[-1])
 
     def predict_interval(self, horizon: int, coverage: float = 0.95) -> pd.DataFrame:
         """Prediction intervals from the h-step errors on the validation tail (conformal).
