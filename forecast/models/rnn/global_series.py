@@ -22,6 +22,7 @@ from sklearn.utils.validation import check_is_fitted
 from forecast._validation import check_float, check_series
 from forecast.models._contract import SeriesHistory, refuse_exog
 from forecast.models.rnn.rollout import RecurrentForecaster
+from forecast.models.rnn.settings import FORECASTER_DEFAULTS
 from forecast.models.rnn.target import TargetTransform, check_target_values
 from forecast.models.rnn.training import validation_split
 from forecast.nn import RecurrentNetwork
@@ -157,7 +158,9 @@ class GlobalSeriesForecaster(RecurrentForecaster):
         The series' increments and standardisation from the global fit.
     validation_fraction : float, default=0.1
         Trailing fraction of the pairs of ``y`` whose h-step errors give the intervals of
-        :meth:`predict_interval` (in-sample for the global model).
+        :meth:`predict_interval` (in-sample for the global model); :meth:`for_series
+        <forecast.models.rnn.global_model.GlobalRNNForecaster.for_series>` passes on the
+        global model's.
     refits : sequence of (label, RecurrentNetwork, TargetTransform), default=()
         Later networks with this series' scaler, in increasing order of the label (the date
         of the last observation of any series they were trained on).
@@ -171,7 +174,7 @@ class GlobalSeriesForecaster(RecurrentForecaster):
         self,
         network: Any = None,
         scaler: Any = None,
-        validation_fraction: float = 0.1,
+        validation_fraction: float = FORECASTER_DEFAULTS.validation_fraction,
         refits: Any = (),
     ) -> None:
         self.network = network
