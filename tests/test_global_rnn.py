@@ -10,8 +10,9 @@ from sklearn.exceptions import NotFittedError
 
 import forecast
 from forecast.models.ar import ARForecaster
-from forecast.models.global_rnn import GlobalRNNForecaster, GlobalSeriesForecaster, pooled_streams
-from forecast.models.rnn_forecaster import RNNForecaster
+from forecast.models.rnn.forecaster import RNNForecaster
+from forecast.models.rnn.global_model import GlobalRNNForecaster, GlobalSeriesForecaster
+from forecast.models.rnn.streams import pooled_streams
 
 SMALL = dict(hidden_size=4, epochs=3, k1=5, batch_size=8, random_state=0)
 

@@ -11,6 +11,7 @@ import json
 import math
 import tracemalloc
 import zipfile
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -23,8 +24,8 @@ from forecast.models.ar_regressor import ARRegressor
 from forecast.models.model_archive import MAX_DEPTH, MAX_TOTAL_BYTES
 from forecast.models.naive import NaiveForecaster
 from forecast.models.persistence import ModelFileError, load_model, save_model
-from forecast.models.rnn_forecaster import RNNForecaster
-from forecast.models.rnn_regressor import RNNRegressor
+from forecast.models.rnn.forecaster import RNNForecaster
+from forecast.models.rnn.regressor import RNNRegressor
 
 RNN = dict(hidden_size=3, epochs=1, random_state=0)
 
@@ -496,3 +497,25 @@ def test_a_mutated_file_is_refused_or_loads_the_identical_model(
         assert "mutated.npz" in str(err)
         return
     _assert_identical(loaded, MODELS[name])
+
+
+DATA = Path(__file__).parent / "data"
+
+
+def test_rnn_files_written_before_the_models_rnn_package_still_load_and_forecast_the_same():
+    # written by the code of main before forecast.models.rnn (issue 13): RNNForecaster on
+    # the last 80 S&P 500 closes, RNNRegressor on their 5-return windows
+    close = forecast.load_dataset("sp500")["close"].iloc[-80:]
+    model = load_model(DATA / "rnn_forecaster_v0.npz")
+    assert type(model) is forecast.RNNForecaster
+    np.testing.assert_array_equal(
+        model.predict(3).to_numpy(), [2510.107481473069, 2513.551349191171, 2517.1173645419794]
+    )
+    assert model.index_.equals(close.index)
+    X, _ = forecast.make_windows(np.log(close).diff().dropna().to_numpy(), window=5)
+    regressor = load_model(DATA / "rnn_regressor_v0.npz")
+    assert type(regressor) is forecast.RNNRegressor
+    np.testing.assert_array_equal(
+        regressor.predict(X[-3:]),
+        [-0.0034384958267780364, -0.0026218441802214245, -0.0026111612299846336],
+    )

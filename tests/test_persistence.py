@@ -16,8 +16,8 @@ import forecast
 from forecast.models.ar import ARForecaster
 from forecast.models.naive import NaiveForecaster
 from forecast.models.persistence import FORMAT_VERSION, ModelFileError, load_model, save_model
-from forecast.models.rnn_forecaster import RNNForecaster
-from forecast.models.rnn_regressor import RNNRegressor
+from forecast.models.rnn.forecaster import RNNForecaster
+from forecast.models.rnn.regressor import RNNRegressor
 
 RNN = dict(hidden_size=4, epochs=2, random_state=0)
 

@@ -3,7 +3,7 @@
 Whatever goes wrong in training, nothing non-finite reaches a user: a fit that never becomes
 usable raises DivergenceError and leaves the estimator unfitted, a fit that recovers keeps
 its best usable epoch and warns, a forecast that overflows raises, and bad input is refused
-by name before any training (see forecast.models.divergence).
+by name before any training (see forecast.models.rnn.divergence).
 """
 
 from __future__ import annotations
@@ -18,14 +18,15 @@ from sklearn.exceptions import ConvergenceWarning, NotFittedError
 from sklearn.utils.validation import check_is_fitted
 
 import forecast
+import forecast.models.divergence  # the old public path, kept for one release
 from forecast._validation import check_random_state
-from forecast.models._training import EpochFunctions, train
 from forecast.models.ar import ARForecaster
-from forecast.models.divergence import USABLE_FACTOR, DivergenceError, DivergenceWarning
-from forecast.models.global_rnn import GlobalRNNForecaster
 from forecast.models.naive import NaiveForecaster
-from forecast.models.rnn_forecaster import RNNForecaster
-from forecast.models.rnn_regressor import RNNRegressor
+from forecast.models.rnn.divergence import USABLE_FACTOR, DivergenceError, DivergenceWarning
+from forecast.models.rnn.forecaster import RNNForecaster
+from forecast.models.rnn.global_model import GlobalRNNForecaster
+from forecast.models.rnn.regressor import RNNRegressor
+from forecast.models.rnn.training import EpochFunctions, train
 from forecast.nn import NonFiniteError, RecurrentNetwork, clip_grad_norm, train_tbptt
 
 TINY = dict(hidden_size=4, epochs=2, random_state=0)

@@ -13,8 +13,8 @@ from sklearn.exceptions import NotFittedError
 
 import forecast
 from forecast._dates import future_index
-from forecast.models.divergence import DivergenceError
-from forecast.models.rnn_forecaster import RNNForecaster
+from forecast.models.rnn.divergence import DivergenceError
+from forecast.models.rnn.forecaster import RNNForecaster
 from forecast.walkforward import backtest
 
 TINY = dict(hidden_size=4, epochs=2, random_state=0)
@@ -293,7 +293,7 @@ def test_interval_errors():
 def test_same_random_state_gives_bitwise_identical_forecasts_in_a_new_process(close):
     script = (
         "import forecast\n"
-        "from forecast.models.rnn_forecaster import RNNForecaster\n"
+        "from forecast.models.rnn.forecaster import RNNForecaster\n"
         "close = forecast.load_dataset('sp500')['close'].loc[:'2016']\n"
         "m = RNNForecaster('lstm', hidden_size=8, epochs=3, random_state=42).fit(close)\n"
         "print(m.predict(5).to_numpy().tobytes().hex())\n"

@@ -9,8 +9,8 @@ import pytest
 from sklearn.exceptions import NotFittedError
 
 import forecast
-from forecast.models.divergence import DivergenceError
-from forecast.models.rnn_regressor import RNNRegressor
+from forecast.models.rnn.divergence import DivergenceError
+from forecast.models.rnn.regressor import RNNRegressor
 from forecast.nn import Adam, RecurrentNetwork, bptt_step
 
 
@@ -118,7 +118,7 @@ def test_weights_load_into_pytorch():
 def test_early_stopping_restores_the_best_weights(caplog):
     rng = np.random.default_rng(0)
     X, y = rng.normal(size=(60, 5)), rng.normal(size=60)  # pure noise: validation loss rises
-    with caplog.at_level(logging.INFO, logger="forecast.models._training"):
+    with caplog.at_level(logging.INFO, logger="forecast.models.rnn.training"):
         model = RNNRegressor(
             "lstm",
             hidden_size=16,

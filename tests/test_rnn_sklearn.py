@@ -13,8 +13,8 @@ import forecast
 from forecast.models.ar import ARForecaster
 from forecast.models.ar_regressor import ARRegressor
 from forecast.models.naive import NaiveForecaster
-from forecast.models.rnn_forecaster import RNNForecaster
-from forecast.models.rnn_regressor import RNNRegressor
+from forecast.models.rnn.forecaster import RNNForecaster
+from forecast.models.rnn.regressor import RNNRegressor
 from forecast.splits import WalkForwardSplit
 
 #: a tiny configuration so that the ~50 checks run in seconds. float64, because in float32

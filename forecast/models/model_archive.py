@@ -25,7 +25,7 @@ import numpy as np
 import pandas as pd
 
 import forecast
-from forecast.models._training import network_from_state
+from forecast.models.rnn.training import network_from_state
 from forecast.nn.network import CELLS
 
 __all__ = [
@@ -79,8 +79,8 @@ MODELS = {
     "ARForecaster": "forecast.models.ar",
     "ARRegressor": "forecast.models.ar_regressor",
     "NaiveForecaster": "forecast.models.naive",
-    "RNNRegressor": "forecast.models.rnn_regressor",
-    "RNNForecaster": "forecast.models.rnn_forecaster",
+    "RNNRegressor": "forecast.models.rnn.regressor",
+    "RNNForecaster": "forecast.models.rnn.forecaster",
 }
 #: the helper objects a model may hold (rebuilt attribute by attribute)
 HELPERS = {
@@ -90,7 +90,7 @@ HELPERS = {
     "SimpleReturns": "forecast.transforms",
     "Differencer": "forecast.transforms",
     "Standardizer": "forecast.transforms",
-    "TargetTransform": "forecast.models._rnn_series",
+    "TargetTransform": "forecast.models.rnn.target",
 }
 
 

@@ -9,7 +9,7 @@ binding ``"p"``). What a table cannot say is said by the ``checks`` of the class
 functions of the decoded state: ``len(params_) == trend terms + order_``, the fitted
 attributes equal to what the model derives from its least-squares states, the network's
 sizes and dtype equal to the estimator's parameters. The RNN parameters also go through
-the estimators' own check (:func:`forecast.models._training.check_settings`).
+the estimators' own check (:func:`forecast.models.rnn.settings.check_settings`).
 
 No key outside the table is accepted, and none may shadow a method or class attribute
 (``predict``). :func:`check_state` raises :class:`SchemaError` naming the first field
@@ -27,8 +27,7 @@ from typing import Any
 import numpy as np
 
 from forecast.models._lags import TRENDS, n_trend
-from forecast.models._rnn_series import TARGETS
-from forecast.models._settings import OPTIMIZER_NAMES, check_settings
+from forecast.models.rnn.settings import OPTIMIZER_NAMES, TARGETS, check_settings
 from forecast.models.schema_specs import (
     Arr,
     Bool,

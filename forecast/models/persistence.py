@@ -64,7 +64,6 @@ import pandas as pd
 
 import forecast
 from forecast._validation import check_series
-from forecast.models._training import network_state
 from forecast.models.base import SeriesHistory
 from forecast.models.model_archive import (
     ARRAY_KINDS,
@@ -83,6 +82,7 @@ from forecast.models.model_archive import (
     resolve_class,
 )
 from forecast.models.model_schema import SchemaError, check_state
+from forecast.models.rnn.training import network_state
 from forecast.nn import RecurrentNetwork
 
 __all__ = ["ModelFileError", "load_model", "save_model"]

@@ -4,8 +4,9 @@ Each window ``x[i]`` (T, D) runs from a zero state and only its last output carr
 :func:`many_to_one_step` is one update on a minibatch, :func:`many_to_one_epoch` one pass
 over shuffled minibatches, :func:`predict_last` the last-step outputs, and
 :func:`window_epoch_functions` packs them as the
-:class:`~forecast.models._training.EpochFunctions` that
-:func:`~forecast.models._training.train` runs.
+:class:`~forecast.models.rnn.training.EpochFunctions` that
+:func:`~forecast.models.rnn.training.train` runs. :func:`series_windows` cuts the scaled
+inputs of a series into the windows of RNNForecaster.
 """
 
 from __future__ import annotations
@@ -17,9 +18,9 @@ from typing import Any
 import numpy as np
 
 from forecast import nn
-from forecast.models._settings import Settings
-from forecast.models._training import EpochFunctions
-from forecast.models.divergence import zero_baseline
+from forecast.models.rnn.divergence import zero_baseline
+from forecast.models.rnn.settings import Settings
+from forecast.models.rnn.training import EpochFunctions
 from forecast.nn import clip_grad_norm, global_norm
 
 
@@ -157,3 +158,12 @@ def window_epoch_functions(
         zero_baseline(s.loss, targets),
         constant=not np.any(targets),
     )
+
+
+def series_windows(u: np.ndarray, window: int) -> np.ndarray:
+    """All windows of ``window`` consecutive rows of ``u`` (m, D): (m - window + 1, window, D).
+
+    Window j ends at input ``j + window - 1`` and predicts the increment of the input after
+    it, ``u[j + window, 0]``.
+    """
+    return np.lib.stride_tricks.sliding_window_view(u, window, axis=0).transpose(0, 2, 1)

@@ -2,12 +2,14 @@
 
 :func:`train` runs ``epochs`` epochs of a model's :class:`EpochFunctions` and, after each,
 evaluates the loss on a temporal validation tail. It keeps the weights of the best *usable*
-epoch (see :mod:`forecast.models.divergence`) and restores them at the end (early stopping
+epoch (see :mod:`forecast.models.rnn.divergence`) and restores them at the end (early stopping
 after ``patience`` epochs without a better one), records the per-epoch history, and raises
-:class:`~forecast.models.divergence.DivergenceError` when no epoch is usable (or warns when
+:class:`~forecast.models.rnn.divergence.DivergenceError` when no epoch is usable (or warns when
 training diverged after one). :func:`fit_network` adds the case of constant targets;
-:func:`validation_split` and the network (de)serialisers are the small pieces every model
-needs around it. Many-to-one training on windows is in :mod:`forecast.models._many_to_one`.
+:func:`validation_split`, the network (de)serialisers and :class:`NetworkPickling` are the
+small pieces every model needs around it. What one epoch does is in
+:mod:`forecast.models.rnn.streams` (truncated BPTT over streams) and
+:mod:`forecast.models.rnn.windows` (many-to-one on windows).
 """
 
 from __future__ import annotations
@@ -22,14 +24,14 @@ from typing import Any, NamedTuple
 import numpy as np
 from tqdm.std import tqdm  # text bar: no ipywidgets needed in notebooks
 
-from forecast.models._settings import Settings
-from forecast.models.divergence import (
+from forecast.models.rnn.divergence import (
     USABLE_FACTOR,
     DivergenceError,
     DivergenceWarning,
     usable_limit,
     zero_output,
 )
+from forecast.models.rnn.settings import Settings
 from forecast.nn import RecurrentNetwork
 
 logger = logging.getLogger(__name__)
@@ -80,7 +82,7 @@ class TrainingResult:
         True if patience ran out before ``epochs``.
     baseline, initial, limit : float
         The training loss of predicting zero, that of the initial weights, and the usable
-        limit they give (see :mod:`forecast.models.divergence`).
+        limit they give (see :mod:`forecast.models.rnn.divergence`).
     """
 
     history: dict[str, list[float]] = field(default_factory=dict)
@@ -107,7 +109,7 @@ def train(
     Epoch ``e`` is usable when its training loss is finite and below the usable limit
     ``2 max(baseline, initial)`` (``initial``: ``fns.evaluate()`` before training), its
     validation loss is finite and its weights are finite (see
-    :mod:`forecast.models.divergence`). After epoch ``e``::
+    :mod:`forecast.models.rnn.divergence`). After epoch ``e``::
 
         if not finite(train_e, val_e, weights):  stop (diverged)
         if usable(e) and val_e < best * (1 - 1e-7):  best, best_epoch, kept = val_e, e, weights
@@ -330,3 +332,39 @@ def network_from_state(state: dict[str, Any]) -> RecurrentNetwork:
     net = RecurrentNetwork(**config, rng=0)  # the drawn weights are replaced just below
     net.set_weights(state["weights"])
     return net
+
+
+def is_network_state(value: Any) -> bool:
+    """Whether ``value`` is a :func:`network_state` dict."""
+    return isinstance(value, dict) and "weights" in value and "cell" in value
+
+
+def _networks_to_states(value: Any) -> Any:
+    if isinstance(value, RecurrentNetwork):
+        return network_state(value)
+    if type(value) is tuple:  # e.g. the (label, network, scaler) refits of a global model
+        return tuple(_networks_to_states(v) for v in value)
+    return value
+
+
+def _states_to_networks(value: Any) -> Any:
+    if is_network_state(value):
+        return network_from_state(value)
+    if type(value) is tuple:
+        return tuple(_states_to_networks(v) for v in value)
+    return value
+
+
+class NetworkPickling:
+    """Pickle the networks an estimator holds as plain values and arrays.
+
+    Every attribute that is a :class:`~forecast.nn.RecurrentNetwork` (also inside tuples)
+    is pickled as its :func:`network_state` and rebuilt on unpickling, bit for bit.
+    """
+
+    def __getstate__(self) -> dict[str, Any]:
+        state = dict(super().__getstate__())  # a copy: object.__getstate__ returns __dict__
+        return {key: _networks_to_states(value) for key, value in state.items()}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        super().__setstate__({key: _states_to_networks(value) for key, value in state.items()})

@@ -1,4 +1,4 @@
-"""From a price series (and exogenous columns) to the scaled inputs of RNNForecaster, and back.
+"""From a price series (and exogenous columns) to the scaled inputs of an RNN forecaster, back.
 
 The network never sees prices. With ``target="log_return"`` it reads and predicts
 ``r_t = log(p_t / p_{t-1})``, with ``"diff"`` ``r_t = p_t - p_{t-1}``, with ``"level"``
@@ -21,10 +21,8 @@ import pandas as pd
 
 from forecast._numeric import FloatRangeError
 from forecast._validation import check_positive, check_series
-from forecast.models.divergence import DivergenceError
+from forecast.models.rnn.divergence import DivergenceError
 from forecast.transforms import Differencer, LogReturns, Standardizer
-
-TARGETS = ("log_return", "diff", "level")
 
 
 class TargetTransform:

@@ -1,0 +1,195 @@
+"""Truncated-BPTT training over contiguous streams of 1..S series, for :func:`~.training.train`.
+
+Series ``s`` has scaled inputs ``u^s`` of shape (m_s, D) that pair as
+``u^s_i -> s(r_{i+1}) = u^s_{i+1, 0}``; its first ``n_train[s]`` pairs are trained on and the
+next ``n_val[s]`` validate. :func:`cut_streams` cuts the training pairs of every series into
+streams of one length L, time-major (L, B, D), each series covering its *last* pairs (the
+oldest remainder is left out, so its last stream ends right before its validation tail) and
+**no stream crossing from one series into another**. How many streams, and how long:
+
+* one series (:func:`single_layout`, RNNForecaster): ``B = min(batch_size, n // k2)`` (at
+  least 1) streams of ``L = n // B`` steps, so every stream spans a k2 window;
+* many series (:func:`pooled_layout`, the global model): ``per = ceil(batch_size / S)``
+  wanted per series, ``L = min(n, max(k2, n // per))`` with ``n`` the fewest training pairs
+  of any series, and ``n_train[s] // L`` streams from series ``s``.
+
+:func:`tbptt_functions` trains all streams in parallel with :func:`forecast.nn.train_tbptt`.
+Each epoch, stream b of a series starts from the state in which stream b - 1 of the same
+series ended in the previous epoch (its first stream from zeros), so the carried states
+summarise the history before each stream. The validation loss runs each series' tail on from
+the state in which its last stream ended.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+
+from forecast.models.rnn.divergence import zero_baseline
+from forecast.models.rnn.settings import Settings
+from forecast.models.rnn.training import EpochFunctions, validation_split
+from forecast.nn import NonFiniteError, RecurrentNetwork, get_loss, tbptt_windows, train_tbptt
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass
+class Plan:
+    """The validated training layout of one series.
+
+    ``n_samples`` training samples (pairs ``u_i -> u_{i+1}``, or windows), the last ``n_val``
+    of which validate; ``first_val`` is the input position of the first validation origin;
+    input ``u_i`` belongs to observation ``i + offset``.
+    """
+
+    settings: Settings
+    offset: int
+    n_samples: int
+    n_val: int
+    first_val: int
+
+
+def plan_training(s: Settings, n: int) -> Plan:
+    """Lay out a series of ``n`` observations for the validated settings ``s``."""
+    offset = 0 if s.target == "level" else 1
+    n_pairs = n - offset - 1  # inputs u_0..u_{m-2} -> targets u_1..u_{m-1}, m = n - offset
+    window = s.window if s.training == "window" else 1
+    n_samples = n_pairs - window + 1
+    if n_samples < 1:
+        raise ValueError(
+            f"window={window} is too long for a series of {n} observations: with "
+            f"target={s.target!r} it needs at least {window + offset + 1}; shorten the "
+            "window or pass a longer series"
+        )
+    n_val = validation_split(n_samples, s.validation_fraction)
+    return Plan(s, offset, n_samples, n_val, first_val=n_pairs - n_val)
+
+
+def single_layout(n_train: int, batch_size: int, k2: int) -> tuple[int, list[int]]:
+    """``(L, [B])`` for one series: ``B = min(batch_size, n_train // k2)``, at least 1."""
+    n_streams = max(1, min(batch_size, n_train // k2))
+    return n_train // n_streams, [n_streams]
+
+
+def pooled_layout(n_train: list[int], batch_size: int, k2: int) -> tuple[int, list[int]]:
+    """``(L, [b_s])`` for many series: one length from the shortest, ``b_s = n_s // L``."""
+    per = math.ceil(batch_size / len(n_train))
+    shortest = min(n_train)
+    length = min(shortest, max(k2, shortest // per))
+    return length, [n // length for n in n_train]
+
+
+def cut_streams(
+    inputs: list[np.ndarray], n_train: list[int], length: int, counts: list[int]
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Cut the last ``counts[s] * length`` training pairs of each series into streams.
+
+    Returns
+    -------
+    x : ndarray of shape (L, B, D)
+        Time-major inputs, B = sum of counts, series after series.
+    t : ndarray of shape (L, B, 1)
+        The targets ``u_{i+1, 0}``.
+    owner : ndarray of shape (B,)
+        The position of the series each stream comes from.
+    """
+    xs, ts, owner = [], [], []
+    for s, (u, n, b) in enumerate(zip(inputs, n_train, counts, strict=True)):
+        skip = n - b * length
+        D = u.shape[1]
+        xs.append(u[skip:n].reshape(b, length, D).transpose(1, 0, 2))
+        ts.append(u[skip + 1 : n + 1, :1].reshape(b, length, 1).transpose(1, 0, 2))
+        owner += [s] * b
+    return np.concatenate(xs, axis=1), np.concatenate(ts, axis=1), np.array(owner)
+
+
+def pooled_streams(
+    inputs: list[np.ndarray], n_train: list[int], batch_size: int, k2: int = 1
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """:func:`cut_streams` with the :func:`pooled_layout` of many series.
+
+    Examples
+    --------
+    >>> u = [np.arange(11.0)[:, None], 100 + np.arange(7.0)[:, None]]
+    >>> x, t, owner = pooled_streams(u, [10, 6], batch_size=4)
+    >>> x.shape, owner.tolist()
+    ((3, 5, 1), [0, 0, 0, 1, 1])
+    >>> x[:, 3, 0].tolist(), t[:, 3, 0].tolist()
+    ([100.0, 101.0, 102.0], [101.0, 102.0, 103.0])
+    """
+    return cut_streams(inputs, n_train, *pooled_layout(n_train, batch_size, k2))
+
+
+def tbptt_functions(
+    net: RecurrentNetwork,
+    inputs: list[np.ndarray],
+    tails: list[tuple[int, int]],
+    streams: tuple[np.ndarray, np.ndarray, np.ndarray],
+    s: Settings,
+    optimizer: object,
+    rng: np.random.Generator,
+) -> EpochFunctions:
+    """The :class:`EpochFunctions` of truncated BPTT over the ``streams`` of 1..S series.
+
+    ``streams`` is ``(x, t, owner)`` of :func:`cut_streams`; ``tails[s]`` is
+    ``(first_val, n_val)`` of series ``s``, whose inputs are ``inputs[s]``.
+    """
+    x, t, owner = streams
+    k1, k2 = s.k1, s.k2
+    first = np.r_[True, owner[1:] != owner[:-1]]  # the first stream of each series
+    last = np.r_[owner[1:] != owner[:-1], True]
+    carried = net.init_state(len(owner))
+    ends: list[tuple[np.ndarray, ...]] = []  # the states at the end of each series' last stream
+    loss_fn = get_loss(s.loss)
+
+    def run_epoch(epoch: int) -> tuple[float, float]:
+        nonlocal carried
+        try:
+            result = train_tbptt(
+                net, x, t, k1=k1, k2=k2, optimizer=optimizer, loss=s.loss,
+                clip_norm=s.clip_norm, state=carried, rng=rng,
+            )  # fmt: skip
+        except NonFiniteError:  # a NaN or inf reached the carried state or the gradients
+            return float("nan"), float("nan")
+        # stream b starts where stream b - 1 of the same series ended; first ones from zeros
+        shifted = tuple(np.concatenate([p[:, :1], p[:, :-1]], axis=1) for p in result.state)
+        carried = tuple(np.where(first[None, :, None], 0, p) for p in shifted)
+        ends[:] = [tuple(p[:, last] for p in result.state)]
+        return float(np.mean(result.losses)), float(np.mean(result.grad_norms))
+
+    def validate() -> float:
+        y_hats, targets = [], []
+        for j, (u, (fv, n_val)) in enumerate(zip(inputs, tails, strict=True)):
+            state = tuple(p[:, j : j + 1] for p in ends[0])
+            y_hats.append(net.forward(u[fv : fv + n_val, None], state)[0])
+            targets.append(u[fv + 1 : fv + n_val + 1, None, :1])
+        return loss_fn(np.concatenate(y_hats), np.concatenate(targets))[0]
+
+    has_val = all(n_val for _, n_val in tails)
+    evaluate, baseline = tbptt_evaluation(net, x, t, k1, k2, s.loss)
+    return EpochFunctions(
+        run_epoch, validate if has_val else None, evaluate, baseline, constant=not np.any(t)
+    )
+
+
+def tbptt_evaluation(
+    net: RecurrentNetwork, x: np.ndarray, t: np.ndarray, k1: int, k2: int, loss: str
+) -> tuple[Callable[[], float], float]:
+    """``(evaluate, baseline)`` of TBPTT training streams ``x`` (L, B, D), targets ``t``.
+
+    ``evaluate()``: the training loss of the network as it is, run over the streams from
+    zero states. ``baseline``: the loss of predicting 0, averaged as an epoch of
+    :func:`forecast.nn.train_tbptt` reports it (the mean over its updates of the loss of
+    each update's k1 new steps).
+    """
+    loss_fn = get_loss(loss)
+
+    def evaluate() -> float:
+        return loss_fn(net.forward(x)[0], t)[0]
+
+    windows = list(tbptt_windows(len(t), k1, k2))
+    return evaluate, float(np.mean([zero_baseline(loss, t[lo:hi]) for _, lo, hi, _ in windows]))
