@@ -50,7 +50,7 @@ _PUBLIC = {
     "LogReturns": "forecast.transforms",
     "SimpleReturns": "forecast.transforms",
     "Differencer": "forecast.transforms",
-    "Standardizer": "forecast.transforms",
+    "Standardizer": "forecast.scaling",
     "NaiveForecaster": "forecast.models.naive",
     "ARForecaster": "forecast.models.ar",
     "ARRegressor": "forecast.models.ar_regressor",

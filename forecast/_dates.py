@@ -134,13 +134,6 @@ def to_zone(labels: Any, tz: Any, name: str, *, seen: str = "the data") -> Any:
     return labels
 
 
-def label_text(label: Any) -> str:
-    """A label for messages: a date without its time part when that is midnight."""
-    if isinstance(label, pd.Timestamp) and label == label.normalize():
-        return label.strftime("%Y-%m-%d")
-    return str(label)
-
-
 def extend_range(index: pd.RangeIndex, n: int) -> pd.RangeIndex:
     """``index`` followed by its next ``n`` labels, still a RangeIndex."""
     return pd.RangeIndex(index.start, index[-1] + (n + 1) * index.step, index.step, name=index.name)

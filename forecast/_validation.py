@@ -61,12 +61,19 @@ def check_choice(value: Any, name: str, choices: Iterable[Any]) -> Any:
     return value
 
 
-def _position(index: pd.Index, i: int) -> str:
-    """Describe position ``i`` of ``index`` for an error message: its label and its number."""
-    label = index[i]
-    if isinstance(label, pd.Timestamp):
-        label = label.strftime("%Y-%m-%d") if label == label.normalize() else str(label)
-    return f"position {i} ({label})" if not isinstance(index, pd.RangeIndex) else f"position {i}"
+def label_text(label: Any) -> str:
+    """A label for messages: a date without its time part when that is midnight."""
+    if isinstance(label, pd.Timestamp) and label == label.normalize():
+        return label.strftime("%Y-%m-%d")
+    return str(label)
+
+
+def position_text(index: pd.Index | None, i: int) -> str:
+    """Position ``i`` for an error message: ``"position 3 (2020-01-06)"``, with its label
+    when ``index`` has labels (not None, not a RangeIndex)."""
+    if index is None or isinstance(index, pd.RangeIndex):
+        return f"position {i}"
+    return f"position {i} ({label_text(index[i])})"
 
 
 def check_index(index: pd.Index, name: str = "y") -> pd.Index:
@@ -123,7 +130,7 @@ def check_index(index: pd.Index, name: str = "y") -> pd.Index:
             else "not sorted (earlier than the one before)"
         )
         raise ValueError(
-            f"{name} index is {problem} at {_position(index, i)}; "
+            f"{name} index is {problem} at {position_text(index, i)}; "
             f"{bad.size} such position(s) in total. Sort it and remove duplicates first."
         )
     return index
@@ -136,7 +143,7 @@ def check_finite(values: np.ndarray, index: pd.Index | None = None, name: str = 
         rows = ~finite if finite.ndim == 1 else ~finite.reshape(len(finite), -1).all(axis=1)
         bad = np.flatnonzero(rows)
         first = bad[0]
-        where = _position(index, first) if index is not None else f"position {first}"
+        where = position_text(index, first)
         kind = "NaN" if np.isnan(np.asarray(values)[rows][0]).any() else "inf"
         raise ValueError(
             f"{name} contains {bad.size} non-finite value(s) (NaN or inf); "
@@ -263,7 +270,7 @@ def check_positive(values: np.ndarray, index: pd.Index | None = None, name: str 
     bad = np.flatnonzero(np.asarray(values) <= 0)
     if bad.size:
         first = int(bad[0])
-        where = _position(index, first) if index is not None else f"position {first}"
+        where = position_text(index, first)
         raise ValueError(
             f"{name} must be strictly positive (prices), found {bad.size} value(s) <= 0; "
             f"the first is {float(values[first])!r} at {where}"

@@ -26,7 +26,7 @@ import numpy as np
 import pandas as pd
 
 from forecast._numeric import FloatRangeError, rescale, scaled_difference
-from forecast._validation import _position, check_int, check_paired, check_series
+from forecast._validation import check_int, check_paired, check_series, position_text
 from forecast.significance import (
     DirectionalResult,
     DMResult,
@@ -128,7 +128,7 @@ def mape(y_true: Any, y_pred: Any) -> float:
     zero = np.flatnonzero(a == 0)
     if zero.size:
         index = y_true.index if isinstance(y_true, pd.Series) else None
-        where = _position(index, int(zero[0])) if index is not None else f"position {zero[0]}"
+        where = position_text(index, int(zero[0]))
         raise ValueError(
             f"MAPE is undefined when an actual is zero: y_true is 0 at {where} "
             f"({zero.size} zero(s) in total); use smape or mae instead"

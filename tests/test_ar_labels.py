@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 import forecast
 from forecast._dates import future_index
 from forecast.models.ar import ARForecaster
-from forecast.models.base import SeriesHistory
+from forecast.models.history import SeriesHistory
 from forecast.models.naive import NaiveForecaster
 
 

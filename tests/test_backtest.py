@@ -338,7 +338,7 @@ def _public_only(model):
 @pytest.mark.parametrize("kind", ["dates", "range", "integer labels"])
 def test_fast_path_equals_the_public_methods(sp500, case, kind, monkeypatch):
     """Positional updates and array forecasts give exactly what update/predict give."""
-    from forecast.models.base import SeriesHistory
+    from forecast.models.history import SeriesHistory
 
     def no_fallback(self, y_new, name="y_new"):  # update_slice never builds a Series here
         raise AssertionError(f"update_slice fell back to a Series: {y_new!r:.80}")
@@ -414,7 +414,8 @@ def test_only_classes_keeping_the_contracts_update_and_predict_are_walked_by_pos
 def test_the_hooks_of_a_class_with_its_own_update_and_predict_call_them(sp500):
     """forecast_values gives predict's values and update_slice calls update, when a
     SeriesForecaster writes its own update and predict (as the RNN forecasters do)."""
-    from forecast.models.base import SeriesForecaster, SeriesHistory
+    from forecast.models.base import SeriesForecaster
+    from forecast.models.history import SeriesHistory
 
     class LastValue(SeriesForecaster):
         def fit(self, y):

@@ -17,7 +17,7 @@ import yfinance
 import forecast
 from forecast import metrics
 from forecast._validation import check_index, check_series
-from forecast.data._frame import normalize_price_frame
+from forecast.data.frame import normalize_price_frame
 from forecast.data.yahoo import _from_yfinance, load_yahoo
 from forecast.models.global_rnn import GlobalRNNForecaster
 

@@ -75,7 +75,7 @@ def load_prices(args: argparse.Namespace) -> tuple[dict[str, pd.Series], str]:
 
 def _column(frame: pd.DataFrame, name: str, column: str | None) -> pd.Series:
     """The ``--column`` of ``frame`` (default: close), a CommandError naming the choices."""
-    from forecast.data._frame import canonical_field
+    from forecast.data.frame import canonical_field
 
     label = canonical_field(column or "close")
     if label not in frame.columns:

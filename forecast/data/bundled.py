@@ -12,7 +12,7 @@ from pathlib import Path
 import pandas as pd
 
 from forecast._validation import check_choice
-from forecast.data._frame import normalize_price_frame
+from forecast.data.frame import normalize_price_frame
 
 _FILES = {
     "sp500": "sp500.csv.gz",

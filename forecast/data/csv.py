@@ -1,4 +1,4 @@
-"""Read a user's own price file into the package's price shape (see ``forecast.data._frame``).
+"""Read a user's own price file into the package's price shape (see ``forecast.data.frame``).
 
 Two layouts are understood and told apart by the header:
 
@@ -27,12 +27,6 @@ import numpy as np
 import pandas as pd
 
 from forecast._validation import check_choice
-from forecast.data._frame import (
-    canonical_field,
-    missing_report,
-    mixed_offsets,
-    normalize_price_frame,
-)
 from forecast.data.csv_input import (
     MAX_CSV_BYTES,
     check_columns,
@@ -41,6 +35,12 @@ from forecast.data.csv_input import (
     check_header,
     check_path,
     read_text,
+)
+from forecast.data.frame import (
+    canonical_field,
+    missing_report,
+    mixed_offsets,
+    normalize_price_frame,
 )
 
 logger = logging.getLogger(__name__)

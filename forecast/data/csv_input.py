@@ -25,7 +25,7 @@ from typing import BinaryIO
 import numpy as np
 import pandas as pd
 
-from forecast.data._frame import canonical_field
+from forecast.data.frame import canonical_field
 
 #: the most text :func:`load_csv` reads by default (bytes, after decompression): 128 MiB,
 #: about 5.9 million rows of ``date,close`` minute bars. Parsing takes about 12 bytes of

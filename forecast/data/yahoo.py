@@ -44,12 +44,12 @@ from typing import IO, Any
 import pandas as pd
 
 from forecast._validation import check_choice
-from forecast.data._frame import (
+from forecast.data.bundled import list_datasets
+from forecast.data.frame import (
     PRICE_COLUMNS,
     normalize_price_frame,
     zone_to_name,
 )
-from forecast.data.bundled import list_datasets
 from forecast.data.yahoo_cache import (
     TEMP_SUFFIX,
     CorruptCacheError,

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from forecast.data._frame import normalize_price_frame, zone_from_name
+from forecast.data.frame import normalize_price_frame, zone_from_name
 
 logger = logging.getLogger(__name__)
 

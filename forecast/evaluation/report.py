@@ -11,6 +11,7 @@ from typing import Any
 
 import pandas as pd
 
+from forecast._validation import label_text
 from forecast.evaluation.scoring import ALPHA, LAG_TRAP_DISTANCE, LAG_TRAP_R2
 
 __all__ = ["fmt", "markdown_table", "series_markdown", "summary_markdown"]
@@ -129,8 +130,8 @@ def series_markdown(result: Any) -> str:
     lines = [
         "## Forecast comparison",
         "",
-        f"{s.get('n_origins', '?')} forecast origins from {_date(s.get('first_origin'))} "
-        f"to {_date(s.get('last_origin'))}, horizon {h}, step {s.get('step', 1)}, "
+        f"{s.get('n_origins', '?')} forecast origins from {label_text(s.get('first_origin'))} "
+        f"to {label_text(s.get('last_origin'))}, horizon {h}, step {s.get('step', 1)}, "
         f"{s.get('window', 'expanding')} window; refit every: "
         + ", ".join(f"{k}: {_refit(v)}" for k, v in s.get("refit_every", {}).items())
         + ".",
@@ -196,12 +197,6 @@ def summary_markdown(result: Any) -> str:
     for name, res in result.results.items():
         lines += [f"# {name}", "", series_markdown(res)]
     return "\n".join(lines)
-
-
-def _date(value: Any) -> str:
-    if isinstance(value, pd.Timestamp):
-        return value.strftime("%Y-%m-%d") if value == value.normalize() else str(value)
-    return str(value)
 
 
 def _refit(value: Any) -> str:

@@ -84,12 +84,12 @@ MODELS = {
 }
 #: the helper objects a model may hold (rebuilt attribute by attribute)
 HELPERS = {
-    "SeriesHistory": "forecast.models.base",
+    "SeriesHistory": "forecast.models.history",
     "QRLeastSquares": "forecast.models._lstsq",
     "LogReturns": "forecast.transforms",
     "SimpleReturns": "forecast.transforms",
     "Differencer": "forecast.transforms",
-    "Standardizer": "forecast.transforms",
+    "Standardizer": "forecast.scaling",
     "TargetTransform": "forecast.models.rnn.target",
 }
 

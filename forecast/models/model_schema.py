@@ -157,14 +157,14 @@ class ModelSchema:
         self,
         params: dict[str, Spec],
         fitted: dict[str, Spec],
-        checks: tuple[Callable[[dict[str, Any]], str | None], ...] = (),
-        param_checks: tuple[Callable[[dict[str, Any]], str | None], ...] = (),
+        checks: tuple[Callable[[dict[str, Any], type], str | None], ...] = (),
+        param_checks: tuple[Callable[[dict[str, Any], type], str | None], ...] = (),
     ) -> None:
         self.params, self.fitted, self.checks = params, fitted, checks
         self.param_checks = param_checks
 
 
-def _ar_checks(s: dict[str, Any]) -> str | None:
+def _ar_checks(s: dict[str, Any], cls: type) -> str | None:
     k, p = n_trend(s["_trend"]) + s["order_"], s["order_"]
     if s["_trend"] != s["trend"] or s["_direct"] != (s["strategy"] == "direct"):
         return "_trend/_direct: do not match the parameters trend and strategy"
@@ -195,11 +195,9 @@ def _ar_checks(s: dict[str, Any]) -> str | None:
     return None
 
 
-def _ar_derived(s: dict[str, Any]) -> str | None:
+def _ar_derived(s: dict[str, Any], cls: type) -> str | None:
     """The fitted attributes equal what the model derives from its least-squares states."""
-    from forecast.models.ar import ARForecaster
-
-    twin = ARForecaster.__new__(ARForecaster)
+    twin = cls.__new__(cls)  # the class the file names, resolved by the caller
     twin.__dict__.update(s)
     try:
         with np.errstate(all="ignore"):
@@ -217,7 +215,7 @@ def _ar_derived(s: dict[str, Any]) -> str | None:
     return None
 
 
-def _naive_checks(s: dict[str, Any]) -> str | None:
+def _naive_checks(s: dict[str, Any], cls: type) -> str | None:
     sp = s["sp"] if s["strategy"] == "seasonal_last" else 1
     if s["_strategy"] != s["strategy"] or s["_sp"] != sp:
         return "_strategy/_sp: do not match the parameters strategy and sp"
@@ -226,7 +224,7 @@ def _naive_checks(s: dict[str, Any]) -> str | None:
     return None
 
 
-def _rnn_settings(s: dict[str, Any]) -> str | None:
+def _rnn_settings(s: dict[str, Any], cls: type) -> str | None:
     """The estimators' own check of their shared parameters."""
     try:
         check_settings(SimpleNamespace(**s))
@@ -235,7 +233,7 @@ def _rnn_settings(s: dict[str, Any]) -> str | None:
     return None
 
 
-def _network_checks(s: dict[str, Any]) -> str | None:
+def _network_checks(s: dict[str, Any], cls: type) -> str | None:
     net = s["network_"]
     if not 0 <= s["best_epoch_"] <= len(s["history_"]["train_loss"]):
         return f"best_epoch_: {s['best_epoch_']} is not one of the epochs in history_"
@@ -250,7 +248,7 @@ def _network_checks(s: dict[str, Any]) -> str | None:
     return None
 
 
-def _forecaster_checks(s: dict[str, Any]) -> str | None:
+def _forecaster_checks(s: dict[str, Any], cls: type) -> str | None:
     net, features = s["network_"], s["_features"]
     if net.output_size != 1 or net.input_size != 1 + s["n_exog_"]:
         return f"network_: input_size must be 1 + n_exog_ = {1 + s['n_exog_']}, output_size 1"
@@ -403,7 +401,7 @@ def check_state(cls: type, state: dict[str, Any]) -> None:
     fields = {**schema.params, **(schema.fitted if fitted else {})}
     Rec(fields).check(state, name, {})
     for check in schema.param_checks + (schema.checks if fitted else ()):
-        problem = check(state)
+        problem = check(state, cls)
         if problem:
             field, message = problem.split(": ", 1)
             raise SchemaError(f"{name}.{field}", message)

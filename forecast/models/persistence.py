@@ -64,7 +64,7 @@ import pandas as pd
 
 import forecast
 from forecast._validation import check_series
-from forecast.models.base import SeriesHistory
+from forecast.models.history import SeriesHistory
 from forecast.models.model_archive import (
     ARRAY_KINDS,
     FORMAT,

@@ -31,7 +31,7 @@ import pandas as pd
 from sklearn.utils.validation import check_is_fitted
 
 from forecast._validation import check_random_state, check_series
-from forecast.models.base import SeriesHistory
+from forecast.models.history import SeriesHistory
 from forecast.models.rnn.divergence import unfitted_on_error
 from forecast.models.rnn.rollout import INTERVAL_STEPS, RecurrentForecaster
 from forecast.models.rnn.settings import FORECASTER_DEFAULTS as D

@@ -20,7 +20,8 @@ from sklearn.base import clone
 from sklearn.utils.validation import check_is_fitted
 
 from forecast._validation import check_float, check_series
-from forecast.models.base import SeriesHistory, refuse_exog
+from forecast.models.base import refuse_exog
+from forecast.models.history import SeriesHistory
 from forecast.models.rnn.rollout import RecurrentForecaster
 from forecast.models.rnn.settings import FORECASTER_DEFAULTS
 from forecast.models.rnn.target import TargetTransform, check_target_values
