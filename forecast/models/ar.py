@@ -32,12 +32,12 @@ from forecast.models._lags import (
 from forecast.models._lstsq import QRLeastSquares, information_criteria
 from forecast.models.base import (
     SeriesForecaster,
-    SeriesHistory,
     check_horizon,
     interval_frame,
     normal_quantile,
     refuse_exog,
 )
+from forecast.models.history import SeriesHistory
 
 logger = logging.getLogger(__name__)
 

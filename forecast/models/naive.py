@@ -18,12 +18,12 @@ from forecast._numeric import FloatRangeError, pow2_scaled, rescale, scaled_diff
 from forecast._validation import check_choice, check_int, check_series
 from forecast.models.base import (
     SeriesForecaster,
-    SeriesHistory,
     check_horizon,
     interval_frame,
     normal_quantile,
     refuse_exog,
 )
+from forecast.models.history import SeriesHistory
 
 logger = logging.getLogger(__name__)
 
