@@ -1,6 +1,6 @@
 """Input and output of the transformers: validate 1-D/2-D values, wrap results like the input.
 
-Used by :mod:`forecast.transforms`. A Series or DataFrame
+Used by :mod:`forecast.transforms` and :mod:`forecast.scaling`. A Series or DataFrame
 result keeps the matching part of the input's index and its name/columns.
 """
 
