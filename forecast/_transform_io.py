@@ -1,6 +1,6 @@
 """Input and output of the transformers: validate 1-D/2-D values, wrap results like the input.
 
-Used by :mod:`forecast.transforms`. A Series or DataFrame
+Used by :mod:`forecast.transforms` and :mod:`forecast.scaling`. A Series or DataFrame
 result keeps the matching part of the input's index and its name/columns.
 """
 
@@ -11,6 +11,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 from sklearn.base import BaseEstimator
+from sklearn.utils.validation import check_is_fitted
 
 from forecast._numeric import FloatRangeError
 from forecast._validation import check_finite, check_positive, check_series
@@ -35,6 +36,17 @@ def check_n_features(estimator: BaseEstimator, values: np.ndarray) -> None:
             f"X has {n} features, but {type(estimator).__name__} is expecting "
             f"{estimator.n_features_in_} features as input (1-D input counts as 1 feature)"
         )
+
+
+def read_fitted(estimator: BaseEstimator, X: Any, min_length: int = 1) -> np.ndarray:
+    """Values of ``X`` for a fitted ``estimator``: fitted, valid, as many features as in fit.
+
+    The checks run in that order (see :func:`read_values` and :func:`check_n_features`).
+    """
+    check_is_fitted(estimator)
+    values = read_values(X, min_length)
+    check_n_features(estimator, values)
+    return values
 
 
 def wrap_like(X: Any, values: np.ndarray, rows: slice = slice(None)) -> Any:

@@ -7,16 +7,9 @@ from typing import Any
 
 import numpy as np
 from sklearn.base import BaseEstimator, TransformerMixin
-from sklearn.utils.validation import check_is_fitted
 
 from forecast._numeric import pow2_scaled
-from forecast._transform_io import (
-    check_n_features,
-    n_features,
-    read_values,
-    refuse_overflow,
-    wrap_like,
-)
+from forecast._transform_io import n_features, read_fitted, read_values, refuse_overflow, wrap_like
 
 __all__ = ["Standardizer"]
 
@@ -112,9 +105,7 @@ class Standardizer(TransformerMixin, BaseEstimator):
         -------
         z : same kind, shape and index as X
         """
-        check_is_fitted(self)
-        x = read_values(X)
-        check_n_features(self, x)
+        x = read_fitted(self, X)
         with np.errstate(over="ignore", invalid="ignore"):
             z = (x - self.mean_) / self.scale_
             off = ~np.isfinite(z)
@@ -134,9 +125,7 @@ class Standardizer(TransformerMixin, BaseEstimator):
         -------
         x : same kind, shape and index as X
         """
-        check_is_fitted(self)
-        z = read_values(X)
-        check_n_features(self, z)
+        z = read_fitted(self, X)
         with np.errstate(over="ignore", invalid="ignore"):
             x = z * self.scale_ + self.mean_
             off = ~np.isfinite(x)

@@ -29,6 +29,7 @@ from forecast._transform_io import (
     check_start,
     describe_position,
     n_features,
+    read_fitted,
     read_values,
     refuse_overflow,
     wrap_like,
@@ -78,10 +79,8 @@ class _Returns(TransformerMixin, BaseEstimator):
             A Series or DataFrame keeps ``X.index[1:]``: return ``t`` is labelled by the
             date of ``p_t``.
         """
-        check_is_fitted(self)
-        p = read_values(X, min_length=2)
+        p = read_fitted(self, X, min_length=2)
         check_prices(X, p)
-        check_n_features(self, p)
         with np.errstate(over="ignore", under="ignore", divide="ignore"):
             r = self._returns(p)
         labels = X.iloc[1:] if isinstance(X, (pd.Series, pd.DataFrame)) else r
@@ -103,9 +102,7 @@ class _Returns(TransformerMixin, BaseEstimator):
         prices : same kind, shape and index as X
             ``prices[k]`` is the price after return ``k``; ``start`` is not included.
         """
-        check_is_fitted(self)
-        r = read_values(X)
-        check_n_features(self, r)
+        r = read_fitted(self, X)
         self._check_returns(X, r)
         start = self.last_value_ if start is None else check_start(start, r, None, True)
         start = np.asarray(start, dtype=np.float64)
@@ -355,9 +352,7 @@ class Differencer(TransformerMixin, BaseEstimator):
         -------
         levels : same kind and index as X
         """
-        check_is_fitted(self)
-        z = read_values(X)
-        check_n_features(self, z)
+        z = read_fitted(self, X)
         d = len(self.last_values_)  # the order used in fit
         start = self.last_values_ if start is None else check_start(start, z, d, False)
         with np.errstate(over="ignore", invalid="ignore"):

@@ -295,17 +295,10 @@ class CompareResult:
         """The models flagged as lag traps on the one series."""
         return self._only.lag_traps
 
-    def plot(
-        self,
-        kind: str = "forecast",
-        *,
-        ax: Axes | None = None,
-        step: int = 1,
-        models: Sequence[str] | None = None,
-        last: int | None = None,
-    ) -> Axes:
-        """One figure of the one series' comparison, see :meth:`SeriesComparison.plot`."""
-        return self._only.plot(kind, ax=ax, step=step, models=models, last=last)
+    def plot(self, kind: str = "forecast", **options: Any) -> Axes:
+        """One figure of the one series' comparison: :meth:`SeriesComparison.plot` with the
+        same ``kind`` and keyword options (``ax``, ``step``, ``models``, ``last``)."""
+        return self._only.plot(kind, **options)
 
     def to_markdown(self) -> str:
         """The comparison as Markdown (for many series: the summary, then each series).

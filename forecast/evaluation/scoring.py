@@ -100,6 +100,23 @@ def _direction(a: np.ndarray, f: np.ndarray, last: np.ndarray, what: str) -> tup
     return (np.nan, np.nan) if result is None else (result.hit_rate, result.pvalue)
 
 
+#: the columns of the tests against the reference (NaN in the reference's own row)
+_TEST_COLUMNS = ("dm_stat", "dm_pvalue", "hit_rate", "hit_pvalue")
+
+
+def _against_reference(
+    e: np.ndarray, e_ref: np.ndarray, a: np.ndarray, f: np.ndarray, last: np.ndarray,
+    step: int, is_reference: bool, what: str,
+) -> dict[str, float]:
+    """The DM test of the errors ``e`` against the reference's ``e_ref`` and the direction
+    test of ``F - L`` against ``A - L``; NaN for the reference itself."""
+    if is_reference:
+        return dict.fromkeys(_TEST_COLUMNS, np.nan)
+    dm_stat, dm_p = _dm(e, e_ref, step, f"DM of {what}")
+    hit, hit_p = _direction(a, f, last, what)
+    return {"dm_stat": dm_stat, "dm_pvalue": dm_p, "hit_rate": hit, "hit_pvalue": hit_p}
+
+
 def _value(result: Any) -> float:
     return float("nan") if result is None else float(result)
 
@@ -120,8 +137,7 @@ def _price_row(
     e, e_ref = a - f, a - ref
     r2 = 1.0 - np.sum(e**2) / np.sum((a - a.mean()) ** 2) if np.ptp(a) > 0 else np.nan
     skill = _skill(e, e_ref)
-    dm_stat, dm_p = (np.nan, np.nan) if is_reference else _dm(e, e_ref, step, f"DM of {what}")
-    hit, hit_p = (np.nan, np.nan) if is_reference else _direction(a, f, last, what)
+    tests = _against_reference(e, e_ref, a, f, last, step, is_reference, what)
     move = np.mean(np.abs(a - last))  # the typical move over the horizon
     distance = np.mean(np.abs(f - last)) / move if move > 0 else np.nan
     trap = (not is_reference) and bool(
@@ -137,10 +153,7 @@ def _price_row(
         "theil_u2": _value(_guard(metrics.theil_u2, a, f, last, what=f"U2 of {what}")),
         "r2": r2,
         "skill": skill,
-        "dm_stat": dm_stat,
-        "dm_pvalue": dm_p,
-        "hit_rate": hit,
-        "hit_pvalue": hit_p,
+        **tests,
         "lag_corr": _corr(f - last, last - prev),
         "rw_distance": distance,
         "lag_trap": trap,
@@ -160,18 +173,14 @@ def _return_row(
     what = f"{name} (step {step}, returns)"
     r_a, r_f, r_ref = np.log(a / last), np.log(f / last), np.log(ref / last)
     e, e_ref = r_a - r_f, r_a - r_ref
-    dm_stat, dm_p = (np.nan, np.nan) if is_reference else _dm(e, e_ref, step, f"DM of {what}")
-    hit, hit_p = (np.nan, np.nan) if is_reference else _direction(a, f, last, what)
+    tests = _against_reference(e, e_ref, a, f, last, step, is_reference, what)
     return {
         "n": len(a),
         "mae": metrics.mae(r_a, r_f),
         "rmse": metrics.rmse(r_a, r_f),
         "skill": _skill(e, e_ref),
         "corr": _corr(r_f, r_a),
-        "dm_stat": dm_stat,
-        "dm_pvalue": dm_p,
-        "hit_rate": hit,
-        "hit_pvalue": hit_p,
+        **tests,
     }
 
 
@@ -258,9 +267,7 @@ def lag_trap_message(name: str, step: int, row: Mapping[str, Any]) -> str:
     )
 
 
-_RETURN_COLUMNS = (
-    "n", "mae", "rmse", "skill", "corr", "dm_stat", "dm_pvalue", "hit_rate", "hit_pvalue",
-)
+_RETURN_COLUMNS = ("n", "mae", "rmse", "skill", "corr", *_TEST_COLUMNS)
 
 
 def _table(rows: dict[tuple[str, int], dict[str, Any]]) -> pd.DataFrame:
