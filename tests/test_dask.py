@@ -14,7 +14,6 @@ from forecast.models.naive import NaiveForecaster
 from forecast.models.rnn_forecaster import RNNForecaster
 
 
-@pytest.mark.slow
 def test_local_cluster_gives_the_serial_results(capsys):
     data = load_dataset("stocks_monthly")
     models = {

@@ -187,7 +187,6 @@ def test_a_series_with_no_past_at_an_origin_sits_out_that_fit(series):
     assert got.iloc[0] == pytest.approx(alone.for_series("msft").predict(1).iloc[0], rel=1e-12)
 
 
-@pytest.mark.slow  # starting the joblib worker processes takes seconds
 def test_refit_schedule_survives_parallel_workers(series, baseline_refit):
     got = _global(series, refit_every={"G": 5}, n_jobs=2)
     pd.testing.assert_series_equal(got, baseline_refit, check_exact=True)

@@ -83,7 +83,6 @@ def test_markdown_and_csv(monthly_result, tmp_path):
     assert (tmp_path / "out" / "MSFT" / "metrics_price.csv").exists()
 
 
-@pytest.mark.slow  # starting the joblib worker processes takes seconds
 def test_n_jobs_gives_exactly_the_serial_results_with_an_rnn():
     sp = load_dataset("sp500")["close"].iloc[-160:]
     ms = load_dataset("msft")["close"].iloc[-160:]

@@ -108,7 +108,6 @@ def test_notebook_is_committed_with_outputs(name):
     assert images(nb) >= min_figures
 
 
-@pytest.mark.slow
 @pytest.mark.parametrize("name", NOTEBOOKS)
 def test_notebook_runs(name, tmp_path):
     nb = read(name)

@@ -58,7 +58,6 @@ def _run(args: list, cwd: Path, env: dict | None = None) -> str:
     return result.stdout
 
 
-@pytest.mark.slow
 def test_wheel_install_loads_every_dataset(tmp_path):
     if importlib.util.find_spec("hatchling") is None:
         pytest.fail("building the wheel offline needs the build backend: pip install hatchling")
