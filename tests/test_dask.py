@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pandas as pd
-import pytest
 from dask import distributed  # in the test extra, and the `forecast[dask]` extra
 
 from forecast import load_dataset
