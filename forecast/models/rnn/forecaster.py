@@ -320,16 +320,7 @@ def train_network(
     when no epoch is usable (see :func:`forecast.models.rnn.training.train`).
     """
     s = plan.settings
-    shape = (s.cell, u.shape[1], s.hidden_size, s.num_layers, s.dtype)
-    if (
-        old is not None
-        and (old.cell, old.input_size, old.hidden_size, old.num_layers, old.dtype) == shape
-    ):
-        net = old
-    else:
-        net = RecurrentNetwork(
-            s.cell, u.shape[1], s.hidden_size, s.num_layers, dtype=s.dtype, rng=rng
-        )
+    net = s.build_network(u.shape[1], 1, rng, old)
     optimizer = s.build_optimizer()
     if s.training == "tbptt":
         n_train = plan.first_val

@@ -33,7 +33,7 @@ from forecast.models.rnn.settings import REGRESSOR_DEFAULTS as D
 from forecast.models.rnn.settings import check_settings, document_parameters
 from forecast.models.rnn.training import NetworkPickling, fit_network, validation_split
 from forecast.models.rnn.windows import many_to_one_epoch, predict_last, window_epoch_functions
-from forecast.nn import RecurrentNetwork, get_loss
+from forecast.nn import get_loss
 from forecast.transforms import Standardizer
 
 logger = logging.getLogger(__name__)
@@ -347,27 +347,8 @@ class RNNRegressor(NetworkPickling, RegressorMixin, BaseEstimator):
             self.y_scaler_ = Standardizer().fit(y)
         else:
             self.x_scaler_ = self.y_scaler_ = None
-        old = getattr(self, "network_", None)
-        fits = old is not None and (
-            old.cell,
-            old.input_size,
-            old.hidden_size,
-            old.num_layers,
-            old.output_size,
-            old.dtype,
-        ) == (s.cell, self.n_inputs_, s.hidden_size, s.num_layers, self.n_outputs_, s.dtype)
-        if keep and fits:
-            logger.debug("warm start from the current weights")
-            return
-        self.network_ = RecurrentNetwork(
-            s.cell,
-            self.n_inputs_,
-            s.hidden_size,
-            s.num_layers,
-            self.n_outputs_,
-            dtype=s.dtype,
-            rng=rng,
-        )
+        old = getattr(self, "network_", None) if keep else None
+        self.network_ = s.build_network(self.n_inputs_, self.n_outputs_, rng, old)
 
     def _scaled(self, x: np.ndarray, name: str = "X") -> np.ndarray:
         """Inputs in the network's dtype, standardised when ``scale=True``; all finite."""
