@@ -89,6 +89,21 @@ def test_the_momentum_optimizers_are_sgd_with_momentum_09():
     assert (optimizer.lr, optimizer.momentum, optimizer.nesterov) == (0.5, 0.9, True)
 
 
+def test_the_settings_keep_a_network_of_their_shape_and_draw_a_new_one_otherwise():
+    s = check_settings(RNNRegressor("gru", hidden_size=4, dtype="float64"))
+    net = s.build_network(3, 2, np.random.default_rng(0))
+    assert (net.cell, net.input_size, net.hidden_size, net.output_size) == ("gru", 3, 4, 2)
+    assert net.dtype == np.float64
+    assert s.build_network(3, 2, np.random.default_rng(1), old=net) is net  # a warm start
+    for n_inputs, n_outputs in [(2, 2), (3, 1)]:
+        assert s.build_network(n_inputs, n_outputs, np.random.default_rng(0), old=net) is not net
+    wider = check_settings(RNNRegressor("gru", hidden_size=5, dtype="float64"))
+    assert wider.build_network(3, 2, np.random.default_rng(0), old=net) is not net
+    again = s.build_network(3, 2, np.random.default_rng(0))  # the same seed, the same weights
+    for name, value in net.get_weights().items():
+        np.testing.assert_array_equal(again.get_weights()[name], value)
+
+
 @pytest.mark.parametrize(
     ("n", "batch_size", "k2"),
     [(100, 32, 20), (1000, 32, 20), (10, 32, 20), (99, 50, 1), (59, 8, 20)],

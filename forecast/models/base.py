@@ -36,6 +36,7 @@ from forecast._validation import check_float, check_int
 __all__ = [
     "SeriesForecaster",
     "check_horizon",
+    "check_refit",
     "forecast_series",
     "interval_frame",
     "normal_quantile",
@@ -150,8 +151,7 @@ class SeriesForecaster(BaseEstimator):
             check_is_fitted(self)
         if X is not None:
             refuse_exog(X, type(self).__name__)
-        if not isinstance(refit, (bool, np.bool_)):
-            raise TypeError(f"refit must be a bool, got {refit!r}")
+        check_refit(refit)
 
     def _observed(self, new: np.ndarray, refit: bool) -> None:
         """Called by ``update`` after ``new`` values were appended: re-estimate if ``refit``."""
@@ -198,6 +198,12 @@ def check_horizon(horizon: Any) -> int:
     if type(horizon) is int and horizon >= 1:  # the common case, before the general check
         return horizon
     return check_int(horizon, "horizon", min_value=1)
+
+
+def check_refit(refit: Any) -> None:
+    """Raise TypeError unless ``refit`` (of ``update``) is a bool."""
+    if not isinstance(refit, (bool, np.bool_)):
+        raise TypeError(f"refit must be a bool, got {refit!r}")
 
 
 def normal_quantile(coverage: Any) -> float:

@@ -31,6 +31,7 @@ import pandas as pd
 from sklearn.utils.validation import check_is_fitted
 
 from forecast._validation import check_random_state, check_series
+from forecast.models.base import check_refit
 from forecast.models.history import SeriesHistory
 from forecast.models.rnn.divergence import unfitted_on_error
 from forecast.models.rnn.rollout import INTERVAL_STEPS, RecurrentForecaster
@@ -228,12 +229,10 @@ class RNNForecaster(RecurrentForecaster):
             if the network's output over the new data is not finite (nothing is changed).
         """
         check_is_fitted(self)
-        if not isinstance(refit, (bool, np.bool_)):
-            raise TypeError(f"refit must be a bool, got {refit!r}")
+        check_refit(refit)
         if (X is None) != (self.n_exog_ == 0):
             need = f"X with {self.n_exog_} column(s)" if self.n_exog_ else "X=None"
             raise ValueError(f"update needs {need}, as in fit; got X of type {type(X).__name__}")
-        previous = float(self._history.values[-1])
         n_seen = len(self._history)
         values, new_index = check_series(y_new, "y_new")
         check_target_values(values, new_index, self.target, "y_new")
@@ -246,10 +245,7 @@ class RNNForecaster(RecurrentForecaster):
             rng = check_random_state(self.random_state)
             plan = self._plan(n_seen + len(values))
         else:  # the new origin, before anything changes: committed after the append
-            u_new = self._features.inputs(
-                values, exog, previous=previous, dtype=self.network_.dtype, name="y_new"
-            )
-            origin = self._advanced(u_new)
+            origin = self._advanced(values, exog)
         self._history.append(y_new, "y_new")
         if self._exog is not None:
             self._exog.append(exog)
@@ -257,7 +253,7 @@ class RNNForecaster(RecurrentForecaster):
             all_exog = None if self._exog is None else np.concatenate(self._exog)
             self._fit_series(self._history.values.copy(), all_exog, plan, True, rng)
         else:
-            self._last_row, self.state_, self.window_, self._last_output = origin
+            self._move_origin(origin)
         logger.debug("update: %d -> %d observations (refit=%s)", n_seen, len(self._history), refit)
         return self
 
@@ -320,16 +316,7 @@ def train_network(
     when no epoch is usable (see :func:`forecast.models.rnn.training.train`).
     """
     s = plan.settings
-    shape = (s.cell, u.shape[1], s.hidden_size, s.num_layers, s.dtype)
-    if (
-        old is not None
-        and (old.cell, old.input_size, old.hidden_size, old.num_layers, old.dtype) == shape
-    ):
-        net = old
-    else:
-        net = RecurrentNetwork(
-            s.cell, u.shape[1], s.hidden_size, s.num_layers, dtype=s.dtype, rng=rng
-        )
+    net = s.build_network(u.shape[1], 1, rng, old)
     optimizer = s.build_optimizer()
     if s.training == "tbptt":
         n_train = plan.first_val

@@ -49,7 +49,6 @@ from forecast.models.rnn.settings import check_settings, document_parameters
 from forecast.models.rnn.streams import plan_training, pooled_streams, tbptt_functions
 from forecast.models.rnn.target import TargetTransform, check_target_values
 from forecast.models.rnn.training import fit_network
-from forecast.nn import RecurrentNetwork
 
 logger = logging.getLogger(__name__)
 
@@ -192,7 +191,7 @@ class GlobalRNNForecaster(BaseEstimator):
         owner = streams[2]
         logger.info("global %s: %d series, %d streams of %d steps", s.cell, len(names),
                     len(owner), len(streams[0]))
-        net = RecurrentNetwork(s.cell, 1, s.hidden_size, s.num_layers, dtype=s.dtype, rng=rng)
+        net = s.build_network(1, 1, rng)
         fns = tbptt_functions(net, inputs, tails, streams, s, s.build_optimizer(), rng)
         with unfitted_on_error(self):
             result = fit_network(

@@ -20,7 +20,7 @@ from sklearn.base import clone
 from sklearn.utils.validation import check_is_fitted
 
 from forecast._validation import check_float, check_series
-from forecast.models.base import refuse_exog
+from forecast.models.base import check_refit, refuse_exog
 from forecast.models.history import SeriesHistory
 from forecast.models.rnn.rollout import RecurrentForecaster
 from forecast.models.rnn.settings import FORECASTER_DEFAULTS
@@ -247,26 +247,21 @@ class GlobalSeriesForecaster(RecurrentForecaster):
         origin is run from a zero state over everything seen.
         """
         check_is_fitted(self)
-        if not isinstance(refit, (bool, np.bool_)):
-            raise TypeError(f"refit must be a bool, got {refit!r}")
+        check_refit(refit)
         if refit and not len(self.refits):
             raise ValueError("refit=True: the weights of a global model are shared by all "
                              "series; refit it with GlobalRNNForecaster.fit_many instead")
         refuse_exog(X, "the global model")
-        previous = float(self._history.values[-1])
         values, new_index = check_series(y_new, "y_new")
         check_target_values(values, new_index, self._transform.target, "y_new")
         if not refit:  # before anything changes: an overflow is refused by name
-            u = self._transform.inputs(
-                values, None, previous=previous, dtype=self._network.dtype, name="y_new"
-            )
-            origin = self._advanced(u)
+            origin = self._advanced(values, None)
         self._history.append(y_new, "y_new")
         if refit:
             self._active = self._weights_at(self._history.index[-1])
             self._run(self._history.values.copy(), self._history.index)
         else:
-            self._last_row, self.state_, self.window_, self._last_output = origin
+            self._move_origin(origin)
         return self
 
     def __sklearn_clone__(self) -> GlobalSeriesForecaster:

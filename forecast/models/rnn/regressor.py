@@ -33,7 +33,7 @@ from forecast.models.rnn.settings import REGRESSOR_DEFAULTS as D
 from forecast.models.rnn.settings import check_settings, document_parameters
 from forecast.models.rnn.training import NetworkPickling, fit_network, validation_split
 from forecast.models.rnn.windows import many_to_one_epoch, predict_last, window_epoch_functions
-from forecast.nn import RecurrentNetwork, get_loss
+from forecast.nn import get_loss
 from forecast.transforms import Standardizer
 
 logger = logging.getLogger(__name__)
@@ -155,7 +155,7 @@ class RNNRegressor(NetworkPickling, RegressorMixin, BaseEstimator):
         desc = type(self).__name__
         with unfitted_on_error(self):  # a DivergenceError, or scaled data that overflow
             self._start(x[:n_train], y2[:n_train], s, rng, keep=self.warm_start)
-            xs, ys = self._scaled(x, "X"), self._scaled_y(y2)
+            xs, ys = self._scaled(x, self.x_scaler_, "X"), self._scaled(y2, self.y_scaler_, "y")
             optimizer = s.build_optimizer()
             fns = window_epoch_functions(self.network_, xs, ys, n_train, s, optimizer, rng)
             result = fit_network(self.network_, fns, s, verbose=self.verbose, desc=desc)
@@ -200,7 +200,7 @@ class RNNRegressor(NetworkPickling, RegressorMixin, BaseEstimator):
             self._rng = check_random_state(self.random_state)
         before = self.network_.get_weights()
         try:
-            xs, ys = self._scaled(x, "X"), self._scaled_y(y2)
+            xs, ys = self._scaled(x, self.x_scaler_, "X"), self._scaled(y2, self.y_scaler_, "y")
         except ValueError:
             if first:
                 forget_fit(self)
@@ -259,7 +259,7 @@ class RNNRegressor(NetworkPickling, RegressorMixin, BaseEstimator):
         """
         check_is_fitted(self)
         x, _ = self._check_data(X, "no_validation", reset=False)
-        out = predict_last(self.network_, self._scaled(x, "X")).astype(np.float64)
+        out = predict_last(self.network_, self._scaled(x, self.x_scaler_, "X")).astype(np.float64)
         if self.y_scaler_ is not None:
             with np.errstate(over="ignore", invalid="ignore"):
                 out = self.y_scaler_.inverse_transform(out).reshape(out.shape)
@@ -347,42 +347,20 @@ class RNNRegressor(NetworkPickling, RegressorMixin, BaseEstimator):
             self.y_scaler_ = Standardizer().fit(y)
         else:
             self.x_scaler_ = self.y_scaler_ = None
-        old = getattr(self, "network_", None)
-        fits = old is not None and (
-            old.cell,
-            old.input_size,
-            old.hidden_size,
-            old.num_layers,
-            old.output_size,
-            old.dtype,
-        ) == (s.cell, self.n_inputs_, s.hidden_size, s.num_layers, self.n_outputs_, s.dtype)
-        if keep and fits:
-            logger.debug("warm start from the current weights")
-            return
-        self.network_ = RecurrentNetwork(
-            s.cell,
-            self.n_inputs_,
-            s.hidden_size,
-            s.num_layers,
-            self.n_outputs_,
-            dtype=s.dtype,
-            rng=rng,
-        )
+        old = getattr(self, "network_", None) if keep else None
+        self.network_ = s.build_network(self.n_inputs_, self.n_outputs_, rng, old)
 
-    def _scaled(self, x: np.ndarray, name: str = "X") -> np.ndarray:
-        """Inputs in the network's dtype, standardised when ``scale=True``; all finite."""
-        with np.errstate(over="ignore", invalid="ignore"):
-            if self.x_scaler_ is not None:
-                x = self.x_scaler_.transform(x.reshape(-1, x.shape[2])).reshape(x.shape)
-            x = x.astype(self.network_.dtype)
-        return _check_scaled(x, name, self.network_.dtype)
+    def _scaled(self, a: np.ndarray, scaler: Standardizer | None, name: str) -> np.ndarray:
+        """``a`` in the network's dtype, standardised by ``scaler`` unless None; all finite.
 
-    def _scaled_y(self, y: np.ndarray) -> np.ndarray:
+        ``a`` is the inputs (n, window, n_inputs), each feature scaled over all steps, or
+        the targets (n, n_outputs).
+        """
         with np.errstate(over="ignore", invalid="ignore"):
-            if self.y_scaler_ is not None:
-                y = self.y_scaler_.transform(y).reshape(y.shape)
-            y = y.astype(self.network_.dtype)
-        return _check_scaled(y, "y", self.network_.dtype)
+            if scaler is not None:
+                a = scaler.transform(a.reshape(-1, a.shape[-1])).reshape(a.shape)
+            a = a.astype(self.network_.dtype)
+        return _check_scaled(a, name, self.network_.dtype)
 
     def _finish(self, result: Any, optimizer: Any, rng: np.random.Generator) -> None:
         self.history_ = result.history

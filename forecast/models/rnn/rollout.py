@@ -227,13 +227,19 @@ class RecurrentForecaster(NetworkPickling, SeriesForecaster):
         steps = min(n_val, steps)
         self._errors = self._compute_errors(steps) if steps else np.empty((0, 0))
 
-    def _advanced(self, u_new: np.ndarray) -> tuple[Any, ...]:
-        """The origin moved over new scaled inputs (weights unchanged), not yet set.
+    def _advanced(self, values: np.ndarray, exog: np.ndarray | None) -> tuple[Any, ...]:
+        """The origin moved over new observations (weights unchanged), not yet set.
 
-        Returns ``(last_row, state_, window_, last_output)``; raises DivergenceError if the
-        network's output there is not finite.
+        ``values`` (m,) follow the data seen, with their exogenous rows ``exog`` (m, k) or
+        None. Returns ``(last_row, state_, window_, last_output)`` for :meth:`_move_origin`;
+        raises ValueError if their scaled inputs overflow, DivergenceError if the network's
+        output there is not finite.
         """
         state, window, net = self.state_, self.window_, self._network
+        previous = float(self._history.values[-1])
+        u_new = self._transform.inputs(
+            values, exog, previous=previous, dtype=net.dtype, name="y_new"
+        )
         with np.errstate(over="ignore", invalid="ignore"):  # reported below
             if window is None:
                 y_hat, state, _ = net.forward(u_new[:, None], state)
@@ -243,6 +249,10 @@ class RecurrentForecaster(NetworkPickling, SeriesForecaster):
                 output = predict_last(net, window[None])[:, 0].astype(np.float64)
         check_finite_values(output, f"{type(self).__name__}.update: the network output")
         return u_new[-1:].copy(), state, window, output
+
+    def _move_origin(self, origin: tuple[Any, ...]) -> None:
+        """Set the origin that :meth:`_advanced` computed."""
+        self._last_row, self.state_, self.window_, self._last_output = origin
 
     def _validation_errors(self, horizon: int) -> np.ndarray:
         """h-step errors of the cumulative series at the validation origins: (n_val, horizon)."""

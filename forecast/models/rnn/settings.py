@@ -10,12 +10,14 @@ scikit-learn wants each one named in ``__init__``; everything else about them is
 * :class:`Defaults` defaults them: :data:`FORECASTER_DEFAULTS` for the forecasters,
   :data:`REGRESSOR_DEFAULTS` for the regressor;
 * :func:`check_settings` validates them and returns a :class:`Settings`, which builds the
-  optimiser they ask for (:meth:`Settings.build_optimizer`).
+  optimiser and the network they ask for (:meth:`Settings.build_optimizer`,
+  :meth:`Settings.build_network`).
 """
 
 from __future__ import annotations
 
 import inspect
+import logging
 from dataclasses import dataclass, replace
 from typing import Any, TypeVar
 
@@ -24,6 +26,8 @@ import numpy as np
 from forecast import nn
 from forecast._validation import check_choice, check_float, check_int
 from forecast.nn import CELLS, LOSSES
+
+logger = logging.getLogger(__name__)
 
 #: the ``optimizer`` names the RNN models accept
 OPTIMIZER_NAMES = ("adam", "adamw", "sgd", "momentum", "nesterov")
@@ -205,6 +209,22 @@ class Settings:
         if self.optimizer == "nesterov":
             return nn.make_optimizer("sgd", lr=self.lr, momentum=0.9, nesterov=True)
         return nn.make_optimizer(self.optimizer, lr=self.lr)
+
+    def build_network(
+        self, n_inputs: int, n_outputs: int, rng: np.random.Generator, old: Any = None
+    ) -> nn.RecurrentNetwork:
+        """The network these settings ask for: ``old`` if it has their shape (a warm start),
+        otherwise a new one drawn from ``rng``."""
+        shape = (self.cell, n_inputs, self.hidden_size, self.num_layers, n_outputs, self.dtype)
+        if old is not None and shape == (
+            old.cell, old.input_size, old.hidden_size, old.num_layers, old.output_size, old.dtype
+        ):
+            logger.debug("warm start from the current weights")
+            return old
+        return nn.RecurrentNetwork(
+            self.cell, n_inputs, self.hidden_size, self.num_layers, n_outputs, dtype=self.dtype,
+            rng=rng,
+        )
 
 
 def check_settings(est: Any) -> Settings:
