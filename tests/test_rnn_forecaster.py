@@ -289,7 +289,6 @@ def test_interval_errors():
 # ----------------------------------------------------------------------- reproducibility
 
 
-@pytest.mark.slow
 def test_same_random_state_gives_bitwise_identical_forecasts_in_a_new_process(close):
     script = (
         "import forecast\n"
