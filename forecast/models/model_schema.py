@@ -366,7 +366,7 @@ _AR_REGRESSOR = ModelSchema(
     params={"alpha": Float(0.0, ints=True), "fit_intercept": Bool()},
     fitted={"n_features_in_": Int(1, bind="F"), "coef_": Arr("f", ("F",)), "intercept_": _F},
     checks=(
-        lambda s: (
+        lambda s, cls: (
             None
             if s["fit_intercept"] or s["intercept_"] == 0.0
             else "intercept_: must be 0.0 when fit_intercept=False"
