@@ -11,20 +11,9 @@ The four gates are stacked in PyTorch's order (i, f, g, o): ``W_ih`` is ``(4H, D
 is ``(4H, H)`` and the biases are ``(4H,)``. ``forward`` returns ``hs`` and ``cs`` of shape
 ``(T + 1, H, B)`` with the initial state at index 0 and the state after step t at index t.
 
-Layout. The engine's public arrays are time-major ``(T, B, D)``. Inside a layer every step
-works on column vectors, as the equations are written: ``x_t`` is a ``(D, B)`` matrix and
-``h_t`` a ``(H, B)`` matrix with one column per sequence, so each gate is a contiguous block
-of H rows (element-wise operations on a gate then run on contiguous memory) and a sequence is
-a ``(T, D, B)`` array. The step's affine map is one product: with ``W = [W_hh | W_ih | b]``
-and ``z_t = [h_{t-1}; x_t; 1]``, ``W_ih x_t + W_hh h_{t-1} + b = W z_t`` (``_linalg``), and
-backward gets ``[dh_{t-1}; dx_t]`` from ``W^T da_t`` and all weight gradients together as
-``dW = sum_t da_t z_t^T``, accumulated step by step while ``da_t`` is still in cache (measured
-faster here than storing every ``da_t`` and taking one (G*H, T*B) @ (T*B, H + D + 1) product
-after the loop, which needs transposed copies of both). The product ``W^T da_t`` is written
-straight into a ``(T + 1, H + D + 1, B)`` array where ``dh_{t-1}`` then also collects the
-gradient from outside, so neither ``dh_t`` nor ``dx_t`` is copied and the norms ``||dh_t||``
-are taken in one call after the loop. The per-step work arrays are small and reused, so they
-stay in cache too.
+Layout (``(T, D, B)`` inside a layer, one column per sequence) and the step as one product
+``a_t = W z_t`` with ``W = [W_hh | W_ih | b]`` and ``z_t = [h_{t-1}; x_t; 1]``, forward and
+backward: see ``forecast.nn._linalg``.
 
 Speed: the three sigmoids and the tanh of the gates share one ``exp`` over the stacked gates,
 because sigmoid(a) = 1 / (1 + exp(-a)) and tanh(a) = 2 sigmoid(2a) - 1; the factors -1 and
@@ -38,6 +27,7 @@ import numpy as np
 
 from forecast.nn import _buffers
 from forecast.nn._linalg import (
+    AffineBackprop,
     affine_grads,
     affine_inputs,
     affine_weights,
@@ -151,7 +141,6 @@ def backward(
     """
     Z, cs, gates, tanh_c, W = cache
     T, H, B = tanh_c.shape
-    K = Z.shape[1]
     dtype = Z.dtype
     i, f, g, o = _gates(gates)
     # per-step work arrays, small and reused so that they stay in cache
@@ -160,20 +149,11 @@ def backward(
     dact = np.empty((4 * H, B), dtype=dtype)  # local derivative of each gate's activation
     dact_g = dact[2 * H : 3 * H]
     dc = np.empty((H, B), dtype=dtype)
-    dW = np.zeros(W.shape, dtype=dtype)
-    dW_t = np.empty(W.shape, dtype=dtype)
-    # d_in[t] = W^T da_t = [dh_{t-1}; dx_t; unused], written in place by the product. Row block
-    # d_in[t + 1, :H] then collects the whole dL/dh_t (from step t + 1 plus from outside, added
-    # in place), so dL/dh_t and dx_t are never copied; d_in[T, :H] starts as dh_T.
-    d_in = _buffers.empty((T + 1, K, B), dtype)
-    dh_all = d_in[1:, :H]
-    d_in[T, :H] = 0 if dstate is None else dstate[0]
     dc_next = np.zeros((H, B), dtype) if dstate is None else dstate[1].copy()
+    bp = AffineBackprop(Z, W, H, None if dstate is None else dstate[0])
     with single_threaded_blas():
         for t in reversed(range(T)):
-            dh = dh_all[t]  # dL/dh_t
-            if active is None or active[t]:
-                dh += dh_seq[t]
+            dh = bp.dh(t, dh_seq, active)  # dL/dh_t: from outside at t plus from step t+1
             np.subtract(1, gates[t], out=dact)
             dact *= gates[t]  # sigmoid' = s (1 - s) for i, f, o
             np.multiply(g[t], g[t], out=dact_g)
@@ -188,9 +168,6 @@ def backward(
             np.multiply(dc, i[t], out=dg)  # dL/dg_t
             da *= dact  # through the activations: dL/da_t
             np.multiply(dc, f[t], out=dc_next)  # dc_{t-1} = dc_t * f_t
-            np.matmul(W.T, da, out=d_in[t])  # [dh_{t-1}; dx_t] = [W_hh^T da_t; W_ih^T da_t]
-            np.matmul(da, Z[t].T, out=dW_t)
-            dW += dW_t  # dW = sum_t da_t z_t^T = [dW_hh | dW_ih | db]
-    dh_norms = np.sqrt(np.einsum("thb,thb->t", dh_all, dh_all), dtype=np.float64)
-    grads = affine_grads(dW, H)
-    return d_in[:T, H:-1], (d_in[0, :H].copy(), dc_next), grads, dh_norms
+            bp.backprop(t, da)  # [dh_{t-1}; dx_t] = [W_hh^T da_t; W_ih^T da_t], dW += da_t z_t^T
+    dx, dh0, dh_norms = bp.results()
+    return dx, (dh0, dc_next), affine_grads(bp.dW, H), dh_norms
