@@ -66,23 +66,9 @@ def forward(
     b_ih: np.ndarray,
     b_hh: np.ndarray,
 ) -> tuple[tuple[np.ndarray], tuple]:
-    """Run the layer over a whole sequence.
+    """Run the layer over a whole sequence; arguments and results as in ``rnn.forward``.
 
-    Parameters
-    ----------
-    x : ndarray of shape (T, D, B)
-        Time-major input, one column per sequence: ``x[t]`` is ``x_t``.
-    state : tuple (h_0,)
-        Initial state of shape (H, B).
-    W_ih, W_hh : ndarray of shape (3H, D) and (3H, H)
-    b_ih, b_hh : ndarray of shape (3H,)
-
-    Returns
-    -------
-    states : tuple (hs,)
-        ``hs`` of shape (T + 1, H, B): ``hs[0] = h_0`` and ``hs[t] = h_t``.
-    cache : tuple
-        What ``backward`` needs.
+    ``W_ih`` and ``W_hh`` have shape (3H, D) and (3H, H), ``b_ih`` and ``b_hh`` shape (3H,).
     """
     T, _, B = x.shape
     (h0,) = state
@@ -122,29 +108,8 @@ def backward(
     *,
     active: np.ndarray | None = None,
 ) -> tuple[np.ndarray, tuple[np.ndarray], dict[str, np.ndarray], np.ndarray]:
-    """Backpropagate through the whole sequence (BPTT).
-
-    Parameters
-    ----------
-    dh_seq : ndarray of shape (T, H, B)
-        ``dL/dh_t`` from outside the recurrence (the layer above or the output head).
-    dstate : tuple (dh_T,) or None
-        Gradient arriving at the final state from later computations; None means zero.
-    cache : tuple
-        From ``forward``.
-    active : ndarray of bool, shape (T,), optional
-        Steps where ``dh_seq`` may be nonzero; the others are skipped. None means all.
-
-    Returns
-    -------
-    dx : ndarray of shape (T, D, B)
-        Gradient with respect to the input.
-    dstate_0 : tuple (dh_0,)
-    grads : dict
-        ``weight_ih``, ``weight_hh``, ``bias_ih``, ``bias_hh``.
-    dh_norms : ndarray of shape (T,)
-        ``||dL/dh_t||`` for every step, the gradient-flow diagnostic.
-    """
+    """Backpropagate through the whole sequence (BPTT); arguments and results as in
+    ``rnn.backward``."""
     Z, gates, W = cache
     T = len(gates)
     H = W.shape[0] // 4

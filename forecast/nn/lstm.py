@@ -59,23 +59,12 @@ def forward(
     b_ih: np.ndarray,
     b_hh: np.ndarray,
 ) -> tuple[tuple[np.ndarray, np.ndarray], tuple]:
-    """Run the layer over a whole sequence.
+    """Run the layer over a whole sequence; arguments and results as in ``rnn.forward``.
 
-    Parameters
-    ----------
-    x : ndarray of shape (T, D, B)
-        Time-major input, one column per sequence: ``x[t]`` is ``x_t``.
-    state : tuple (h_0, c_0)
-        Initial hidden and cell states, each of shape (H, B).
-    W_ih, W_hh : ndarray of shape (4H, D) and (4H, H)
-    b_ih, b_hh : ndarray of shape (4H,)
-
-    Returns
-    -------
-    states : tuple (hs, cs)
-        Each of shape (T + 1, H, B), with the initial state at index 0.
-    cache : tuple
-        What ``backward`` needs.
+    The state has two parts: ``state`` is ``(h_0, c_0)``, each of shape (H, B), and the
+    states returned are ``(hs, cs)``, each of shape (T + 1, H, B) with the initial state at
+    index 0. ``W_ih`` and ``W_hh`` have shape (4H, D) and (4H, H), ``b_ih`` and ``b_hh``
+    shape (4H,).
     """
     T, _, B = x.shape
     h0, c0 = state
@@ -116,29 +105,9 @@ def backward(
     *,
     active: np.ndarray | None = None,
 ) -> tuple[np.ndarray, tuple[np.ndarray, np.ndarray], dict[str, np.ndarray], np.ndarray]:
-    """Backpropagate through the whole sequence (BPTT).
-
-    Parameters
-    ----------
-    dh_seq : ndarray of shape (T, H, B)
-        ``dL/dh_t`` from outside the recurrence (the layer above or the output head).
-    dstate : tuple (dh_T, dc_T) or None
-        Gradient arriving at the final states from later computations; None means zero.
-    cache : tuple
-        From ``forward``.
-    active : ndarray of bool, shape (T,), optional
-        Steps where ``dh_seq`` may be nonzero; the others are skipped. None means all.
-
-    Returns
-    -------
-    dx : ndarray of shape (T, D, B)
-        Gradient with respect to the input (a view into a work array of the pool).
-    dstate_0 : tuple (dh_0, dc_0)
-    grads : dict
-        ``weight_ih``, ``weight_hh``, ``bias_ih``, ``bias_hh``.
-    dh_norms : ndarray of shape (T,)
-        ``||dL/dh_t||`` for every step, the gradient-flow diagnostic.
-    """
+    """Backpropagate through the whole sequence (BPTT); arguments and results as in
+    ``rnn.backward``, with the two-part state: ``dstate`` is ``(dh_T, dc_T)`` or None and
+    ``dstate_0`` is ``(dh_0, dc_0)``."""
     Z, cs, gates, tanh_c, W = cache
     T, H, B = tanh_c.shape
     dtype = Z.dtype

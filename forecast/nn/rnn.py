@@ -38,6 +38,9 @@ def forward(
 ) -> tuple[tuple[np.ndarray], tuple]:
     """Run the layer over a whole sequence.
 
+    Every cell module (``rnn``, ``lstm``, ``gru``) has this ``forward`` and ``backward``;
+    ``lstm`` and ``gru`` document only where theirs differ (gate shapes, the LSTM's cell state).
+
     Parameters
     ----------
     x : ndarray of shape (T, D, B)
@@ -96,7 +99,7 @@ def backward(
     Returns
     -------
     dx : ndarray of shape (T, D, B)
-        Gradient with respect to the input.
+        Gradient with respect to the input (a view into a work array of the pool).
     dstate_0 : tuple (dh_0,)
         Gradient with respect to the initial state.
     grads : dict
