@@ -36,8 +36,9 @@ The API::
 Modules: ``rnn``, ``lstm``, ``gru`` (one layer's forward and backward over a sequence, side by
 side, equations in comments; inside a layer each step works on column vectors ``(D, B)``),
 ``network`` (stacking, dropout, head, weights), ``bptt``, ``optim``, ``losses``; private
-helpers ``_linalg`` (the step as one product ``W z_t``, BLAS threading), ``_buffers`` (work
-arrays reused between calls) and ``_checks`` (input validation).
+helpers ``_linalg`` (the layout inside a layer, the step as one product ``W z_t`` and its
+backward over time, BLAS threading), ``_buffers`` (work arrays reused between calls) and
+``_checks`` (input validation).
 
 Speed (``benchmarks/bench_rnn.py``): one product ``W [h_{t-1}; x_t; 1]`` per step with the
 gates stacked (input projection, recurrence and biases together), activations in place,

@@ -6,7 +6,7 @@ to the network's dtype; any other dtype is refused rather than converted.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -70,6 +70,34 @@ def check_array(
             f"{name} contains {len(bad)} non-finite value(s); the first is {kind} at index {first}"
         )
     return arr.astype(dtype, copy=False)
+
+
+def shape_mismatch(
+    expected: Mapping[str, tuple[int, ...]],
+    received: Mapping[str, tuple[int, ...]],
+    labels: tuple[str, str] = ("expected", "got"),
+) -> str:
+    """Every missing, unexpected and mis-shaped name of ``received``, in one line ("" if none).
+
+    ``expected`` and ``received`` map names to shapes; ``labels`` name the two sides in the
+    shape clauses, e.g. ``"missing ['b'], unexpected ['c'], wrong shape: w: expected (2,),
+    got (3,)"``.
+    """
+    missing = [k for k in expected if k not in received]
+    extra = [k for k in received if k not in expected]
+    misshaped = [
+        f"{k}: {labels[0]} {expected[k]}, {labels[1]} {received[k]}"
+        for k in expected
+        if k in received and received[k] != expected[k]
+    ]
+    problems = []
+    if missing:
+        problems.append(f"missing {missing}")
+    if extra:
+        problems.append(f"unexpected {extra}")
+    if misshaped:
+        problems.append("wrong shape: " + "; ".join(misshaped))
+    return ", ".join(problems)
 
 
 def check_state(

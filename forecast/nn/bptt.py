@@ -131,12 +131,25 @@ def bptt(
     y_hat, state_T, cache = net.forward(x, state, train=train, rng=rng)
     T, B, _ = y_hat.shape
     target = _check_targets(net, y, T, B)
-    first = T - len(target)
+    value, grads = _loss_and_grads(net, loss_fn, y_hat, cache, target, T - len(target))
+    return BPTTResult(value, grads, state_T, cache)
+
+
+def _loss_and_grads(
+    net: RecurrentNetwork,
+    loss_fn: Any,
+    y_hat: np.ndarray,
+    cache: ForwardCache,
+    target: np.ndarray,
+    first: int,
+) -> tuple[float, dict[str, np.ndarray]]:
+    """The loss of steps ``first:`` of ``y_hat`` against ``target`` (the earlier steps carry
+    no loss), and its gradients keyed like ``net.params``, back through every step."""
     value, dpred = loss_fn(y_hat[first:], target)
     dy = np.zeros_like(y_hat)
     dy[first:] = dpred
     grads, _ = net.backward(dy, cache)
-    return BPTTResult(value, grads, state_T, cache)
+    return value, grads
 
 
 def bptt_step(
@@ -274,10 +287,9 @@ def train_tbptt(
     losses, norms = [], []
     for start, loss_start, stop, carry in tbptt_windows(T, k1, k2):
         y_hat, _, cache = net.forward(x[start:stop], carried, train=train, rng=rng)
-        value, dpred = loss_fn(y_hat[loss_start - start :], y[loss_start:stop])
-        dy = np.zeros_like(y_hat)
-        dy[loss_start - start :] = dpred
-        grads, _ = net.backward(dy, cache)  # stops at `start`: the carried state is constant
+        # the loss covers the new steps; its gradient stops at `start` (carried state constant)
+        first = loss_start - start
+        value, grads = _loss_and_grads(net, loss_fn, y_hat, cache, y[loss_start:stop], first)
         carried = net.state_at(cache, carry - start)
         norms.append(_clip(grads, clip_norm))
         losses.append(value)

@@ -9,17 +9,9 @@ The gates are stacked in PyTorch's order (r, z, n): ``W_ih`` is ``(3H, D)``, ``W
 ``(3H, H)`` and the biases are ``(3H,)``; note that ``b_hn`` sits inside the reset product.
 ``forward`` returns ``hs`` of shape ``(T + 1, H, B)`` with ``hs[0] = h_0`` and ``hs[t] = h_t``.
 
-Layout. The engine's public arrays are time-major ``(T, B, D)``. Inside a layer every step
-works on column vectors, as the equations are written: ``x_t`` is a ``(D, B)`` matrix and
-``h_t`` a ``(H, B)`` matrix with one column per sequence, so each gate is a contiguous block
-of H rows (element-wise operations on a gate then run on contiguous memory) and a sequence is
-a ``(T, D, B)`` array. The step's affine map is one product: with ``W = [W_hh | W_ih | b]``
-and ``z_t = [h_{t-1}; x_t; 1]``, ``W_ih x_t + W_hh h_{t-1} + b = W z_t`` (``_linalg``), and
-backward gets ``[dh_{t-1}; dx_t]`` from ``W^T da_t`` and all weight gradients together as
-``dW = sum_t da_t z_t^T``, accumulated step by step while ``da_t`` is still in cache (measured
-faster here than storing every ``da_t`` and taking one (G*H, T*B) @ (T*B, H + D + 1) product
-after the loop, which needs transposed copies of both). The per-step work arrays are small
-and reused, so they stay in cache too.
+Layout (``(T, D, B)`` inside a layer, one column per sequence) and the step as one product
+``W z_t`` with ``W = [W_hh | W_ih | b]`` and ``z_t = [h_{t-1}; x_t; 1]``, forward and
+backward: see ``forecast.nn._linalg``.
 Because r_t multiplies only the hidden part of the candidate, ``W`` has four row blocks here:
 r, z, the candidate's input part and its hidden part ``hn_t`` (see ``_weights``).
 
@@ -33,6 +25,7 @@ import numpy as np
 
 from forecast.nn import _buffers
 from forecast.nn._linalg import (
+    AffineBackprop,
     affine_grads,
     affine_inputs,
     affine_weights,
@@ -73,23 +66,9 @@ def forward(
     b_ih: np.ndarray,
     b_hh: np.ndarray,
 ) -> tuple[tuple[np.ndarray], tuple]:
-    """Run the layer over a whole sequence.
+    """Run the layer over a whole sequence; arguments and results as in ``rnn.forward``.
 
-    Parameters
-    ----------
-    x : ndarray of shape (T, D, B)
-        Time-major input, one column per sequence: ``x[t]`` is ``x_t``.
-    state : tuple (h_0,)
-        Initial state of shape (H, B).
-    W_ih, W_hh : ndarray of shape (3H, D) and (3H, H)
-    b_ih, b_hh : ndarray of shape (3H,)
-
-    Returns
-    -------
-    states : tuple (hs,)
-        ``hs`` of shape (T + 1, H, B): ``hs[0] = h_0`` and ``hs[t] = h_t``.
-    cache : tuple
-        What ``backward`` needs.
+    ``W_ih`` and ``W_hh`` have shape (3H, D) and (3H, H), ``b_ih`` and ``b_hh`` shape (3H,).
     """
     T, _, B = x.shape
     (h0,) = state
@@ -129,33 +108,12 @@ def backward(
     *,
     active: np.ndarray | None = None,
 ) -> tuple[np.ndarray, tuple[np.ndarray], dict[str, np.ndarray], np.ndarray]:
-    """Backpropagate through the whole sequence (BPTT).
-
-    Parameters
-    ----------
-    dh_seq : ndarray of shape (T, H, B)
-        ``dL/dh_t`` from outside the recurrence (the layer above or the output head).
-    dstate : tuple (dh_T,) or None
-        Gradient arriving at the final state from later computations; None means zero.
-    cache : tuple
-        From ``forward``.
-    active : ndarray of bool, shape (T,), optional
-        Steps where ``dh_seq`` may be nonzero; the others are skipped. None means all.
-
-    Returns
-    -------
-    dx : ndarray of shape (T, D, B)
-        Gradient with respect to the input.
-    dstate_0 : tuple (dh_0,)
-    grads : dict
-        ``weight_ih``, ``weight_hh``, ``bias_ih``, ``bias_hh``.
-    dh_norms : ndarray of shape (T,)
-        ``||dL/dh_t||`` for every step, the gradient-flow diagnostic.
-    """
+    """Backpropagate through the whole sequence (BPTT); arguments and results as in
+    ``rnn.backward``."""
     Z, gates, W = cache
     T = len(gates)
     H = W.shape[0] // 4
-    K, B = Z.shape[1:]
+    B = Z.shape[2]
     hs = Z[:, :H]
     rz = gates[:, : 2 * H]
     r, z, n, hn = _gates(gates)
@@ -164,22 +122,12 @@ def backward(
     dr, dz, d_an, d_hn = np.split(dgates, 4)
     d_rz = dgates[: 2 * H]
     dact = np.empty((2 * H, B), dtype=Z.dtype)
-    d_inputs = np.empty((K, B), dtype=Z.dtype)  # W^T dgates_t = [dh_{t-1} via gates; dx_t; .]
-    dh = np.empty((H, B), dtype=Z.dtype)  # dL/dh_t: from outside at t plus from step t+1
     tmp = np.empty((H, B), dtype=Z.dtype)
     tmp2 = np.empty((H, B), dtype=Z.dtype)
-    dW = np.zeros(W.shape, dtype=Z.dtype)
-    dW_t = np.empty(W.shape, dtype=Z.dtype)
-    dx = _buffers.empty((T, K - H - 1, B), Z.dtype)
-    dh_norm2 = np.empty(T)
-    dh_next = np.zeros((H, B), Z.dtype) if dstate is None else dstate[0]
+    bp = AffineBackprop(Z, W, H, None if dstate is None else dstate[0])
     with single_threaded_blas():
         for t in reversed(range(T)):
-            if active is None or active[t]:
-                np.add(dh_seq[t], dh_next, out=dh)
-            else:
-                dh[...] = dh_next
-            dh_norm2[t] = np.vdot(dh, dh)
+            dh = bp.dh(t, dh_seq, active)  # dL/dh_t: from outside at t plus from step t+1
             np.subtract(1, z[t], out=tmp)
             tmp *= dh  # dL/dn_t = dh_t * (1 - z_t)
             np.multiply(n[t], n[t], out=tmp2)
@@ -192,13 +140,10 @@ def backward(
             np.subtract(1, rz[t], out=dact)
             dact *= rz[t]  # sigmoid' = s (1 - s) for r and z
             d_rz *= dact  # through the sigmoids
-            np.matmul(W.T, dgates, out=d_inputs)
-            dx[t] = d_inputs[H:-1]  # dx_t = W_ih^T (the input rows' gradients)
-            dh_next = d_inputs[:H]
+            dh_prev = bp.backprop(t, dgates)  # W^T dgates_t = [dh_{t-1} via gates; dx_t; .]
             np.multiply(dh, z[t], out=tmp)
-            dh_next += tmp  # dh_{t-1} = W_hr^T da_r + W_hz^T da_z + W_hn^T dhn_t + dh_t * z_t
-            np.matmul(dgates, Z[t].T, out=dW_t)
-            dW += dW_t  # dW = sum_t dgates_t z_t^T
+            dh_prev += tmp  # dh_{t-1} = W_hr^T da_r + W_hz^T da_z + W_hn^T dhn_t + dh_t * z_t
     rows_ih = np.r_[0 : 2 * H, 2 * H : 3 * H]  # r, z and the candidate's input part
     rows_hh = np.r_[0 : 2 * H, 3 * H : 4 * H]  # r, z and the candidate's hidden part
-    return dx, (dh_next.copy(),), affine_grads(dW, H, rows_ih, rows_hh), np.sqrt(dh_norm2)
+    dx, dh0, dh_norms = bp.results()
+    return dx, (dh0,), affine_grads(bp.dW, H, rows_ih, rows_hh), dh_norms

@@ -11,20 +11,9 @@ The four gates are stacked in PyTorch's order (i, f, g, o): ``W_ih`` is ``(4H, D
 is ``(4H, H)`` and the biases are ``(4H,)``. ``forward`` returns ``hs`` and ``cs`` of shape
 ``(T + 1, H, B)`` with the initial state at index 0 and the state after step t at index t.
 
-Layout. The engine's public arrays are time-major ``(T, B, D)``. Inside a layer every step
-works on column vectors, as the equations are written: ``x_t`` is a ``(D, B)`` matrix and
-``h_t`` a ``(H, B)`` matrix with one column per sequence, so each gate is a contiguous block
-of H rows (element-wise operations on a gate then run on contiguous memory) and a sequence is
-a ``(T, D, B)`` array. The step's affine map is one product: with ``W = [W_hh | W_ih | b]``
-and ``z_t = [h_{t-1}; x_t; 1]``, ``W_ih x_t + W_hh h_{t-1} + b = W z_t`` (``_linalg``), and
-backward gets ``[dh_{t-1}; dx_t]`` from ``W^T da_t`` and all weight gradients together as
-``dW = sum_t da_t z_t^T``, accumulated step by step while ``da_t`` is still in cache (measured
-faster here than storing every ``da_t`` and taking one (G*H, T*B) @ (T*B, H + D + 1) product
-after the loop, which needs transposed copies of both). The product ``W^T da_t`` is written
-straight into a ``(T + 1, H + D + 1, B)`` array where ``dh_{t-1}`` then also collects the
-gradient from outside, so neither ``dh_t`` nor ``dx_t`` is copied and the norms ``||dh_t||``
-are taken in one call after the loop. The per-step work arrays are small and reused, so they
-stay in cache too.
+Layout (``(T, D, B)`` inside a layer, one column per sequence) and the step as one product
+``a_t = W z_t`` with ``W = [W_hh | W_ih | b]`` and ``z_t = [h_{t-1}; x_t; 1]``, forward and
+backward: see ``forecast.nn._linalg``.
 
 Speed: the three sigmoids and the tanh of the gates share one ``exp`` over the stacked gates,
 because sigmoid(a) = 1 / (1 + exp(-a)) and tanh(a) = 2 sigmoid(2a) - 1; the factors -1 and
@@ -38,6 +27,7 @@ import numpy as np
 
 from forecast.nn import _buffers
 from forecast.nn._linalg import (
+    AffineBackprop,
     affine_grads,
     affine_inputs,
     affine_weights,
@@ -69,23 +59,12 @@ def forward(
     b_ih: np.ndarray,
     b_hh: np.ndarray,
 ) -> tuple[tuple[np.ndarray, np.ndarray], tuple]:
-    """Run the layer over a whole sequence.
+    """Run the layer over a whole sequence; arguments and results as in ``rnn.forward``.
 
-    Parameters
-    ----------
-    x : ndarray of shape (T, D, B)
-        Time-major input, one column per sequence: ``x[t]`` is ``x_t``.
-    state : tuple (h_0, c_0)
-        Initial hidden and cell states, each of shape (H, B).
-    W_ih, W_hh : ndarray of shape (4H, D) and (4H, H)
-    b_ih, b_hh : ndarray of shape (4H,)
-
-    Returns
-    -------
-    states : tuple (hs, cs)
-        Each of shape (T + 1, H, B), with the initial state at index 0.
-    cache : tuple
-        What ``backward`` needs.
+    The state has two parts: ``state`` is ``(h_0, c_0)``, each of shape (H, B), and the
+    states returned are ``(hs, cs)``, each of shape (T + 1, H, B) with the initial state at
+    index 0. ``W_ih`` and ``W_hh`` have shape (4H, D) and (4H, H), ``b_ih`` and ``b_hh``
+    shape (4H,).
     """
     T, _, B = x.shape
     h0, c0 = state
@@ -126,32 +105,11 @@ def backward(
     *,
     active: np.ndarray | None = None,
 ) -> tuple[np.ndarray, tuple[np.ndarray, np.ndarray], dict[str, np.ndarray], np.ndarray]:
-    """Backpropagate through the whole sequence (BPTT).
-
-    Parameters
-    ----------
-    dh_seq : ndarray of shape (T, H, B)
-        ``dL/dh_t`` from outside the recurrence (the layer above or the output head).
-    dstate : tuple (dh_T, dc_T) or None
-        Gradient arriving at the final states from later computations; None means zero.
-    cache : tuple
-        From ``forward``.
-    active : ndarray of bool, shape (T,), optional
-        Steps where ``dh_seq`` may be nonzero; the others are skipped. None means all.
-
-    Returns
-    -------
-    dx : ndarray of shape (T, D, B)
-        Gradient with respect to the input (a view into a work array of the pool).
-    dstate_0 : tuple (dh_0, dc_0)
-    grads : dict
-        ``weight_ih``, ``weight_hh``, ``bias_ih``, ``bias_hh``.
-    dh_norms : ndarray of shape (T,)
-        ``||dL/dh_t||`` for every step, the gradient-flow diagnostic.
-    """
+    """Backpropagate through the whole sequence (BPTT); arguments and results as in
+    ``rnn.backward``, with the two-part state: ``dstate`` is ``(dh_T, dc_T)`` or None and
+    ``dstate_0`` is ``(dh_0, dc_0)``."""
     Z, cs, gates, tanh_c, W = cache
     T, H, B = tanh_c.shape
-    K = Z.shape[1]
     dtype = Z.dtype
     i, f, g, o = _gates(gates)
     # per-step work arrays, small and reused so that they stay in cache
@@ -160,20 +118,11 @@ def backward(
     dact = np.empty((4 * H, B), dtype=dtype)  # local derivative of each gate's activation
     dact_g = dact[2 * H : 3 * H]
     dc = np.empty((H, B), dtype=dtype)
-    dW = np.zeros(W.shape, dtype=dtype)
-    dW_t = np.empty(W.shape, dtype=dtype)
-    # d_in[t] = W^T da_t = [dh_{t-1}; dx_t; unused], written in place by the product. Row block
-    # d_in[t + 1, :H] then collects the whole dL/dh_t (from step t + 1 plus from outside, added
-    # in place), so dL/dh_t and dx_t are never copied; d_in[T, :H] starts as dh_T.
-    d_in = _buffers.empty((T + 1, K, B), dtype)
-    dh_all = d_in[1:, :H]
-    d_in[T, :H] = 0 if dstate is None else dstate[0]
     dc_next = np.zeros((H, B), dtype) if dstate is None else dstate[1].copy()
+    bp = AffineBackprop(Z, W, H, None if dstate is None else dstate[0])
     with single_threaded_blas():
         for t in reversed(range(T)):
-            dh = dh_all[t]  # dL/dh_t
-            if active is None or active[t]:
-                dh += dh_seq[t]
+            dh = bp.dh(t, dh_seq, active)  # dL/dh_t: from outside at t plus from step t+1
             np.subtract(1, gates[t], out=dact)
             dact *= gates[t]  # sigmoid' = s (1 - s) for i, f, o
             np.multiply(g[t], g[t], out=dact_g)
@@ -188,9 +137,6 @@ def backward(
             np.multiply(dc, i[t], out=dg)  # dL/dg_t
             da *= dact  # through the activations: dL/da_t
             np.multiply(dc, f[t], out=dc_next)  # dc_{t-1} = dc_t * f_t
-            np.matmul(W.T, da, out=d_in[t])  # [dh_{t-1}; dx_t] = [W_hh^T da_t; W_ih^T da_t]
-            np.matmul(da, Z[t].T, out=dW_t)
-            dW += dW_t  # dW = sum_t da_t z_t^T = [dW_hh | dW_ih | db]
-    dh_norms = np.sqrt(np.einsum("thb,thb->t", dh_all, dh_all), dtype=np.float64)
-    grads = affine_grads(dW, H)
-    return d_in[:T, H:-1], (d_in[0, :H].copy(), dc_next), grads, dh_norms
+            bp.backprop(t, da)  # [dh_{t-1}; dx_t] = [W_hh^T da_t; W_ih^T da_t], dW += da_t z_t^T
+    dx, dh0, dh_norms = bp.results()
+    return dx, (dh0, dc_next), affine_grads(bp.dW, H), dh_norms

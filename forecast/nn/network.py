@@ -16,7 +16,7 @@ import numpy as np
 
 from forecast._validation import check_choice, check_float, check_int
 from forecast.nn import _buffers, gru, lstm, rnn
-from forecast.nn._checks import check_array, check_dtype, check_state
+from forecast.nn._checks import check_array, check_dtype, check_state, shape_mismatch
 from forecast.nn._linalg import sum_outer
 
 logger = logging.getLogger(__name__)
@@ -357,22 +357,9 @@ class RecurrentNetwork:
         if not hasattr(weights, "keys"):
             raise TypeError(f"weights must be a dict of arrays, got {type(weights).__name__}")
         arrays = {name: np.asarray(weights[name]) for name in weights.keys()}
-        missing = [name for name in self.shapes if name not in arrays]
-        extra = [name for name in arrays if name not in self.shapes]
-        misshaped = [
-            f"{name}: expected {self.shapes[name]}, got {arrays[name].shape}"
-            for name in self.shapes
-            if name in arrays and arrays[name].shape != self.shapes[name]
-        ]
-        problems = []
-        if missing:
-            problems.append(f"missing {missing}")
-        if extra:
-            problems.append(f"unexpected {extra}")
-        if misshaped:
-            problems.append("wrong shape: " + "; ".join(misshaped))
+        problems = shape_mismatch(self.shapes, {name: a.shape for name, a in arrays.items()})
         if problems:
-            raise ValueError(f"weights do not fit {self!r}: " + ", ".join(problems))
+            raise ValueError(f"weights do not fit {self!r}: {problems}")
         for name, shape in self.shapes.items():
             value = arrays[name]
             if not (

@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 
 from forecast._validation import check_choice, check_float
-from forecast.nn._checks import NonFiniteError
+from forecast.nn._checks import NonFiniteError, shape_mismatch
 
 __all__ = ["SGD", "Adam", "AdamW", "OPTIMIZERS", "make_optimizer", "clip_grad_norm", "global_norm"]
 
@@ -32,22 +32,13 @@ def _check_bool(value: Any, name: str) -> bool:
 
 
 def _check_same_keys(params: Mapping[str, np.ndarray], grads: Mapping[str, np.ndarray]) -> None:
-    missing = [k for k in params if k not in grads]
-    extra = [k for k in grads if k not in params]
-    shapes = [
-        f"{k}: param {params[k].shape}, grad {np.shape(grads[k])}"
-        for k in params
-        if k in grads and np.shape(grads[k]) != params[k].shape
-    ]
-    problems = []
-    if missing:
-        problems.append(f"missing {missing}")
-    if extra:
-        problems.append(f"unexpected {extra}")
-    if shapes:
-        problems.append("wrong shape: " + "; ".join(shapes))
+    problems = shape_mismatch(
+        {k: p.shape for k, p in params.items()},
+        {k: np.shape(g) for k, g in grads.items()},
+        labels=("param", "grad"),
+    )
     if problems:
-        raise ValueError("grads do not match params: " + ", ".join(problems))
+        raise ValueError("grads do not match params: " + problems)
 
 
 class SGD:

@@ -3,17 +3,9 @@
     a_t = W_ih x_t + b_ih + W_hh h_{t-1} + b_hh
     h_t = tanh(a_t)                   (or relu(a_t) with ``nonlinearity="relu"``)
 
-Layout. The engine's public arrays are time-major ``(T, B, D)``. Inside a layer every step
-works on column vectors, as the equations are written: ``x_t`` is a ``(D, B)`` matrix and
-``h_t`` a ``(H, B)`` matrix with one column per sequence, so each gate is a contiguous block
-of H rows (element-wise operations on a gate then run on contiguous memory) and a sequence is
-a ``(T, D, B)`` array. The step's affine map is one product: with ``W = [W_hh | W_ih | b]``
-and ``z_t = [h_{t-1}; x_t; 1]``, ``W_ih x_t + W_hh h_{t-1} + b = W z_t`` (``_linalg``), and
-backward gets ``[dh_{t-1}; dx_t]`` from ``W^T da_t`` and all weight gradients together as
-``dW = sum_t da_t z_t^T``, accumulated step by step while ``da_t`` is still in cache (measured
-faster here than storing every ``da_t`` and taking one (G*H, T*B) @ (T*B, H + D + 1) product
-after the loop, which needs transposed copies of both). The per-step work arrays are small
-and reused, so they stay in cache too.
+Layout (``(T, D, B)`` inside a layer, one column per sequence) and the step as one product
+``a_t = W z_t`` with ``W = [W_hh | W_ih | b]`` and ``z_t = [h_{t-1}; x_t; 1]``, forward and
+backward: see ``forecast.nn._linalg``.
 ``forward`` returns ``hs`` of shape ``(T + 1, H, B)`` with ``hs[0] = h_0`` (the initial state)
 and ``hs[t] = h_t``, so ``hs[:-1]`` lines ``h_{t-1}`` up with step ``t``.
 """
@@ -22,8 +14,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from forecast.nn import _buffers
 from forecast.nn._linalg import (
+    AffineBackprop,
     affine_grads,
     affine_inputs,
     affine_weights,
@@ -45,6 +37,9 @@ def forward(
     nonlinearity: str = "tanh",
 ) -> tuple[tuple[np.ndarray], tuple]:
     """Run the layer over a whole sequence.
+
+    Every cell module (``rnn``, ``lstm``, ``gru``) has this ``forward`` and ``backward``;
+    ``lstm`` and ``gru`` document only where theirs differ (gate shapes, the LSTM's cell state).
 
     Parameters
     ----------
@@ -104,7 +99,7 @@ def backward(
     Returns
     -------
     dx : ndarray of shape (T, D, B)
-        Gradient with respect to the input.
+        Gradient with respect to the input (a view into a work array of the pool).
     dstate_0 : tuple (dh_0,)
         Gradient with respect to the initial state.
     grads : dict
@@ -114,34 +109,19 @@ def backward(
     """
     Z, W, nonlinearity = cache
     T = len(Z) - 1
-    H, K = W.shape
-    B = Z.shape[2]
+    H = W.shape[0]
     h = Z[1:, :H]  # h_t for t = 1 .. T
-    # per-step work arrays, small and reused so that they stay in cache
-    da = np.empty((H, B), dtype=Z.dtype)  # dL/da_t at the pre-activation
-    dh = np.empty((H, B), dtype=Z.dtype)  # dL/dh_t: from outside at t plus from step t+1
-    d_inputs = np.empty((K, B), dtype=Z.dtype)  # W^T da_t = [dh_{t-1}; dx_t; unused]
-    dW = np.zeros(W.shape, dtype=Z.dtype)
-    dW_t = np.empty(W.shape, dtype=Z.dtype)
-    dx = _buffers.empty((T, K - H - 1, B), Z.dtype)
-    dh_norm2 = np.empty(T)
-    dh_next = np.zeros((H, B), Z.dtype) if dstate is None else dstate[0]
+    da = np.empty((H, Z.shape[2]), dtype=Z.dtype)  # dL/da_t, small and reused
+    bp = AffineBackprop(Z, W, H, None if dstate is None else dstate[0])
     with single_threaded_blas():
         for t in reversed(range(T)):
-            if active is None or active[t]:
-                np.add(dh_seq[t], dh_next, out=dh)
-            else:
-                dh[...] = dh_next
-            dh_norm2[t] = np.vdot(dh, dh)
+            dh = bp.dh(t, dh_seq, active)  # dL/dh_t: from outside at t plus from step t+1
             if nonlinearity == "tanh":
                 np.multiply(h[t], h[t], out=da)
                 np.subtract(1, da, out=da)  # tanh'(a_t) = 1 - h_t^2
                 da *= dh  # da_t = dh_t * (1 - h_t^2)
             else:
                 np.multiply(dh, h[t] > 0, out=da)  # relu'(a_t) = [h_t > 0]
-            np.matmul(W.T, da, out=d_inputs)
-            dh_next = d_inputs[:H]  # dh_{t-1} = W_hh^T da_t
-            dx[t] = d_inputs[H:-1]  # dx_t = W_ih^T da_t
-            np.matmul(da, Z[t].T, out=dW_t)
-            dW += dW_t  # dW = sum_t da_t z_t^T = [dW_hh | dW_ih | db]
-    return dx, (dh_next.copy(),), affine_grads(dW, H), np.sqrt(dh_norm2)
+            bp.backprop(t, da)  # [dh_{t-1}; dx_t] = [W_hh^T da_t; W_ih^T da_t], dW += da_t z_t^T
+    dx, dh0, dh_norms = bp.results()
+    return dx, (dh0,), affine_grads(bp.dW, H), dh_norms
