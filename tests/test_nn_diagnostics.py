@@ -103,7 +103,6 @@ def remember_the_first_value(rng: np.random.Generator, batch: int, steps: int = 
     return x, x[0, :, :1].copy()
 
 
-@pytest.mark.slow
 def test_long_memory_lstm_and_gru_learn_it_the_rnn_does_not():
     """Remember a sign for 39 steps among 39 random distractor signs (MSE of guessing: 1).
     Up to 600 Adam updates of batch 32 (lr 0.01, clip 1), hidden 16, fixed seeds.
