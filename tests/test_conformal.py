@@ -240,7 +240,13 @@ def test_a_rolling_band_takes_any_level_its_errors_allow(returns):
 
 
 @pytest.mark.parametrize(
-    "inner", [forecast.ARForecaster(1), forecast.NaiveForecaster()], ids=["AR", "naive"]
+    "inner",
+    [
+        forecast.ARForecaster(1),
+        forecast.NaiveForecaster(),
+        forecast.RNNForecaster("lstm", hidden_size=4, epochs=2, random_state=0),
+    ],
+    ids=["AR", "naive", "RNN"],
 )
 def test_works_in_compare_with_coverage(close, inner):
     models = {"conformal": ConformalForecaster(inner, method="aci", window=30)}
@@ -248,6 +254,8 @@ def test_works_in_compare_with_coverage(close, inner):
     bt = res.backtests[res.backtests["model"] == "conformal"]
     assert len(bt) == 20
     assert ((bt["lower"] <= bt["forecast"]) & (bt["forecast"] <= bt["upper"])).all()
+    alone = forecast.backtest(inner, close.iloc[-200:], start=-20)
+    np.testing.assert_array_equal(bt["forecast"], alone["forecast"])  # the inner's forecasts
 
 
 def test_works_around_a_small_rnn_in_a_backtest(close):

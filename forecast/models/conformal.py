@@ -301,6 +301,14 @@ class ConformalForecaster(BaseEstimator):
         Returns
         -------
         self
+
+        Raises
+        ------
+        TypeError, ValueError
+            As the inner forecaster's ``update`` (checked on the first value before
+            anything changes; ``y_new`` is checked for NaN/inf first). An error of the
+            inner forecaster at a later value (e.g. a ``DivergenceError`` of the refit)
+            leaves the values before it appended and their errors recorded.
         """
         check_is_fitted(self)
         refuse_exog(X, type(self).__name__)
