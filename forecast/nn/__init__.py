@@ -32,7 +32,8 @@ The API::
     mse, mae, huber (pred, target) -> (value, dpred);  get_loss(name_or_callable)
     NormalNLL(scale_floor), StudentTNLL(scale_floor, df_floor), PinballLoss(quantiles)
         (raw (..., P), target (..., 1)) -> (value, draw); .n_outputs = P;  .parameters(raw)
-    get_likelihood("normal" | "student_t", **floors);  head_size(loss, target_size=1)
+    get_likelihood("normal" | "student_t", **floors);  head_size(loss, target_size=1),
+        target_size(loss, output_size)           the head width a loss needs, and back
     NonFiniteError                            a NaN or inf in an input, state, weight or
                                               gradient (a ValueError)
 
@@ -72,6 +73,7 @@ from forecast.nn.likelihood import (
     check_quantiles,
     get_likelihood,
     head_size,
+    target_size,
 )
 from forecast.nn.losses import LOSSES, get_loss, huber, mae, mse
 from forecast.nn.network import CELLS, ForwardCache, RecurrentNetwork
@@ -116,4 +118,5 @@ __all__ = [
     "check_quantiles",
     "get_likelihood",
     "head_size",
+    "target_size",
 ]

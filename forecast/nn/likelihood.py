@@ -337,3 +337,20 @@ def head_size(loss: Any, target_size: int = 1) -> int:
             f"use one series per output, or a regression loss such as 'mse'"
         )
     return int(n_outputs)
+
+
+def target_size(loss: Any, output_size: int) -> int:
+    """The width of the targets that ``loss`` compares with a head of ``output_size`` outputs.
+
+    The inverse of ``head_size``: 1 for a distributional loss (whose ``n_outputs`` must then
+    equal ``output_size``), ``output_size`` for any other loss.
+    """
+    n_outputs = getattr(loss, "n_outputs", None)
+    if n_outputs is None:
+        return output_size
+    if n_outputs != output_size:
+        raise ValueError(
+            f"{type(loss).__name__} needs a head of {n_outputs} raw outputs, but the network has "
+            f"output_size={output_size}; build it with output_size=head_size(loss)"
+        )
+    return 1
