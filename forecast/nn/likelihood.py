@@ -19,8 +19,9 @@ whose derivative is the logistic ``s(x) = 1 / (1 + e^{-x})``. The floors bound t
 ``sigma >= scale_floor`` keeps the NLL above ``log(scale_floor) + ...``, so it cannot run to
 -inf when the scale collapses onto the data, and ``nu > 2`` keeps the variance
 ``sigma^2 nu / (nu - 2)`` finite. Defaults: ``scale_floor = 1e-6`` (in the units of the
-targets, which the forecasters standardise: a millionth of a standard deviation) and
-``df_floor = 0.1`` (so ``nu >= 2.1`` and the standard deviation is at most ``sqrt(21) sigma``).
+targets: a millionth of a standard deviation for standardised targets, far below any scale a
+healthy fit reaches, so it only stops a collapse) and ``df_floor = 0.1`` (so ``nu >= 2.1``
+and the standard deviation is at most ``sqrt(21) sigma``).
 
 Everything is computed in float64 and the gradient returned in ``pred``'s dtype.
 """
