@@ -30,15 +30,20 @@ The API::
         .step(params, grads)                      in place
     clip_grad_norm(grads, max_norm) -> norm before clipping;  global_norm(grads)
     mse, mae, huber (pred, target) -> (value, dpred);  get_loss(name_or_callable)
+    NormalNLL(scale_floor), StudentTNLL(scale_floor, df_floor), PinballLoss(quantiles)
+        (raw (..., P), target (..., 1)) -> (value, draw); .n_outputs = P;  .parameters(raw)
+    get_likelihood("normal" | "student_t", **floors);  head_size(loss, target_size=1),
+        target_size(loss, output_size)           the head width a loss needs, and back
     NonFiniteError                            a NaN or inf in an input, state, weight or
                                               gradient (a ValueError)
 
 Modules: ``rnn``, ``lstm``, ``gru`` (one layer's forward and backward over a sequence, side by
 side, equations in comments; inside a layer each step works on column vectors ``(D, B)``),
-``network`` (stacking, dropout, head, weights), ``bptt``, ``optim``, ``losses``; private
-helpers ``_linalg`` (the layout inside a layer, the step as one product ``W z_t`` and its
-backward over time, BLAS threading), ``_buffers`` (work arrays reused between calls) and
-``_checks`` (input validation).
+``network`` (stacking, dropout, head, weights), ``bptt``, ``optim``, ``losses``,
+``likelihood`` (Normal and Student-t NLL heads, pinball loss); private helpers ``_linalg``
+(the layout inside a layer, the step as one product ``W z_t`` and its backward over time,
+BLAS threading), ``_buffers`` (work arrays reused between calls) and ``_checks`` (input
+validation).
 
 Speed (``benchmarks/bench_rnn.py``): one product ``W [h_{t-1}; x_t; 1]`` per step with the
 gates stacked (input projection, recurrence and biases together), activations in place,
@@ -60,6 +65,16 @@ from forecast.nn.bptt import (
     bptt_step,
     tbptt_windows,
     train_tbptt,
+)
+from forecast.nn.likelihood import (
+    LIKELIHOODS,
+    NormalNLL,
+    PinballLoss,
+    StudentTNLL,
+    check_quantiles,
+    get_likelihood,
+    head_size,
+    target_size,
 )
 from forecast.nn.losses import LOSSES, get_loss, huber, mae, mse
 from forecast.nn.network import CELLS, ForwardCache, RecurrentNetwork
@@ -97,4 +112,12 @@ __all__ = [
     "mse",
     "tbptt_windows",
     "train_tbptt",
+    "LIKELIHOODS",
+    "NormalNLL",
+    "PinballLoss",
+    "StudentTNLL",
+    "check_quantiles",
+    "get_likelihood",
+    "head_size",
+    "target_size",
 ]

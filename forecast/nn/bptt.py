@@ -32,6 +32,7 @@ import numpy as np
 
 from forecast._validation import check_float, check_int
 from forecast.nn._checks import check_array
+from forecast.nn.likelihood import target_size
 from forecast.nn.losses import get_loss
 from forecast.nn.network import ForwardCache, RecurrentNetwork
 from forecast.nn.optim import clip_grad_norm, global_norm, make_optimizer
@@ -62,14 +63,13 @@ class TBPTTResult(NamedTuple):
     state: tuple[np.ndarray, ...]
 
 
-def _check_targets(net: RecurrentNetwork, y: Any, T: int, B: int) -> np.ndarray:
+def _check_targets(net: RecurrentNetwork, y: Any, T: int, B: int, loss_fn: Any) -> np.ndarray:
     """Targets as (k, B, O) for the last k steps; a (B, O) array means the last step only."""
     arr = np.asarray(y)
     if arr.ndim == 2:
         arr = arr[None]
-    arr = check_array(
-        arr, "y", (None, B, net.output_size), net.dtype, layout="(k, B, O) time-major"
-    )
+    width = target_size(loss_fn, net.output_size)  # O = 1 under a likelihood head
+    arr = check_array(arr, "y", (None, B, width), net.dtype, layout="(k, B, O) time-major")
     if len(arr) > T:
         raise ValueError(f"y covers {len(arr)} steps but x has only T={T}; y must have k <= T")
     return arr
@@ -130,7 +130,7 @@ def bptt(
     loss_fn = get_loss(loss)
     y_hat, state_T, cache = net.forward(x, state, train=train, rng=rng)
     T, B, _ = y_hat.shape
-    target = _check_targets(net, y, T, B)
+    target = _check_targets(net, y, T, B, loss_fn)
     value, grads = _loss_and_grads(net, loss_fn, y_hat, cache, target, T - len(target))
     return BPTTResult(value, grads, state_T, cache)
 
@@ -282,7 +282,8 @@ def train_tbptt(
     loss_fn = get_loss(loss)
     x = check_array(x, "x", (None, None, net.input_size), net.dtype, layout="(T, B, D) time-major")
     T, B, _ = x.shape
-    y = check_array(y, "y", (T, B, net.output_size), net.dtype, layout="(T, B, O) time-major")
+    width = target_size(loss_fn, net.output_size)  # O = 1 under a likelihood head
+    y = check_array(y, "y", (T, B, width), net.dtype, layout="(T, B, O) time-major")
     carried = net._state_or_zeros(state, B, "state")
     losses, norms = [], []
     for start, loss_start, stop, carry in tbptt_windows(T, k1, k2):
