@@ -9,6 +9,7 @@ The package is laid out like its architecture::
     models        NaiveForecaster, ARForecaster, ARRegressor,   (baselines)
                   RNNRegressor, RNNForecaster, load_model       (NumPy RNN/LSTM/GRU)
                   GlobalRNNForecaster                           (one RNN, many series)
+                  ConformalForecaster           (adaptive conformal intervals, any model)
     nn            the NumPy recurrent engine (cells, BPTT, truncated BPTT, optimisers)
     metrics       MAE, RMSE, MAPE, sMAPE, MASE, Theil's U2, and from significance:
                   directional accuracy, Diebold-Mariano
@@ -56,6 +57,7 @@ _PUBLIC = {
     "ARRegressor": "forecast.models.ar_regressor",
     "RNNRegressor": "forecast.models.rnn.regressor",
     "RNNForecaster": "forecast.models.rnn.forecaster",
+    "ConformalForecaster": "forecast.models.conformal",
     "GlobalRNNForecaster": "forecast.models.rnn.global_model",
     "load_model": "forecast.models.persistence",
     "save_model": "forecast.models.persistence",

@@ -17,3 +17,10 @@ def test_errors_users_catch_are_exported_from_the_package():
 
 def test_a_bad_model_file_is_a_value_error():
     assert issubclass(forecast.ModelFileError, ValueError)
+
+
+def test_the_conformal_meta_estimator_is_a_public_name():
+    from forecast.models.conformal import ConformalForecaster
+
+    assert forecast.ConformalForecaster is ConformalForecaster
+    assert "ConformalForecaster" in forecast.__all__
