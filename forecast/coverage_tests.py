@@ -95,7 +95,7 @@ def _check_hits(hits: Any) -> np.ndarray:
     if bad.size:
         i = int(bad[0])
         raise ValueError(
-            f"hits must be 1 (inside the interval) or 0 (a violation), got {values[i]!r} at "
+            f"hits must be 1 (inside the interval) or 0 (a violation), got {float(values[i])!r} at "
             f"{position_text(index, i)} ({bad.size} such value(s)); pass "
             "(lower <= y) & (y <= upper)"
         )

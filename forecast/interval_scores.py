@@ -58,7 +58,7 @@ def _check_interval(y: Any, lower: Any, upper: Any) -> tuple[np.ndarray, ...]:
         i = int(bad[0])
         index = y.index if isinstance(y, pd.Series) else None
         raise ValueError(
-            f"lower must not exceed upper: lower={lo[i]!r} > upper={hi[i]!r} at "
+            f"lower must not exceed upper: lower={float(lo[i])!r} > upper={float(hi[i])!r} at "
             f"{position_text(index, i)} ({bad.size} such position(s)); the bounds may be "
             "swapped: pass lower=min, upper=max"
         )
@@ -103,7 +103,7 @@ def _check_above(values: np.ndarray, bound: float, name: str, y: Any, fix: str) 
         i = int(bad[0])
         index = y.index if isinstance(y, pd.Series) else None
         raise ValueError(
-            f"{name} must be > {bound}, got {name}={values[i]!r} at "
+            f"{name} must be > {bound}, got {name}={float(values[i])!r} at "
             f"{position_text(index, i)} ({bad.size} such position(s)); {fix}"
         )
 
