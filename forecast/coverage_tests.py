@@ -181,11 +181,12 @@ def christoffersen(hits: Any, coverage: float) -> ChristoffersenResult:
     practice; Christoffersen's exact decomposition conditions on the first observation, a
     difference of one observation).
 
-    With :math:`0\log 0 = 0`, a row of the transition table that never occurs (e.g. no
-    violation before the last position) contributes nothing: when violations never follow
-    anything but one state, or there are no violations (or only violations), the data hold
-    no evidence of dependence and :math:`LR_{ind} = 0`, p-value 1. The chi-squared p-values
-    are asymptotic and rough with few violations.
+    With :math:`0\log 0 = 0`, a row of the transition table that never occurs contributes
+    nothing (its :math:`\hat\pi_{i1}` is then irrelevant). With no violations, only
+    violations, or a single violation that is the last observation, the fitted chain is the
+    independent one: :math:`LR_{ind} = 0` and its p-value is 1 (the data hold no evidence of
+    dependence), and :math:`LR_{cc} = LR_{pof}`. The chi-squared p-values are asymptotic and
+    rough with few violations.
 
     Parameters
     ----------

@@ -177,7 +177,7 @@ def interval_score(y: Any, lower: Any, upper: Any, coverage: float) -> float:
     return rescale(np.mean(width) + (2.0 / alpha) * np.mean(miss), k, "the interval score")
 
 
-def pinball(y: Any, q: Any, level: Any, *, by_level: bool = False) -> float | np.ndarray:
+def pinball(y: Any, q: Any, level: Any) -> float:
     r"""Mean pinball (quantile) loss of quantile forecasts at one or several levels.
 
     .. math::
@@ -194,21 +194,20 @@ def pinball(y: Any, q: Any, level: Any, *, by_level: bool = False) -> float | np
     level : float or array-like of shape (Q,)
         The quantile level(s) :math:`\tau` in (0, 1): a float for a 1-D ``q``, one level
         per column for a 2-D ``q``.
-    by_level : bool, default False
-        Return one mean loss per level instead of their average.
 
     Returns
     -------
-    float or ndarray of shape (Q,)
-        The mean over positions (and over levels unless ``by_level``). Twice the average
-        over many evenly spaced levels approximates the CRPS.
+    float
+        The mean over positions and levels; for the loss of one level, pass its column
+        (``pinball(y, q[:, j], level[j])``). Twice the average over many evenly spaced
+        levels approximates the CRPS.
 
     Examples
     --------
     >>> pinball([1.0, 3.0], [2.0, 2.0], level=0.9)
     0.5
-    >>> pinball([1.0, 3.0], [[0.0, 2.0], [1.0, 4.0]], level=[0.1, 0.9], by_level=True)
-    array([0.15, 0.1 ])
+    >>> round(pinball([1.0, 3.0], [[0.0, 2.0], [1.0, 4.0]], level=[0.1, 0.9]), 6)
+    0.125
     """
     a, index = check_1d(y, "y")
     levels = np.atleast_1d(as_float64(np.asarray(level), "level"))
@@ -244,8 +243,6 @@ def pinball(y: Any, q: Any, level: Any, *, by_level: bool = False) -> float | np
     (a, quantiles), k = _scale_together(a, quantiles)
     diff = a[:, None] - quantiles  # y - q, scaled: |diff| < 2
     loss = np.where(diff >= 0, levels * diff, (levels - 1.0) * diff)  # (n, Q)
-    if by_level:
-        return np.array([rescale(m, k, "the pinball loss") for m in loss.mean(axis=0)])
     return rescale(loss.mean(), k, "the pinball loss")
 
 

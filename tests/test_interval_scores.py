@@ -118,13 +118,11 @@ def test_pinball_matches_scoringrules_and_sklearn_at_several_levels():
     y = rng.normal(size=300)
     levels = np.array([0.05, 0.25, 0.5, 0.75, 0.95])
     q = stats.norm.ppf(levels)[None, :] + rng.normal(scale=0.2, size=(300, 5))
-    per_level = pinball(y, q, levels, by_level=True)
-    assert per_level.shape == (5,)
+    per_level = [pinball(y, q[:, j], tau) for j, tau in enumerate(levels)]
     for j, tau in enumerate(levels):
         assert per_level[j] == pytest.approx(np.mean(sr.quantile_score(y, q[:, j], tau)), rel=1e-12)
         assert per_level[j] == pytest.approx(mean_pinball_loss(y, q[:, j], alpha=tau), rel=1e-12)
-        assert pinball(y, q[:, j], tau) == pytest.approx(per_level[j], rel=1e-15)
-    assert pinball(y, q, levels) == pytest.approx(per_level.mean(), rel=1e-15)
+    assert pinball(y, q, levels) == pytest.approx(np.mean(per_level), rel=1e-14)
 
 
 def test_pinball_takes_a_dataframe_of_quantiles_with_the_index_of_y():
@@ -451,3 +449,26 @@ def test_christoffersen_without_evidence_of_dependence_gives_zero_and_pvalue_one
 def test_christoffersen_needs_at_least_two_hits():
     with pytest.raises(ValueError, match=r"at least 2 hits.*got n=1.*kupiec"):
         christoffersen([1], coverage=0.9)
+
+
+# --------------------------------------------------------------------------- docstrings
+
+
+@pytest.mark.parametrize("module", ["forecast.interval_scores", "forecast.coverage_tests"])
+def test_the_docstring_examples_give_the_values_they_show(module):
+    import doctest
+    import importlib
+
+    result = doctest.testmod(importlib.import_module(module))
+    assert result.attempted > 0 and result.failed == 0
+
+
+def test_series_inputs_pair_by_index_and_a_misaligned_one_is_refused():
+    idx = pd.date_range("2024-01-01", periods=3)
+    y = pd.Series([1.0, 2.0, 3.0], index=idx)
+    lower, upper = y - 0.5, y + 0.5
+    assert coverage(y, lower, upper) == 1.0
+    with pytest.raises(ValueError, match="different indexes"):
+        coverage(y, lower.set_axis(idx + pd.Timedelta(days=1)), upper)
+    hits = pd.Series([True, False, True], index=idx)
+    assert kupiec(hits, 0.9).n_violations == 1
