@@ -96,9 +96,13 @@ def _location_scale(y: Any, **params: Any) -> list[np.ndarray]:
     return out
 
 
-def _check_above(values: np.ndarray, bound: float, name: str, y: Any, fix: str) -> None:
-    """Raise naming the first position where ``values <= bound``."""
+def _check_above(
+    values: np.ndarray, bound: float, name: str, given: Any, y: Any, fix: str
+) -> None:
+    """Raise naming the first position where ``values <= bound`` (``given``: as passed)."""
     bad = np.flatnonzero(values <= bound)
+    if bad.size and np.ndim(given) == 0:
+        raise ValueError(f"{name} must be > {bound}, got {name}={float(values[0])!r}; {fix}")
     if bad.size:
         i = int(bad[0])
         index = y.index if isinstance(y, pd.Series) else None
@@ -277,7 +281,7 @@ def crps_normal(y: Any, mu: Any, sigma: Any) -> float:
     0.233695
     """
     a, mu_, sigma_ = _location_scale(y, mu=mu, sigma=sigma)
-    _check_above(sigma_, 0.0, "sigma", y, "a predictive distribution needs a positive scale")
+    _check_above(sigma_, 0.0, "sigma", sigma, y, "a forecast distribution needs a scale > 0")
     (a, mu_, sigma_), k = _scale_together(a, mu_, sigma_)
     d = a - mu_
     with np.errstate(over="ignore", divide="ignore", under="ignore", invalid="ignore"):
@@ -329,9 +333,9 @@ def crps_student_t(y: Any, mu: Any, sigma: Any, df: Any) -> float:
     0.275664
     """
     a, mu_, sigma_, nu = _location_scale(y, mu=mu, sigma=sigma, df=df)
-    _check_above(sigma_, 0.0, "sigma", y, "a predictive distribution needs a positive scale")
+    _check_above(sigma_, 0.0, "sigma", sigma, y, "a forecast distribution needs a scale > 0")
     _check_above(
-        nu, 1.0, "df", y,
+        nu, 1.0, "df", df, y,
         "the CRPS of a Student-t exists only with a finite mean (df > 1); use df > 1",
     )
     (a, mu_, sigma_), k = _scale_together(a, mu_, sigma_)

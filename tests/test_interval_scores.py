@@ -317,7 +317,7 @@ def test_lengths_and_nan_are_refused_with_named_errors():
 def test_non_positive_sigma_and_df_at_most_one_are_refused():
     with pytest.raises(ValueError, match=r"sigma must be > 0.0, got sigma=0.0 at position 1"):
         crps_normal([1.0, 2.0], 0.0, [1.0, 0.0])
-    with pytest.raises(ValueError, match="sigma must be > 0"):
+    with pytest.raises(ValueError, match=r"sigma must be > 0.0, got sigma=-1.0; a forecast"):
         crps_student_t([1.0], 0.0, -1.0, 3.0)
     with pytest.raises(ValueError, match=r"df must be > 1.0, got df=1.0.*finite mean"):
         crps_student_t([1.0], 0.0, 1.0, 1.0)
