@@ -5,6 +5,11 @@ Point metrics (MAE, RMSE, MAPE, sMAPE, MASE, Theil's U2) compare forecasts ``F``
 change from the last observed value was right, with a binomial test against a coin flip, and
 :func:`diebold_mariano` tests whether two forecasts have equal expected loss (Diebold and
 Mariano, 1995, with the small-sample correction of Harvey, Leybourne and Newbold, 1997).
+Scores of intervals, quantiles and predictive distributions (:func:`coverage`,
+:func:`interval_score`, :func:`pinball`, :func:`crps_normal`, :func:`crps_student_t`,
+:func:`crps_sample`) live in :mod:`forecast.interval_scores`, the coverage tests
+(:func:`kupiec`, :func:`christoffersen`) in :mod:`forecast.coverage_tests`; all are
+re-exported here.
 
 Every function takes 1-D arrays or pandas Series of equal length and pairs them by position.
 Two Series must carry the same index (a mismatch is usually a misalignment bug); pass
@@ -27,22 +32,44 @@ import pandas as pd
 
 from forecast._numeric import FloatRangeError, rescale, scaled_difference
 from forecast._validation import check_int, check_paired, check_series, position_text
+from forecast.interval_scores import (
+    coverage,
+    crps_normal,
+    crps_sample,
+    crps_student_t,
+    interval_score,
+    pinball,
+)
 from forecast.significance import (
+    ChristoffersenResult,
     DirectionalResult,
     DMResult,
+    KupiecResult,
+    christoffersen,
     diebold_mariano,
     directional_accuracy,
+    kupiec,
 )
 
 __all__ = [
+    "ChristoffersenResult",
     "DMResult",
     "FloatRangeError",
     "DirectionalResult",
+    "KupiecResult",
+    "christoffersen",
+    "coverage",
+    "crps_normal",
+    "crps_sample",
+    "crps_student_t",
     "diebold_mariano",
     "directional_accuracy",
+    "interval_score",
+    "kupiec",
     "mae",
     "mape",
     "mase",
+    "pinball",
     "rmse",
     "smape",
     "theil_u2",

@@ -4,7 +4,8 @@
 observed value was right, with a binomial test against a coin flip; :func:`diebold_mariano`
 tests whether two forecasts have equal expected loss (Diebold and Mariano, 1995, with the
 small-sample correction of Harvey, Leybourne and Newbold, 1997). Both are re-exported by
-:mod:`forecast.metrics`.
+:mod:`forecast.metrics`. So are :func:`kupiec` and :func:`christoffersen`, the tests of an
+interval's coverage, which live in :mod:`forecast.coverage_tests`.
 """
 
 from __future__ import annotations
@@ -19,10 +20,20 @@ from scipy import stats
 
 from forecast._numeric import pow2_exponent, pow2_scaled, rescale
 from forecast._validation import check_choice, check_int, check_paired
+from forecast.coverage_tests import ChristoffersenResult, KupiecResult, christoffersen, kupiec
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["DMResult", "DirectionalResult", "diebold_mariano", "directional_accuracy"]
+__all__ = [
+    "ChristoffersenResult",
+    "DMResult",
+    "DirectionalResult",
+    "KupiecResult",
+    "christoffersen",
+    "diebold_mariano",
+    "directional_accuracy",
+    "kupiec",
+]
 
 
 # --------------------------------------------------------------------------- direction
