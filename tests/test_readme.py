@@ -86,3 +86,32 @@ def test_the_answer_on_the_sp500_in_the_readme_is_what_forecast_compare_computes
     assert f"(RNN, LSTM, GRU against AR: p = {ps} on returns)" in text
     assert (metrics["dm_pvalue"].dropna() > 0.7).all()  # "every Diebold-Mariano p > 0.7"
     assert set(price["r2"].round(3)) == {0.986}  # "every model has R² = 0.986"
+
+
+def test_the_uncertainty_table_in_the_readme_is_measured():
+    """The README's interval table: coverage, width, score and tests of four interval kinds."""
+    import numpy as np
+
+    import forecast
+    from forecast import metrics, significance
+
+    returns = np.log(forecast.load_dataset("sp500")["close"]).diff().dropna()
+    ar = forecast.ARForecaster(1)
+    models = {
+        "AR(1) Gaussian": ar,
+        "rolling conformal, window 250": forecast.ConformalForecaster(ar, method="rolling"),
+        "ACI, gamma 0.005": forecast.ConformalForecaster(ar, method="aci"),
+        "ACI, gamma 0.05": forecast.ConformalForecaster(ar, method="aci", gamma=0.05),
+    }
+    rows = {row[0]: row[1:] for row in _readme_table("One-day-ahead 90% intervals")}
+    for name, model in models.items():
+        bt = forecast.backtest(model, returns, start=-500, refit_every=1, coverage=0.9)
+        y, lower, upper = bt["actual"], bt["lower"], bt["upper"]
+        hits = (lower <= y) & (y <= upper)
+        assert rows[name] == [
+            f"{metrics.coverage(y, lower, upper):.1%}",
+            f"{(upper - lower).mean():.4f}",
+            f"{metrics.interval_score(y, lower, upper, 0.9):.4f}",
+            f"{significance.kupiec(hits, 0.9).pvalue:.3f}",
+            f"{significance.christoffersen(hits, 0.9).pvalue:.3f}",
+        ], name
