@@ -97,7 +97,8 @@ def plot_forecast(
         Predictive quantiles with one column per level in (0, 1), increasing (as
         ``predict_quantiles`` returns), e.g. columns 0.05, 0.25, 0.5, 0.75, 0.95 make a
         5%-95% band, a darker 25%-75% band and a dashed median. A mapping is keyed like
-        ``forecasts``; a single DataFrame is labelled like a single forecast.
+        ``forecasts``; a single DataFrame is labelled like a single forecast. With quantiles
+        the Axes also gets a title and an x label.
 
     Returns
     -------
@@ -151,6 +152,9 @@ def plot_forecast(
         ax.fill_between(band.index, lower, upper, alpha=0.2, label=f"{label} interval")
     for k, (label, fan) in enumerate(fans.items()):
         draw_quantile_bands(ax, fan, label, color=colors.get(label, f"C{k}"))
+    if fans:
+        ax.set_title("forecasts with predictive quantile bands (darker: more central)")
+        ax.set_xlabel("date" if isinstance(actual.index, pd.DatetimeIndex) else "time")
     ax.set_ylabel("value")
     ax.legend(loc="best")
     return ax

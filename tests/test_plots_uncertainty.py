@@ -124,6 +124,8 @@ def test_fan_chart_draws_one_band_per_pair_of_levels_darker_inside(ax, naive_bt,
     assert _legend_labels(ax) == sorted(
         ["actual", "RW", "RW 50% quantile", "RW 5%-95%", "RW 25%-75%"]
     )
+    assert ax.get_title() == "forecasts with predictive quantile bands (darker: more central)"
+    assert ax.get_xlabel() == "date" and ax.get_ylabel() == "value"
 
 
 def test_fan_chart_with_even_levels_has_no_median_line_and_keeps_intervals(ax, naive_bt, fan):
