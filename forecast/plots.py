@@ -15,15 +15,24 @@ import numpy as np
 import pandas as pd
 
 from forecast._validation import check_1d, check_paired
+from forecast.uncertainty_plots import (
+    binomial_band,
+    draw_quantile_bands,
+    plot_coverage,
+    plot_pit,
+)
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
 
 __all__ = [
+    "binomial_band",
+    "plot_coverage",
     "plot_cumulative_loss_difference",
     "plot_error_distribution",
     "plot_forecast",
     "plot_gradient_norms",
+    "plot_pit",
     "plot_training_curves",
 ]
 
@@ -61,12 +70,16 @@ def plot_forecast(
     intervals: pd.DataFrame | Mapping[str, pd.DataFrame] | None = None,
     ax: Axes | None = None,
     history: pd.Series | None = None,
+    *,
+    quantiles: pd.DataFrame | Mapping[str, pd.DataFrame] | None = None,
 ) -> Axes:
     """Plot forecasts against the actual values, with prediction intervals as bands.
 
     Lines are drawn in this order: ``history`` (if given), ``actual``, then one line per
     forecast, in the mapping's order. Each interval is a filled band between its ``lower``
-    and ``upper`` columns.
+    and ``upper`` columns. Each entry of ``quantiles`` is drawn as a fan chart (see
+    :func:`forecast.uncertainty_plots.draw_quantile_bands`): nested bands between paired
+    quantile levels, darker towards the centre, in the color of the forecast of the same label.
 
     Parameters
     ----------
@@ -80,6 +93,12 @@ def plot_forecast(
         Where to draw; a new figure is made when None.
     history : Series, optional
         Observations before the forecast period, drawn in grey for context.
+    quantiles : DataFrame or mapping of str to DataFrame, optional
+        Predictive quantiles with one column per level in (0, 1), increasing (as
+        ``predict_quantiles`` returns), e.g. columns 0.05, 0.25, 0.5, 0.75, 0.95 make a
+        5%-95% band, a darker 25%-75% band and a dashed median. A mapping is keyed like
+        ``forecasts``; a single DataFrame is labelled like a single forecast. With quantiles
+        the Axes also gets a title and an x label.
 
     Returns
     -------
@@ -92,19 +111,27 @@ def plot_forecast(
     >>> ax = plot_forecast(actual, {"AR": actual + 0.1})
     >>> len(ax.get_lines())
     2
+    >>> fan = pd.DataFrame({0.05: actual - 2, 0.25: actual - 1, 0.75: actual + 1,
+    ...                     0.95: actual + 2})
+    >>> ax = plot_forecast(actual, {"AR": actual}, quantiles={"AR": fan})
+    >>> [c.get_label() for c in ax.collections]
+    ['AR 5%-95%', 'AR 25%-75%']
     """
     actual = _series(actual, "actual")
     default = forecasts.name if isinstance(forecasts, pd.Series) and forecasts.name else "forecast"
     forecasts = _named(forecasts, "forecasts", str(default))
     forecasts = {k: _series(v, f"forecasts[{k!r}]") for k, v in forecasts.items()}
     bands = {} if intervals is None else _named(intervals, "intervals", "interval")
+    fans = {} if quantiles is None else _named(quantiles, "quantiles", next(iter(forecasts)))
     ax = _axes(ax)
     if history is not None:
         history = _series(history, "history")
         ax.plot(history.index, history.to_numpy(), color="0.6", lw=1, label="history")
     ax.plot(actual.index, actual.to_numpy(), color="black", lw=1.5, label="actual")
+    colors = {}
     for label, forecast in forecasts.items():
-        ax.plot(forecast.index, forecast.to_numpy(), lw=1.2, label=label)
+        (line,) = ax.plot(forecast.index, forecast.to_numpy(), lw=1.2, label=label)
+        colors[label] = line.get_color()
     for label, band in bands.items():
         if not isinstance(band, pd.DataFrame):
             raise TypeError(f"intervals[{label!r}] must be a DataFrame, got {type(band).__name__}")
@@ -123,6 +150,11 @@ def plot_forecast(
                 f"lower={float(lower[i])}, upper={float(upper[i])}"
             )
         ax.fill_between(band.index, lower, upper, alpha=0.2, label=f"{label} interval")
+    for k, (label, fan) in enumerate(fans.items()):
+        draw_quantile_bands(ax, fan, label, color=colors.get(label, f"C{k}"))
+    if fans:
+        ax.set_title("forecasts with predictive quantile bands (darker: more central)")
+        ax.set_xlabel("date" if isinstance(actual.index, pd.DatetimeIndex) else "time")
     ax.set_ylabel("value")
     ax.legend(loc="best")
     return ax
