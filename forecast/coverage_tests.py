@@ -18,11 +18,12 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+import pandas as pd
 from scipy import special, stats
 
 from forecast._validation import check_1d, check_float, position_text
 
-__all__ = ["ChristoffersenResult", "KupiecResult", "christoffersen", "kupiec"]
+__all__ = ["ChristoffersenResult", "KupiecResult", "check_hits", "christoffersen", "kupiec"]
 
 
 @dataclass(frozen=True)
@@ -88,8 +89,9 @@ class ChristoffersenResult:
     transitions: tuple[int, int, int, int]
 
 
-def _check_hits(hits: Any) -> np.ndarray:
-    """The hit sequence as a bool array; only 0/1 (or bool) values are accepted."""
+def check_hits(hits: Any) -> tuple[np.ndarray, pd.Index | None]:
+    """The hit sequence as a bool array (and its index, for a Series); only 0/1 (or bool)
+    values are accepted, anything else is a ValueError naming the first position."""
     values, index = check_1d(hits, "hits")
     bad = np.flatnonzero((values != 0) & (values != 1))
     if bad.size:
@@ -99,7 +101,7 @@ def _check_hits(hits: Any) -> np.ndarray:
             f"{position_text(index, i)} ({bad.size} such value(s)); pass "
             "(lower <= y) & (y <= upper)"
         )
-    return values == 1
+    return values == 1, index
 
 
 def _log_likelihood(n_hits: float, n_miss: float, p_hit: float) -> float:
@@ -149,7 +151,7 @@ def kupiec(hits: Any, coverage: float) -> KupiecResult:
     >>> r.statistic, r.pvalue
     (0.0, 1.0)
     """
-    inside = _check_hits(hits)
+    inside, _ = check_hits(hits)
     p = check_float(coverage, "coverage", min_value=0.0, max_value=1.0, inclusive=False)
     n, n_hits = len(inside), int(inside.sum())
     statistic = _lr_pof(n_hits, n, p)
@@ -215,7 +217,7 @@ def christoffersen(hits: Any, coverage: float) -> ChristoffersenResult:
     >>> round(r.statistic_ind, 4)
     0.9081
     """
-    inside = _check_hits(hits)
+    inside, _ = check_hits(hits)
     p = check_float(coverage, "coverage", min_value=0.0, max_value=1.0, inclusive=False)
     n = len(inside)
     if n < 2:

@@ -12,7 +12,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from forecast._validation import as_float64, check_finite
+from forecast._validation import as_float64, check_1d, check_finite
+from forecast.coverage_tests import check_hits
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -27,18 +28,6 @@ def _axes(ax: Axes | None) -> Axes:
 
         _, ax = plt.subplots()
     return ax
-
-
-def _values(x: Any, name: str) -> tuple[np.ndarray, pd.Index | None]:
-    """Float64 values (and the index of a Series) of a non-empty, finite 1-D input."""
-    index = x.index if isinstance(x, pd.Series) else None
-    values = as_float64(x.to_numpy() if isinstance(x, pd.Series) else np.asarray(x), name)
-    if values.ndim != 1:
-        raise ValueError(f"{name} must be 1-D, got an array of shape {values.shape}")
-    if values.size == 0:
-        raise ValueError(f"{name} is empty; at least 1 value is needed")
-    check_finite(values, index, name)
-    return values, index
 
 
 def _percent(level: float) -> str:
@@ -204,7 +193,7 @@ def plot_pit(pit: Any, bins: int = 10, ax: Axes | None = None, *, level: float =
     >>> [float(p.get_height()) for p in ax.patches[:4]]
     [2.0, 0.0, 1.0, 1.0]
     """
-    u, index = _values(pit, "pit")
+    u, index = check_1d(pit, "pit")
     outside = np.flatnonzero((u < 0) | (u > 1))
     if outside.size:
         i = int(outside[0])
@@ -278,14 +267,8 @@ def plot_coverage(
     >>> ax.get_lines()[0].get_ydata().tolist()
     [nan, 1.0, 0.5, 0.5]
     """
-    h, index = _values(hits, "hits")
-    bad = np.flatnonzero((h != 0) & (h != 1))
-    if bad.size:
-        i = int(bad[0])
-        raise ValueError(
-            f"hits must be booleans or 0/1 (1 = inside the interval); got {h[i]} at position "
-            f"{i}. Build them as (y >= lower) & (y <= upper)."
-        )
+    inside, index = check_hits(hits)
+    h = inside.astype(np.float64)
     if (
         isinstance(coverage, bool)
         or not isinstance(coverage, (int, float))

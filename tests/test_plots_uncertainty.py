@@ -307,7 +307,7 @@ def test_rolling_coverage_of_an_array_is_drawn_against_positions():
 @pytest.mark.parametrize(
     ("hits", "coverage", "window", "match"),
     [
-        ([1, 2, 0], 0.9, 2, r"hits must be booleans or 0/1 .* got 2.0 at position 1"),
+        ([1, 2, 0], 0.9, 2, r"hits must be 1 .* got 2.0 at position 1"),
         ([1.0, np.nan, 0.0], 0.9, 2, "hits contains 1 non-finite value"),
         ([], 0.9, 1, "hits is empty"),
         ([1, 0, 1], 1.0, 2, r"coverage must lie strictly between 0 and 1 .* got 1.0"),
