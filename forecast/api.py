@@ -238,7 +238,8 @@ def compare(
         ``results`` (``result[name]``) and the ``summary`` across series. For one series it
         reads as that series' comparison: ``backtests``, ``metrics`` (price scale),
         ``return_metrics``, ``tests``, ``intervals`` (with ``coverage``), the fitted
-        ``models`` as they stand after the last origin, and reporting helpers ``to_markdown()``, ``to_csv()`` and ``plot()``. For a
+        ``models`` as they stand after the last origin, and reporting helpers
+        ``to_markdown()``, ``to_csv()`` and ``plot()``. For a
         dict of series or a wide DataFrame (one series per column, see
         :func:`forecast.evaluation.many.compare_many`) ``to_markdown()`` and ``to_csv()``
         give the summary and then each series.
