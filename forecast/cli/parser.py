@@ -138,7 +138,9 @@ AR(tau) on prices, tau chosen by AIC (up to {AR_MAX_ORDER}) on the training part
 Refits: the drift and AR every origin (AR re-estimates incrementally: exact and fast),
 the RNNs every {RNN_REFIT_EVERY} origins (warm-started from their weights); between
 refits each model only absorbs the new observation (update). --refit-every overrides
-all of these."""
+all of these. Every model's 90% prediction intervals (--coverage) are scored too:
+coverage, width, interval score, Kupiec and Christoffersen tests, CRPS for the Gaussian
+ones; a coverage off nominal (Kupiec p < 0.05) is flagged. --coverage none skips them."""
 
 
 def build_parser() -> argparse.ArgumentParser:
