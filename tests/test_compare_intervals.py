@@ -260,3 +260,12 @@ def test_cli_bad_coverage_is_one_line_and_exit_2(capsys, bad):
     assert err.startswith("forecast compare: argument --coverage: expected a coverage strictly "
                           f"between 0 and 1 (e.g. 0.9) or 'none' to score no intervals, got "
                           f"{bad!r}")
+
+
+def test_the_docstring_examples_give_the_values_they_show():
+    import doctest
+
+    import forecast.evaluation.intervals as module
+
+    result = doctest.testmod(module)
+    assert result.attempted > 0 and result.failed == 0

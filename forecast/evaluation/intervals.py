@@ -195,7 +195,7 @@ def coverage_message(name: str, step: int, row: Mapping[str, Any], coverage: flo
     Examples
     --------
     >>> coverage_message("RNN", 1, {"coverage": 0.68, "kupiec_pvalue": 1e-9}, 0.9)[:50]
-    'RNN (step 1) covered 68.0% of the actuals with 90% '
+    'RNN (step 1) covered 68.0% of the actuals with 90%'
     """
     p = row["kupiec_pvalue"]
     side = "too narrow" if row["coverage"] < coverage else "too wide"
