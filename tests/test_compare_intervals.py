@@ -269,3 +269,26 @@ def test_the_docstring_examples_give_the_values_they_show():
 
     result = doctest.testmod(module)
     assert result.attempted > 0 and result.failed == 0
+
+
+def test_each_step_of_a_longer_horizon_is_scored_on_its_own(close):
+    res = forecast.compare({"AR(1)": forecast.ARForecaster(order=1)}, close, horizon=3,
+                           test_size=60, coverage=NOMINAL)
+    table = res.intervals
+    assert table.index.tolist() == [(m, s) for m in ("Random walk", "AR(1)") for s in (1, 2, 3)]
+    bt = res.backtests
+    for (model, step), row in table.iterrows():
+        part = bt[(bt["model"] == model) & (bt["step"] == step)]
+        assert len(part) == 58
+        assert row["width"] == pytest.approx(np.mean(part["upper"] - part["lower"]), rel=1e-12)
+    widths = table.loc["Random walk", "width"].to_numpy()  # sigma sqrt(h)
+    np.testing.assert_allclose(widths / widths[0], np.sqrt([1, 2, 3]), rtol=1e-12)
+    assert "| Random walk | 3 |" in res.to_markdown().split("### Intervals")[1]
+
+
+def test_a_series_with_values_below_zero_has_no_return_width(close):
+    shifted = close - close.iloc[-150:].mean()
+    res = forecast.compare({}, shifted.iloc[-150:], test_size=50, coverage=NOMINAL)
+    assert res.return_metrics is None
+    row = res.intervals.loc[("Random walk", 1)]
+    assert np.isnan(row["return_width"]) and np.isfinite(row["width"])
