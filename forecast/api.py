@@ -182,7 +182,8 @@ def compare(
 
     A model flagged as a lag trap (a price R^2 that looks good while the skill against the
     random walk is <= 0 or the forecasts hardly leave the last price) is logged as a
-    warning.
+    warning. With ``coverage``, the prediction intervals are scored and tested too, and a
+    model whose coverage differs from nominal is flagged in the same way.
 
     Parameters
     ----------
@@ -201,8 +202,20 @@ def compare(
     refit_every : int, None or mapping of str to int or None, default=None
         As in :func:`forecast.backtest`: one value for every model, or per model name
         (models left out, and the random walk unless named, get None).
-    window, train_size, warm_start, coverage, progress
+    window, train_size, warm_start, progress
         As in :func:`forecast.backtest`.
+    coverage : float in (0, 1), optional
+        Also score prediction intervals of this nominal coverage (e.g. 0.9): every model
+        that has ``predict_interval`` is backtested with its central intervals (``lower``,
+        ``upper`` in ``backtests``; NaN for a model without intervals, which is not an
+        error here) and the ``intervals`` table gives per (model, step) the empirical
+        coverage, the mean width on the price and return scales, the interval (Winkler)
+        score, the Kupiec and Christoffersen p-values and, for the AR and naive
+        forecasters (Gaussian intervals), the CRPS of the Normal predictive the interval
+        implies (formulas in :mod:`forecast.evaluation.intervals`). A model whose coverage
+        differs from nominal (Kupiec p < 0.05) is flagged (``coverage_flags``), logged as a
+        warning and named in ``to_markdown()``, as lag traps are. None (default): no
+        intervals, nothing of this is computed.
     n_jobs : int or None, default=None
         Many series only: series compared in parallel by :class:`joblib.Parallel` (None:
         one, -1: all cores). Results are identical to a serial run (see
@@ -224,8 +237,9 @@ def compare(
         One :class:`~forecast.evaluation.results.SeriesComparison` per series in
         ``results`` (``result[name]``) and the ``summary`` across series. For one series it
         reads as that series' comparison: ``backtests``, ``metrics`` (price scale),
-        ``return_metrics``, ``tests``, the fitted ``models`` as they stand after the last
-        origin, and reporting helpers ``to_markdown()``, ``to_csv()`` and ``plot()``. For a
+        ``return_metrics``, ``tests``, ``intervals`` (with ``coverage``), the fitted
+        ``models`` as they stand after the last origin, and reporting helpers
+        ``to_markdown()``, ``to_csv()`` and ``plot()``. For a
         dict of series or a wide DataFrame (one series per column, see
         :func:`forecast.evaluation.many.compare_many`) ``to_markdown()`` and ``to_csv()``
         give the summary and then each series.
@@ -233,8 +247,8 @@ def compare(
     Raises
     ------
     ValueError
-        For a ``test_size`` that leaves too little training data or too few origins, or
-        ``refit_every`` naming an unknown model.
+        For a ``test_size`` that leaves too little training data or too few origins,
+        ``refit_every`` naming an unknown model, or a ``coverage`` outside (0, 1).
     TypeError
         If ``models`` is not a mapping of names to forecasters.
 

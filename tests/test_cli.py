@@ -66,7 +66,7 @@ def test_compare_naive_ar_writes_tables_report_and_figures(capsys, tmp_path):
     files = sorted(p.name for p in out_dir.iterdir())
     assert files == [
         "backtests.csv", "cumulative_loss.png", "dm_tests.csv", "errors.png", "forecast.png",
-        "metrics_price.csv", "metrics_returns.csv", "report.md",
+        "intervals.csv", "metrics_price.csv", "metrics_returns.csv", "report.md",
     ]
     bt = pd.read_csv(out_dir / "backtests.csv", parse_dates=["origin", "target"])
     assert len(bt) == 3 * 40 and bt["target"].iloc[-1] == pd.Timestamp("2018-12-31")

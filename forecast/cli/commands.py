@@ -127,6 +127,7 @@ def run_compare(args: argparse.Namespace) -> int:
         refit_every=refit if args.refit_every is None else args.refit_every,
         window=args.window,
         train_size=args.train_size,
+        coverage=args.coverage,
         **options,
     )
     if many:

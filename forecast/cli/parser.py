@@ -18,6 +18,8 @@ AR_REFIT_EVERY = 1
 RNN_REFIT_EVERY = 125
 DEFAULT_EPOCHS = 20
 DEFAULT_HIDDEN = 16
+#: the default ``--coverage``: every model with intervals is scored at 90 %
+DEFAULT_COVERAGE = 0.9
 #: largest order tried when ``ar`` picks its order by AIC
 AR_MAX_ORDER = 20
 
@@ -79,6 +81,23 @@ def n_jobs(text: str) -> int:
         ) from None
 
 
+def coverage(text: str) -> float | None:
+    """``--coverage``: a nominal coverage strictly between 0 and 1, or ``none`` (None: no
+    intervals)."""
+    if text.strip().lower() == "none":
+        return None
+    try:
+        value = float(text)
+    except ValueError:
+        value = float("nan")
+    if not 0.0 < value < 1.0:  # NaN too
+        raise argparse.ArgumentTypeError(
+            f"expected a coverage strictly between 0 and 1 (e.g. 0.9) or 'none' to score no "
+            f"intervals, got {text!r}"
+        )
+    return value
+
+
 def model_list(text: str) -> list[str]:
     """``--models``: comma-separated names from :data:`MODEL_CHOICES`, duplicates dropped."""
     names = [part.strip().lower() for part in text.split(",") if part.strip()]
@@ -119,7 +138,9 @@ AR(tau) on prices, tau chosen by AIC (up to {AR_MAX_ORDER}) on the training part
 Refits: the drift and AR every origin (AR re-estimates incrementally: exact and fast),
 the RNNs every {RNN_REFIT_EVERY} origins (warm-started from their weights); between
 refits each model only absorbs the new observation (update). --refit-every overrides
-all of these."""
+all of these. Every model's 90% prediction intervals (--coverage) are scored too:
+coverage, width, interval score, Kupiec and Christoffersen tests, CRPS for the Gaussian
+ones; a coverage off nominal (Kupiec p < 0.05) is flagged. --coverage none skips them."""
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -185,5 +206,10 @@ def build_parser() -> argparse.ArgumentParser:
     cmp.add_argument("--epochs", type=positive_int, default=DEFAULT_EPOCHS,
                      help=f"RNN training epochs per fit (default: {DEFAULT_EPOCHS})")
     cmp.add_argument("--seed", type=seed, default=0, help="RNN random_state (default: 0)")
+    cmp.add_argument("--coverage", type=coverage, default=DEFAULT_COVERAGE,
+                     help="nominal coverage of the prediction intervals scored for every "
+                     "model that has them (coverage, width, interval score, Kupiec and "
+                     "Christoffersen tests, CRPS; intervals.csv with --out); 'none' scores "
+                     f"no intervals (default: {DEFAULT_COVERAGE})")
     cmp.add_argument("--out", help="write CSV tables, report.md and PNG figures here")
     return parser

@@ -13,10 +13,17 @@ import logging
 from collections.abc import Mapping
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from forecast._validation import check_int, check_series
 from forecast.evaluation.backtest import check_forecaster, run_backtest
+from forecast.evaluation.intervals import (
+    check_coverage,
+    gives_intervals,
+    is_gaussian,
+    score_intervals,
+)
 from forecast.evaluation.results import SeriesComparison
 from forecast.evaluation.schedule import WalkForward
 from forecast.evaluation.scoring import family, score
@@ -25,7 +32,7 @@ logger = logging.getLogger(__name__)
 
 __all__ = [
     "REFERENCE", "backtest_model", "check_models", "check_target", "compare_series",
-    "refit_schedule", "score_series",
+    "model_coverage", "refit_schedule", "score_series",
 ]
 
 #: the name of the random walk, the reference of every comparison
@@ -58,7 +65,11 @@ def compare_series(
         The number of final observations that are forecast targets.
     refit_every : int, None or mapping of str to int or None, default=None
         See :func:`refit_schedule`.
-    coverage, progress
+    coverage : float in (0, 1), optional
+        Backtest the models that have ``predict_interval`` with their central ``coverage``
+        intervals and score them (see :mod:`forecast.evaluation.intervals`); the models
+        without intervals are backtested without (NaN bounds).
+    progress
         As in :func:`forecast.backtest`.
 
     Returns
@@ -75,14 +86,22 @@ def compare_series(
     50
     """
     test_size = check_int(test_size, "test_size", min_value=1)
+    coverage = check_coverage(coverage)
     series, start = check_target(y, "y", schedule, test_size=test_size)
     refit = refit_schedule(refit_every, list(models))
     runs = {
         name: backtest_model(name, model, series, schedule.replace(start=start,
-                             refit_every=refit[name]), coverage=coverage, progress=progress)
+                             refit_every=refit[name]),
+                             coverage=model_coverage(model, coverage), progress=progress)
         for name, model in models.items()
     }
-    return score_series(models, runs, series, schedule.replace(start=start), refit)
+    return score_series(models, runs, series, schedule.replace(start=start), refit,
+                        coverage=coverage)
+
+
+def model_coverage(model: Any, coverage: float | None) -> float | None:
+    """The ``coverage`` a model is backtested with: None when it has no ``predict_interval``."""
+    return coverage if gives_intervals(model) else None
 
 
 def check_target(
@@ -125,14 +144,20 @@ def score_series(
     y: pd.Series,
     schedule: WalkForward,
     refit: dict[str, int | None],
+    *,
+    coverage: float | None = None,
 ) -> SeriesComparison:
     """Score the backtests ``runs`` (name -> (frame, fitted model)) of one series.
 
     ``schedule.start`` is the position of the first target in ``y``; ``refit`` the
-    ``refit_every`` of each model, as reported in the settings.
+    ``refit_every`` of each model, as reported in the settings. With ``coverage`` the
+    intervals are scored too (:func:`~forecast.evaluation.intervals.score_intervals`).
     """
     start = schedule.start
     frames = [runs[name][0] for name in models]
+    if coverage is not None:  # a model without intervals: NaN bounds
+        frames = [f if "lower" in f.columns else f.assign(lower=np.nan, upper=np.nan)
+                  for f in frames]
     fitted = {name: runs[name][1] for name in models}
     bt = pd.concat(frames, ignore_index=True)
     values = y.to_numpy()
@@ -149,6 +174,10 @@ def score_series(
         families={name: family(model) for name, model in models.items()},
         returns=positive,
     )
+    intervals = None
+    if coverage is not None:
+        gaussian = {name: is_gaussian(model) for name, model in models.items()}
+        intervals = score_intervals(bt, coverage, gaussian, positive)
     settings = {
         "n_obs": len(values),
         "horizon": schedule.horizon,
@@ -161,6 +190,8 @@ def score_series(
         "last_origin": bt["origin"].iloc[-1],
         "n_origins": int(bt["origin"].nunique()),
     }
+    if coverage is not None:
+        settings["coverage"] = coverage
     return SeriesComparison(
         backtests=bt,
         metrics=price,
@@ -169,6 +200,7 @@ def score_series(
         models=fitted,
         reference=REFERENCE,
         settings=settings,
+        intervals=intervals,
     )
 
 

@@ -26,9 +26,11 @@ from forecast.evaluation.compare import (
     REFERENCE,
     backtest_model,
     check_target,
+    model_coverage,
     refit_schedule,
     score_series,
 )
+from forecast.evaluation.intervals import check_coverage
 from forecast.evaluation.results import CompareResult
 from forecast.evaluation.schedule import WalkForward, first_target
 from forecast.evaluation.scoring import RNN_FAMILY, family, summarize
@@ -182,6 +184,7 @@ def compare_many(
     5
     """
     test_size = check_int(test_size, "test_size", min_value=1)
+    coverage = check_coverage(coverage)
     global_models = _check_global(global_models, models)
     refit = refit_schedule(refit_every, list(models) + list(global_models))
     if not isinstance(refit_every, Mapping):  # one value: the per-series models only
@@ -208,7 +211,8 @@ def compare_many(
         done = parallel(
             delayed(_task)(name, per_series[series][name], tasks[series][0],
                            schedule.replace(start=tasks[series][1], refit_every=refit[name]),
-                           coverage=coverage, progress=progress)
+                           coverage=model_coverage(per_series[series][name], coverage),
+                           progress=progress)
             for series, name in jobs
         )
     runs: dict[str, dict[str, Any]] = {series: {} for series in tasks}
@@ -216,7 +220,7 @@ def compare_many(
         runs[series][name] = run
     results = {
         series: score_series(per_series[series], runs[series], y,
-                             schedule.replace(start=start), refit)
+                             schedule.replace(start=start), refit, coverage=coverage)
         for series, (y, start) in tasks.items()
     }
     settings = {"horizon": schedule.horizon, "test_size": test_size, "step": schedule.step,

@@ -55,6 +55,16 @@ _RETURN_COLUMNS = [
     ("hit_rate", "direction hits", fmt(".1%")),
     ("hit_pvalue", "hits p", _pvalue),
 ]
+_INTERVAL_COLUMNS = [
+    ("coverage", "coverage", fmt(".1%")),
+    ("width", "width", fmt(".4g")),
+    ("return_width", "return width", fmt(".5f")),
+    ("interval_score", "interval score", fmt(".4g")),
+    ("kupiec_pvalue", "Kupiec p", _pvalue),
+    ("christoffersen_pvalue", "Christoffersen p", _pvalue),
+    ("crps", "CRPS", fmt(".4g")),
+    ("coverage_flag", "coverage off", _yes),
+]
 _TEST_COLUMNS = [
     ("model", "model", str),
     ("versus", "versus", str),
@@ -165,7 +175,38 @@ def series_markdown(result: Any) -> str:
         )
     else:
         lines.append("No model is flagged.")
+    if getattr(result, "intervals", None) is not None:
+        lines += [""] + _interval_lines(result, h)
     return "\n".join(lines) + "\n"
+
+
+def _interval_lines(result: Any, horizon: int) -> list[str]:
+    """The interval table and the coverage flags of one series' comparison."""
+    nominal = result.settings["coverage"]
+    flat, keys = _flat(result.intervals, horizon)
+    lines = [
+        f"### Intervals: {nominal * 100:g}% nominal",
+        "",
+        "Coverage = share of actuals inside the closed interval; width = mean upper - lower "
+        "(return width: mean log(upper / lower)); interval score = Winkler (smaller is "
+        "better); Kupiec p tests the coverage, Christoffersen p the coverage and the "
+        "independence of misses; CRPS of the Gaussian predictive the interval implies (AR "
+        "and naive). A model without intervals shows -.",
+        "",
+        markdown_table(flat, keys + _INTERVAL_COLUMNS),
+        "",
+        "### Coverage",
+        "",
+    ]
+    if result.coverage_flags:
+        lines.append(
+            f"Flagged: {', '.join(result.coverage_flags)}. Their coverage differs from the "
+            f"nominal {nominal * 100:g}% (Kupiec p < {ALPHA}): their intervals do not mean "
+            "what they say."
+        )
+    else:
+        lines.append(f"No model is flagged (every Kupiec p >= {ALPHA}).")
+    return lines
 
 
 def summary_markdown(result: Any) -> str:
@@ -184,6 +225,8 @@ def summary_markdown(result: Any) -> str:
     columns = list(_SUMMARY_MD)
     if result.settings.get("horizon", 1) > 1:
         columns.insert(1, ("step", "step", str))
+    if "n_coverage_flagged" in flat.columns:
+        columns.append(("n_coverage_flagged", f"coverage off (Kupiec p < {ALPHA})", str))
     lines = [
         f"## Summary over {len(result.results)} series",
         "",

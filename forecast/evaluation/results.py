@@ -33,6 +33,7 @@ CSV_FILES = {
     "metrics": "metrics_price.csv",
     "return_metrics": "metrics_returns.csv",
     "tests": "dm_tests.csv",
+    "intervals": "intervals.csv",
 }
 
 PLOT_KINDS = ("forecast", "loss", "errors", "training")
@@ -59,7 +60,12 @@ class SeriesComparison:
     reference : str
         The name of the random walk.
     settings : dict
-        The settings of the comparison (horizon, test_size, refit_every, origins, ...).
+        The settings of the comparison (horizon, test_size, refit_every, origins, ...,
+        and ``coverage`` when intervals were asked for).
+    intervals : DataFrame or None
+        With ``compare(..., coverage=)``: the interval scores and coverage tests indexed by
+        (model, step), see :func:`~forecast.evaluation.intervals.score_intervals`; NaN for
+        a model without intervals. None without ``coverage``.
     """
 
     backtests: pd.DataFrame
@@ -69,6 +75,7 @@ class SeriesComparison:
     models: dict[str, Any] = field(repr=False)
     reference: str = "Random walk"
     settings: dict[str, Any] = field(default_factory=dict)
+    intervals: pd.DataFrame | None = None
 
     def __repr__(self) -> str:
         s = self.settings
@@ -83,8 +90,18 @@ class SeriesComparison:
         flagged = self.metrics[self.metrics["lag_trap"]]
         return list(dict.fromkeys(flagged.index.get_level_values("model")))
 
+    @property
+    def coverage_flags(self) -> list[str]:
+        """Names of the models whose coverage differs from nominal (Kupiec p < 0.05, at any
+        step); empty without ``coverage``."""
+        if self.intervals is None:
+            return []
+        flagged = self.intervals[self.intervals["coverage_flag"]]
+        return list(dict.fromkeys(flagged.index.get_level_values("model")))
+
     def to_markdown(self) -> str:
-        """The comparison as Markdown: settings, price and return tables, DM tests, lag traps.
+        """The comparison as Markdown: settings, price and return tables, DM tests, lag traps
+        (and with ``coverage`` the interval table and its flags).
 
         Returns
         -------
@@ -100,8 +117,8 @@ class SeriesComparison:
         path : str or path-like
             A file ending in ``.csv``: the price-scale metrics table is written there.
             Anything else is a directory (created if needed) that receives
-            ``backtests.csv``, ``metrics_price.csv``, ``metrics_returns.csv`` (if any) and
-            ``dm_tests.csv``.
+            ``backtests.csv``, ``metrics_price.csv``, ``metrics_returns.csv`` (if any),
+            ``dm_tests.csv`` and ``intervals.csv`` (with ``coverage``).
 
         Returns
         -------
@@ -120,7 +137,7 @@ class SeriesComparison:
             if table is None:
                 continue
             target = path / filename
-            table.to_csv(target, index=attr in ("metrics", "return_metrics"))
+            table.to_csv(target, index=attr in ("metrics", "return_metrics", "intervals"))
             written.append(target)
         return written
 
@@ -210,7 +227,8 @@ class CompareResult:
 
     Given one series (``one_series=True``), every attribute and method of its
     :class:`SeriesComparison` is the result's own: ``backtests``, ``metrics``,
-    ``return_metrics``, ``tests``, ``models``, ``lag_traps``, ``settings``,
+    ``return_metrics``, ``tests``, ``intervals``, ``models``, ``lag_traps``,
+    ``coverage_flags``, ``settings``,
     ``to_markdown()``, ``to_csv()`` and ``plot()``. Given many series, ``to_markdown()``
     and ``to_csv()`` give the summary and then each series, ``metrics`` stacks the series'
     price tables, and the other tables are read per series: ``result["AAPL"].backtests``.
@@ -294,6 +312,16 @@ class CompareResult:
     def lag_traps(self) -> list[str]:
         """The models flagged as lag traps on the one series."""
         return self._only.lag_traps
+
+    @property
+    def intervals(self) -> pd.DataFrame | None:
+        """The interval scores of the one series (see :class:`SeriesComparison`)."""
+        return self._only.intervals
+
+    @property
+    def coverage_flags(self) -> list[str]:
+        """The models whose coverage differs from nominal on the one series."""
+        return self._only.coverage_flags
 
     def plot(self, kind: str = "forecast", **options: Any) -> Axes:
         """One figure of the one series' comparison: :meth:`SeriesComparison.plot` with the

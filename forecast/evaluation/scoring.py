@@ -350,7 +350,10 @@ def summarize(results: Mapping[str, Any], reference: str) -> pd.DataFrame:
     * ``median_return_skill``: the same on the return scale (NaN when no series has one);
     * ``n_better`` / ``n_worse``: series where the price-scale Diebold-Mariano test against
       the random walk is significant at ``ALPHA`` (5 %) with the model's MSE lower / higher;
-    * ``n_series``: series compared.
+    * ``n_series``: series compared;
+    * ``n_coverage_flagged`` (only when the comparisons scored intervals): series where the
+      model's coverage differs from nominal (Kupiec p < 5 %, see
+      :mod:`forecast.evaluation.intervals`).
 
     Parameters
     ----------
@@ -377,7 +380,10 @@ def summarize(results: Mapping[str, Any], reference: str) -> pd.DataFrame:
         for (model, step), row in res.metrics.iterrows():
             if model == reference:
                 continue
-            acc = rows.setdefault((model, step), {"skill": [], "rskill": [], "sig": []})
+            acc = rows.setdefault((model, step), {"skill": [], "rskill": [], "sig": [],
+                                                  "cov": []})
+            if getattr(res, "intervals", None) is not None:
+                acc["cov"].append(bool(res.intervals.loc[(model, step), "coverage_flag"]))
             acc["skill"].append(row["skill"])
             if res.return_metrics is not None:
                 acc["rskill"].append(res.return_metrics.loc[(model, step), "skill"])
@@ -391,9 +397,12 @@ def summarize(results: Mapping[str, Any], reference: str) -> pd.DataFrame:
             "median_return_skill": float(np.median(acc["rskill"])) if acc["rskill"] else np.nan,
             "n_better": acc["sig"].count(1),
             "n_worse": acc["sig"].count(-1),
+            "n_coverage_flagged": sum(acc["cov"]),
         }
         for key, acc in rows.items()
     }
-    table = pd.DataFrame.from_dict(records, orient="index", columns=SUMMARY_COLUMNS)
+    intervals = any(getattr(r, "intervals", None) is not None for r in results.values())
+    columns = SUMMARY_COLUMNS + ["n_coverage_flagged"] * intervals
+    table = pd.DataFrame.from_dict(records, orient="index", columns=columns)
     table.index = pd.MultiIndex.from_tuples(list(records), names=["model", "step"])
     return table
