@@ -86,6 +86,16 @@ def test_the_answer_on_the_sp500_in_the_readme_is_what_forecast_compare_computes
     assert f"(RNN, LSTM, GRU against AR: p = {ps} on returns)" in text
     assert (metrics["dm_pvalue"].dropna() > 0.7).all()  # "every Diebold-Mariano p > 0.7"
     assert set(price["r2"].round(3)) == {0.986}  # "every model has R² = 0.986"
+    intervals = pd.read_csv(tmp_path / "intervals.csv").set_index("model")
+    rows = _readme_table("The same run scores each model's 90% interval")
+    assert [row[0] for row in rows] == list(intervals.index)
+    for model, cover, width, kupiec, christoffersen in rows:
+        i = intervals.loc[model]
+        assert [cover, width, kupiec, christoffersen] == [
+            f"{i['coverage']:.1%}", f"{i['return_width']:.4f}",
+            f"{i['kupiec_pvalue']:.3f}", f"{i['christoffersen_pvalue']:.3f}",
+        ]
+    assert intervals["coverage_flag"].all()  # "every one is flagged"
 
 
 def test_the_uncertainty_table_in_the_readme_is_measured():
