@@ -27,7 +27,12 @@ from typing import Any
 import numpy as np
 
 from forecast.models._lags import TRENDS, n_trend
-from forecast.models.rnn.settings import OPTIMIZER_NAMES, TARGETS, check_settings
+from forecast.models.rnn.settings import (
+    LIKELIHOOD_NAMES,
+    OPTIMIZER_NAMES,
+    TARGETS,
+    check_settings,
+)
 from forecast.models.schema_specs import (
     Arr,
     Bool,
@@ -49,6 +54,7 @@ from forecast.models.schema_specs import (
     TupOf,
     short_repr,
 )
+from forecast.nn.likelihood import get_likelihood, head_size
 from forecast.nn.losses import LOSSES
 from forecast.nn.network import CELLS
 
@@ -250,8 +256,13 @@ def _network_checks(s: dict[str, Any], cls: type) -> str | None:
 
 def _forecaster_checks(s: dict[str, Any], cls: type) -> str | None:
     net, features = s["network_"], s["_features"]
-    if net.output_size != 1 or net.input_size != 1 + s["n_exog_"]:
-        return f"network_: input_size must be 1 + n_exog_ = {1 + s['n_exog_']}, output_size 1"
+    likelihood = s.get("likelihood")
+    width = 1 if likelihood is None else head_size(get_likelihood(likelihood))
+    if net.output_size != width or net.input_size != 1 + s["n_exog_"]:
+        return (
+            f"network_: input_size must be 1 + n_exog_ = {1 + s['n_exog_']}, output_size "
+            f"{width} (likelihood={likelihood!r})"
+        )
     if features.target != s["target"] or (s["_exog"] is None) != (s["n_exog_"] == 0):
         return "_features/_exog: do not match the parameter target and n_exog_"
     if ("val_loss" in s["history_"]) != (s["_val"]["count"] > 0):
@@ -317,6 +328,7 @@ _RNN_FORECASTER = ModelSchema(
         "k1": Int(1),
         "k2": Opt(Int(1)),
         "target": Choice(*TARGETS),
+        "likelihood": Opt(Choice(*LIKELIHOOD_NAMES)),
     },
     fitted={
         "_history": Obj(SeriesHistory=_HISTORY),

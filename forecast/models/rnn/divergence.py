@@ -58,7 +58,7 @@ from typing import Any
 import numpy as np
 from sklearn.exceptions import ConvergenceWarning
 
-from forecast.nn import RecurrentNetwork, get_loss
+from forecast.nn import RecurrentNetwork, get_loss, head_size
 
 __all__ = ["USABLE_FACTOR", "DivergenceError", "DivergenceWarning", "check_finite_values"]
 
@@ -104,9 +104,15 @@ def usable_limit(baseline: float, initial: float) -> float:
     return USABLE_FACTOR * max(baseline, initial)
 
 
-def zero_baseline(loss: str, targets: np.ndarray) -> float:
-    """The loss of predicting 0 for every one of ``targets``: a usable fit is below it."""
-    return float(get_loss(loss)(np.zeros_like(targets), targets)[0])
+def zero_baseline(loss: Any, targets: np.ndarray) -> float:
+    """The loss of predicting 0 for every one of ``targets``: a usable fit is below it.
+
+    For a distributional loss (a likelihood head of ``head_size(loss)`` raw outputs) the
+    prediction is a raw output of 0 for every parameter.
+    """
+    loss_fn = get_loss(loss)
+    width = head_size(loss_fn, targets.shape[-1])
+    return float(loss_fn(np.zeros(targets.shape[:-1] + (width,), targets.dtype), targets)[0])
 
 
 def zero_output(net: RecurrentNetwork) -> None:

@@ -34,6 +34,7 @@ from forecast._validation import check_random_state, check_series
 from forecast.models.base import check_refit
 from forecast.models.history import SeriesHistory
 from forecast.models.rnn.divergence import unfitted_on_error
+from forecast.models.rnn.likelihood_paths import ProbabilisticForecaster
 from forecast.models.rnn.rollout import INTERVAL_STEPS, RecurrentForecaster
 from forecast.models.rnn.settings import FORECASTER_DEFAULTS as D
 from forecast.models.rnn.settings import check_settings, document_parameters
@@ -47,13 +48,13 @@ from forecast.models.rnn.streams import (
 from forecast.models.rnn.target import TargetTransform, check_exog, check_target_values
 from forecast.models.rnn.training import TrainingResult, fit_network
 from forecast.models.rnn.windows import series_windows, window_epoch_functions
-from forecast.nn import RecurrentNetwork
+from forecast.nn import RecurrentNetwork, head_size
 
 logger = logging.getLogger(__name__)
 
 
 @document_parameters
-class RNNForecaster(RecurrentForecaster):
+class RNNForecaster(ProbabilisticForecaster, RecurrentForecaster):
     """Recurrent network forecaster (LSTM, GRU or RNN) with the AR forecaster's interface.
 
     Parameters
@@ -96,6 +97,13 @@ class RNNForecaster(RecurrentForecaster):
     ``update`` without refit keeps them. Their coverage holds as long as the errors of the
     validation tail are like those to come (no change of volatility).
 
+    *Likelihood.* With ``likelihood="normal"`` or ``"student_t"`` the head predicts the
+    distribution of the next increment instead (trained by its negative log-likelihood):
+    ``sample_paths`` draws price paths by ancestral sampling, ``predict`` is the mean of the
+    predictive distribution (Normal) or its median (Student-t), and ``predict_interval``
+    and ``predict_quantiles`` its quantiles, analytic at step 1 and from paths beyond (see
+    :mod:`forecast.models.rnn.likelihood_paths`).
+
     Examples
     --------
     >>> import forecast
@@ -125,6 +133,7 @@ class RNNForecaster(RecurrentForecaster):
         optimizer=D.optimizer,
         clip_norm=D.clip_norm,
         loss=D.loss,
+        likelihood=D.likelihood,
         dtype=D.dtype,
         validation_fraction=D.validation_fraction,
         patience=D.patience,
@@ -146,6 +155,7 @@ class RNNForecaster(RecurrentForecaster):
         self.optimizer = optimizer
         self.clip_norm = clip_norm
         self.loss = loss
+        self.likelihood = likelihood
         self.dtype = dtype
         self.validation_fraction = validation_fraction
         self.patience = patience
@@ -316,7 +326,7 @@ def train_network(
     when no epoch is usable (see :func:`forecast.models.rnn.training.train`).
     """
     s = plan.settings
-    net = s.build_network(u.shape[1], 1, rng, old)
+    net = s.build_network(u.shape[1], head_size(s.training_loss), rng, old)
     optimizer = s.build_optimizer()
     if s.training == "tbptt":
         n_train = plan.first_val

@@ -25,7 +25,7 @@ import numpy as np
 
 from forecast import nn
 from forecast._validation import check_choice, check_float, check_int
-from forecast.nn import CELLS, LOSSES
+from forecast.nn import CELLS, LIKELIHOODS, LOSSES
 
 logger = logging.getLogger(__name__)
 
@@ -35,6 +35,8 @@ OPTIMIZER_NAMES = ("adam", "adamw", "sgd", "momentum", "nesterov")
 TARGETS = ("log_return", "diff", "level")
 #: how RNNForecaster trains (see :mod:`forecast.models.rnn.forecaster`)
 TRAINING = ("tbptt", "window")
+#: the ``likelihood`` names RNNForecaster accepts (besides None)
+LIKELIHOOD_NAMES = tuple(LIKELIHOODS)
 
 
 @dataclass(frozen=True)
@@ -55,6 +57,7 @@ class Defaults:
     optimizer: str = "adam"
     clip_norm: float | None = 1.0
     loss: str = "mse"
+    likelihood: str | None = None
     dtype: str = "float32"
     scale: bool = True
     validation_fraction: float = 0.1
@@ -106,6 +109,13 @@ PARAMETERS: dict[str, tuple[str, str]] = {
         "Rescale the gradients whose global norm exceeds it; None does not clip.",
     ),
     "loss": ('{"mse", "mae", "huber"}', "The training loss."),
+    "likelihood": (
+        '{None, "normal", "student_t"}',
+        "None trains a point forecaster with ``loss``. A name trains a distributional head "
+        "(DeepAR-style) with the negative log-likelihood of a Normal or Student-t for the "
+        "next scaled increment instead of ``loss`` (early stopping on the validation NLL; "
+        '``training="tbptt"`` only); see :mod:`forecast.models.rnn.likelihood_paths`.',
+    ),
     "dtype": ('{"float32", "float64"}', "Precision of the network."),
     "scale": (
         "bool",
@@ -196,6 +206,14 @@ class Settings:
     k1: int | None = None
     k2: int | None = None
     target: str | None = None
+    likelihood: str | None = None
+
+    @property
+    def training_loss(self) -> Any:
+        """What the network is trained with: the likelihood's NLL, or the ``loss`` name."""
+        if self.likelihood is None:
+            return self.loss
+        return nn.get_likelihood(self.likelihood)
 
     @property
     def hint(self) -> str:
@@ -234,6 +252,14 @@ def check_settings(est: Any) -> Settings:
         optional["training"] = check_choice(est.training, "training", TRAINING)
     if hasattr(est, "target"):
         optional["target"] = check_choice(est.target, "target", TARGETS)
+    likelihood = getattr(est, "likelihood", None)
+    if likelihood is not None:
+        optional["likelihood"] = check_choice(likelihood, "likelihood", LIKELIHOOD_NAMES)
+        if optional.get("training") == "window":
+            raise ValueError(
+                f"likelihood={likelihood!r} is trained by truncated BPTT only, got "
+                "training='window'; use training='tbptt' (or likelihood=None)"
+            )
     for name in ("warm_start", "scale", "verbose"):
         value = getattr(est, name, False)
         if not isinstance(value, (bool, np.bool_)):

@@ -26,6 +26,7 @@ import logging
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -144,13 +145,13 @@ def tbptt_functions(
     last = np.r_[owner[1:] != owner[:-1], True]
     carried = net.init_state(len(owner))
     ends: list[tuple[np.ndarray, ...]] = []  # the states at the end of each series' last stream
-    loss_fn = get_loss(s.loss)
+    loss_fn = get_loss(s.training_loss)
 
     def run_epoch(epoch: int) -> tuple[float, float]:
         nonlocal carried
         try:
             result = train_tbptt(
-                net, x, t, k1=k1, k2=k2, optimizer=optimizer, loss=s.loss,
+                net, x, t, k1=k1, k2=k2, optimizer=optimizer, loss=loss_fn,
                 clip_norm=s.clip_norm, state=carried, rng=rng,
             )  # fmt: skip
         except NonFiniteError:  # a NaN or inf reached the carried state or the gradients
@@ -170,21 +171,22 @@ def tbptt_functions(
         return loss_fn(np.concatenate(y_hats), np.concatenate(targets))[0]
 
     has_val = all(n_val for _, n_val in tails)
-    evaluate, baseline = tbptt_evaluation(net, x, t, k1, k2, s.loss)
+    evaluate, baseline = tbptt_evaluation(net, x, t, k1, k2, s.training_loss)
     return EpochFunctions(
         run_epoch, validate if has_val else None, evaluate, baseline, constant=not np.any(t)
     )
 
 
 def tbptt_evaluation(
-    net: RecurrentNetwork, x: np.ndarray, t: np.ndarray, k1: int, k2: int, loss: str
+    net: RecurrentNetwork, x: np.ndarray, t: np.ndarray, k1: int, k2: int, loss: Any
 ) -> tuple[Callable[[], float], float]:
     """``(evaluate, baseline)`` of TBPTT training streams ``x`` (L, B, D), targets ``t``.
 
     ``evaluate()``: the training loss of the network as it is, run over the streams from
     zero states. ``baseline``: the loss of predicting 0, averaged as an epoch of
     :func:`forecast.nn.train_tbptt` reports it (the mean over its updates of the loss of
-    each update's k1 new steps).
+    each update's k1 new steps). ``loss`` is a name or a loss object (a likelihood's NLL,
+    whose zero prediction is a raw head output of 0: ``mu = 0``, ``sigma = softplus(0)``).
     """
     loss_fn = get_loss(loss)
 
