@@ -14,6 +14,7 @@ import pytest
 from scipy import stats
 
 import forecast
+from forecast.models.rnn.divergence import DivergenceError
 from forecast.models.rnn.forecaster import RNNForecaster
 from forecast.nn import NormalNLL, StudentTNLL
 
@@ -196,3 +197,19 @@ def test_a_point_forecaster_has_no_paths_or_quantiles(close):
         model.sample_paths(3)
     with pytest.raises(ValueError, match="likelihood=None"):
         model.predict_quantiles(3)
+
+
+def test_a_collapsed_scale_stops_with_divergence_error_and_keeps_no_weights(close):
+    """A head whose scale sits on the floor (bias -50: softplus = 2e-22, sigma = 1e-6): the
+    floor keeps its NLL finite (about 1e12, not inf), and a fit that keeps it raises."""
+    model = _fit(close.iloc[-200:], "normal", epochs=1)
+    head = model.network_.params
+    head["head.weight"][1] = 0.0
+    head["head.bias"][1] = -50.0
+    assert model.predictive_parameters()["scale"] < 1e-7
+    value = NormalNLL()(np.array([[0.0, -50.0]]), np.array([[1.0]]))[0]
+    assert np.isfinite(value) and value > 1e11
+    model.set_params(lr=1e-12)  # a warm start that cannot move the weights out
+    with pytest.raises(DivergenceError, match="collapsed"):
+        model.fit(close.iloc[-200:])
+    assert not hasattr(model, "network_")

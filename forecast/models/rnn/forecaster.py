@@ -34,7 +34,7 @@ from forecast._validation import check_random_state, check_series
 from forecast.models.base import check_refit
 from forecast.models.history import SeriesHistory
 from forecast.models.rnn.divergence import unfitted_on_error
-from forecast.models.rnn.likelihood_paths import ProbabilisticForecaster
+from forecast.models.rnn.likelihood_paths import ProbabilisticForecaster, check_scale
 from forecast.models.rnn.rollout import INTERVAL_STEPS, RecurrentForecaster
 from forecast.models.rnn.settings import FORECASTER_DEFAULTS as D
 from forecast.models.rnn.settings import check_settings, document_parameters
@@ -306,6 +306,8 @@ class RNNForecaster(ProbabilisticForecaster, RecurrentForecaster):
                 old, u, plan, rng, verbose=self.verbose, desc=f"{type(self).__name__}({s.cell})"
             )
             self.history_, self.best_epoch_ = result.history, result.best_epoch
+            if s.likelihood is not None:
+                check_scale(self.network_, s.training_loss, u, f"{type(self).__name__}")
             window = s.window if s.training == "window" else None
             self._set_origin(u, window, first_val, n_val, INTERVAL_STEPS)
 

@@ -46,6 +46,33 @@ from forecast.nn import NormalNLL, RecurrentNetwork, StudentTNLL, check_quantile
 PREDICT_SAMPLES = 1000
 #: their seed: a fitted model forecasts the same numbers at every call
 PREDICT_SEED = 0
+#: a predicted scale below this many ``scale_floor`` s (in standardised units) has collapsed
+COLLAPSE_FACTOR = 1e3
+
+
+def check_scale(
+    net: RecurrentNetwork, loss: NormalNLL | StudentTNLL, u: np.ndarray, desc: str
+) -> None:
+    """Raise DivergenceError if the head's scale over the inputs ``u`` (m, D) has collapsed.
+
+    The scale floor keeps the NLL finite, but a fit whose predicted ``sigma`` (of the
+    standardised increments) falls below ``COLLAPSE_FACTOR * scale_floor`` (1e-3: a
+    thousandth of the standard deviation of the increments) somewhere over the data claims
+    a certainty no price series supports: its intervals would be empty and its NLL runs
+    toward the floor's bound. Such weights are not kept.
+    """
+    with np.errstate(over="ignore", invalid="ignore"):
+        sigma = loss.parameters(net.forward(u[:, None])[0][:, 0])[1]
+    low = float(np.min(sigma))
+    limit = COLLAPSE_FACTOR * loss.scale_floor
+    if not low >= limit:
+        step = int(np.argmin(np.where(np.isnan(sigma), -np.inf, sigma)))
+        raise DivergenceError(
+            f"{desc}: the predicted scale of the likelihood collapsed to {low:.3g} (below "
+            f"{limit:g} standard deviations of the increments) at input {step}; the model is "
+            "left unfitted. Lower the learning rate lr, train fewer epochs or set "
+            "likelihood=None"
+        )
 
 
 def head_output(net: RecurrentNetwork, state: tuple[np.ndarray, ...]) -> np.ndarray:
