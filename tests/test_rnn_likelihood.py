@@ -213,3 +213,13 @@ def test_a_collapsed_scale_stops_with_divergence_error_and_keeps_no_weights(clos
     with pytest.raises(DivergenceError, match="collapsed"):
         model.fit(close.iloc[-200:])
     assert not hasattr(model, "network_")
+
+
+def test_a_model_file_written_before_the_likelihood_heads_loads_as_a_point_forecaster():
+    from pathlib import Path
+
+    model = forecast.load_model(Path(__file__).parent / "data" / "rnn_forecaster_v0.npz")
+    assert model.likelihood is None and model.get_params()["likelihood"] is None
+    np.testing.assert_array_equal(  # the numbers tests/test_model_files.py pins
+        model.predict(3).to_numpy(), [2510.107481473069, 2513.551349191171, 2517.1173645419794]
+    )

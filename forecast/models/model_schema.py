@@ -157,7 +157,11 @@ _TRAIN_HISTORY = Rec(
 
 
 class ModelSchema:
-    """Parameters, fitted state (all present or all absent) and cross-field checks."""
+    """Parameters, fitted state (all present or all absent) and cross-field checks.
+
+    ``added`` maps the parameters added after files of the class were written to the
+    default they take when a file lacks them (its model was fitted without them).
+    """
 
     def __init__(
         self,
@@ -165,9 +169,11 @@ class ModelSchema:
         fitted: dict[str, Spec],
         checks: tuple[Callable[[dict[str, Any], type], str | None], ...] = (),
         param_checks: tuple[Callable[[dict[str, Any], type], str | None], ...] = (),
+        added: dict[str, Any] | None = None,
     ) -> None:
         self.params, self.fitted, self.checks = params, fitted, checks
         self.param_checks = param_checks
+        self.added = added or {}
 
 
 def _ar_checks(s: dict[str, Any], cls: type) -> str | None:
@@ -357,6 +363,7 @@ _RNN_FORECASTER = ModelSchema(
     },
     checks=(_network_checks, _forecaster_checks),
     param_checks=(_rnn_settings,),
+    added={"likelihood": None},  # files written before issue 14: point forecasters
 )
 _RNN_REGRESSOR = ModelSchema(
     params={**_RNN_SETTINGS, "scale": Bool()},
@@ -398,6 +405,9 @@ SCHEMAS: dict[str, ModelSchema] = {
 def check_state(cls: type, state: dict[str, Any]) -> None:
     """Check the decoded ``__dict__`` of a ``cls`` model against its schema.
 
+    A parameter of the schema's ``added`` that ``state`` lacks (a file written before it
+    existed) is set to its default in ``state``.
+
     Raises
     ------
     SchemaError
@@ -406,6 +416,8 @@ def check_state(cls: type, state: dict[str, Any]) -> None:
     """
     name = cls.__name__
     schema = SCHEMAS[name]
+    for key, default in schema.added.items():
+        state.setdefault(key, default)
     for key in state:
         if not isinstance(key, str) or hasattr(cls, key):
             raise SchemaError(f"{name}.{key}", "would replace a method or class attribute")
