@@ -3,6 +3,7 @@ the code. Run it after changing a notebook or the package, from the repository r
 
     python notebooks/_build.py          # every notebook in notebooks/
     python notebooks/_build.py 02 03    # the notebooks whose names start with 02 or 03
+    python notebooks/_build.py 04       # 04_uncertainty (about 45 s on 2 cores)
 
 Each notebook runs with its default parameters (the cell tagged ``parameters``) in a kernel
 on this interpreter, in a temporary working directory. Needs the test extra (nbclient,

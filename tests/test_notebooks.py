@@ -41,6 +41,14 @@ NOTEBOOKS = {
          "* Windows that cross the split:"],
         5,
     ),
+    "04_uncertainty.ipynb": (
+        {"TEST_SIZE": 30, "HISTORY": 160, "MAX_TAU": 2, "HIDDEN": 4, "EPOCHS": 1,
+         "REFIT_EVERY": 30, "WINDOW": 20, "ROLLING": 10},
+        ["* S&P 500, 30 one-day-ahead 90% bands: coverage", "* MSFT, 30 one-day-ahead",
+         "- ACI within 2 points of 90%:", "- likelihood RNNs within 5 points",
+         "- lowest interval score", "Answer: a 90% band for tomorrow's close that keeps its word"],
+        4,
+    ),
 }
 CELL_TIMEOUT = 300  # seconds per cell; the small configurations take a few seconds each
 
