@@ -8,7 +8,7 @@ from typing import Any
 from forecast.api import backtest, compare
 from forecast.evaluation.many import series_dict
 from forecast.evaluation.results import CompareResult, MultiCompareResult
-from forecast.models.global_series import global_forecasters
+from forecast.models.rnn.global_series import global_forecasters
 
 __all__ = [
     "MultiCompareResult", "backtest_many", "compare_many", "global_forecasters", "series_dict",

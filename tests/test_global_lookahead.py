@@ -17,7 +17,7 @@ from sklearn.base import clone
 
 import forecast
 from forecast.models.global_rnn import GlobalRNNForecaster, GlobalSeriesForecaster
-from forecast.models.global_series import global_forecasters
+from forecast.models.rnn.global_series import global_forecasters
 
 # no validation tail: the newest observations of every series are training pairs
 SMALL = dict(hidden_size=3, epochs=2, k1=5, batch_size=4, validation_fraction=0.0, random_state=0)

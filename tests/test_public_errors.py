@@ -2,8 +2,8 @@
 
 import forecast
 from forecast.data.yahoo import YahooDownloadError
-from forecast.models.divergence import DivergenceError
 from forecast.models.persistence import ModelFileError
+from forecast.models.rnn.divergence import DivergenceError
 
 
 def test_errors_users_catch_are_exported_from_the_package():

@@ -18,7 +18,6 @@ from sklearn.exceptions import ConvergenceWarning, NotFittedError
 from sklearn.utils.validation import check_is_fitted
 
 import forecast
-import forecast.models.divergence  # the old public path, kept for one release
 from forecast._validation import check_random_state
 from forecast.models.ar import ARForecaster
 from forecast.models.naive import NaiveForecaster
@@ -82,7 +81,7 @@ def test_issue_lstm_at_huge_lr_raises_divergence_and_is_left_unfitted(close, lr)
 def test_divergence_error_is_a_value_error_and_a_floating_point_error():
     assert issubclass(DivergenceError, ValueError)
     assert issubclass(DivergenceError, FloatingPointError)
-    assert forecast.models.divergence.DivergenceError is DivergenceError
+    assert forecast.DivergenceError is DivergenceError  # the public name
     assert issubclass(DivergenceWarning, ConvergenceWarning)
 
 

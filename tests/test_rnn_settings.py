@@ -128,9 +128,6 @@ def test_one_series_is_cut_into_min_batch_size_and_n_over_k2_streams_that_end_at
         ("forecast.models.rnn_regressor", "forecast.models.rnn.regressor", "RNNRegressor"),
         ("forecast.models.global_rnn", "forecast.models.rnn.global_model", "GlobalRNNForecaster"),
         ("forecast.models.global_rnn", "forecast.models.rnn.streams", "pooled_streams"),
-        ("forecast.models.global_series", "forecast.models.rnn.global_series",
-         "global_forecasters"),
-        ("forecast.models.divergence", "forecast.models.rnn.divergence", "DivergenceError"),
     ],
 )
 def test_the_old_module_paths_give_the_same_objects_for_one_release(old, new, name):

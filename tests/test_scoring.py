@@ -17,7 +17,7 @@ from forecast.evaluation.scoring import (
     score,
     summarize,
 )
-from forecast.models.global_series import GlobalSeriesForecaster
+from forecast.models.rnn.global_series import GlobalSeriesForecaster
 
 RW = "Random walk"
 

@@ -34,7 +34,7 @@ from forecast.evaluation.intervals import check_coverage
 from forecast.evaluation.results import CompareResult
 from forecast.evaluation.schedule import WalkForward, first_target
 from forecast.evaluation.scoring import RNN_FAMILY, family, summarize
-from forecast.models.global_series import global_forecasters
+from forecast.models.rnn.global_series import global_forecasters
 
 logger = logging.getLogger(__name__)
 
@@ -148,7 +148,7 @@ def compare_many(
         in the results and the summary beside ``models``. **No forecast of a global model
         depends on an observation of any series dated after its origin**, even when the
         series end on different dates (see
-        :func:`~forecast.models.global_series.global_forecasters`): the network that
+        :func:`~forecast.models.rnn.global_series.global_forecasters`): the network that
         forecasts series ``s`` from its first origin ``t`` (the date of its last training
         observation) is a clone fitted with ``fit_many`` on every series truncated at ``t``
         (observations dated on or before ``t``); between refits its state moves over the
@@ -248,7 +248,7 @@ def backtest_many(
     forecaster : forecaster or GlobalRNNForecaster
         Cloned for every series (never modified). A global model (one with ``fit_many``)
         is trained across the series without look-ahead, as described in
-        :func:`~forecast.models.global_series.global_forecasters` (``refit_every`` refits
+        :func:`~forecast.models.rnn.global_series.global_forecasters` (``refit_every`` refits
         it).
     data : dict of Series or DataFrame
         The series; leading NaN of each are trimmed (see :func:`series_dict`). An integer

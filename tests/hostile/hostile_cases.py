@@ -36,12 +36,8 @@ BASE = forecast.load_dataset("sp500")["close"].iloc[-300:].rename("close")
 
 PACKAGE_DIR = str(Path(forecast.__file__).parent)
 
-#: a named training failure; a FloatingPointError today, public as forecast.DivergenceError
-DivergenceError = getattr(forecast, "DivergenceError", None)
-if DivergenceError is None:  # before the export
-    from forecast.models import _training
-
-    DivergenceError = _training.DivergenceError
+#: a named training failure (a FloatingPointError and a ValueError)
+DivergenceError = forecast.DivergenceError
 
 
 @dataclass(frozen=True)

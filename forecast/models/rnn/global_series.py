@@ -190,7 +190,7 @@ class GlobalSeriesForecaster(RecurrentForecaster):
                     and isinstance(entry[1], RecurrentNetwork) and entry[2] is not None):
                 raise TypeError(f"refits[{j}] must be a tuple (label, network, scaler), got "
                                 f"{entry!r}; build them with global_forecasters (in "
-                                "forecast.models.global_series)")
+                                "forecast.models.rnn.global_series)")
             if j and not refits[j - 1][0] < entry[0]:
                 raise ValueError(f"refits must be in increasing order of their labels, got "
                                  f"{refits[j - 1][0]!r} before {entry[0]!r}")
