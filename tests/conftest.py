@@ -3,6 +3,7 @@
 import os
 
 import matplotlib
+import pytest
 from hypothesis import settings
 
 matplotlib.use("Agg")
@@ -12,3 +13,26 @@ matplotlib.use("Agg")
 settings.register_profile("ci", derandomize=True, print_blob=True)
 if os.environ.get("CI"):
     settings.load_profile("ci")
+
+
+@pytest.fixture
+def no_show_and_close(monkeypatch):
+    """Fail if library code calls plt.show(); close every figure after the test."""
+    import matplotlib.pyplot as plt
+
+    def fail(*args, **kwargs):
+        raise AssertionError("plt.show() was called by library code")
+
+    monkeypatch.setattr(plt, "show", fail)
+    yield
+    plt.close("all")
+
+
+@pytest.fixture
+def ax():
+    """A fresh Axes, closed after the test."""
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots()
+    yield ax
+    plt.close(fig)

@@ -16,22 +16,7 @@ from forecast.plots import (
     plot_training_curves,
 )
 
-
-@pytest.fixture(autouse=True)
-def _no_show_and_close(monkeypatch):
-    def fail(*args, **kwargs):
-        raise AssertionError("plt.show() was called by library code")
-
-    monkeypatch.setattr(plt, "show", fail)
-    yield
-    plt.close("all")
-
-
-@pytest.fixture
-def ax():
-    fig, ax = plt.subplots()
-    yield ax
-    plt.close(fig)
+pytestmark = pytest.mark.usefixtures("no_show_and_close")
 
 
 @pytest.fixture

@@ -5,7 +5,6 @@ from __future__ import annotations
 import math
 from fractions import Fraction
 
-import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 import pytest
@@ -21,21 +20,7 @@ LEVELS = (0.05, 0.25, 0.5, 0.75, 0.95)
 Z90 = stats.norm.ppf(0.95)
 
 
-@pytest.fixture(autouse=True)
-def _no_show_and_close(monkeypatch):
-    def fail(*args, **kwargs):
-        raise AssertionError("plt.show() was called by library code")
-
-    monkeypatch.setattr(plt, "show", fail)
-    yield
-    plt.close("all")
-
-
-@pytest.fixture
-def ax():
-    fig, ax = plt.subplots()
-    yield ax
-    plt.close(fig)
+pytestmark = pytest.mark.usefixtures("no_show_and_close")
 
 
 @pytest.fixture(scope="module")
