@@ -63,6 +63,8 @@ _PUBLIC = {
     "save_model": "forecast.models.persistence",
     "backtest": "forecast.api",
     "compare": "forecast.api",
+    "compare_direction": "forecast.api",
+    "DirectionForecaster": "forecast.models.direction",
     "CompareResult": "forecast.evaluation.results",
     "MultiCompareResult": "forecast.evaluation.results",
     # errors a user may want to catch

@@ -20,6 +20,7 @@ from tqdm.std import tqdm  # text bar: no ipywidgets needed in notebooks
 from forecast._validation import check_float, check_series
 from forecast.evaluation.schedule import WalkForward
 from forecast.models.base import walks_by_position
+from forecast.models.direction import forecasts_direction
 
 logger = logging.getLogger(__name__)
 
@@ -157,6 +158,7 @@ def run_backtest(
     n_origins = len(targets)
     forecasts = np.empty((n_origins, horizon))
     bounds = np.empty((n_origins, horizon, 2)) if coverage is not None else None
+    prob_up = np.empty((n_origins, horizon)) if forecasts_direction(forecaster) else None
     model = None
     seen = 0  # how many observations the current model has seen
     bar = tqdm(
@@ -190,6 +192,9 @@ def run_backtest(
                 bounds[i, :, j] = _checked(
                     band[col], horizon, name, index, q - 1, "predict_interval"
                 )
+        if prob_up is not None:
+            prob_up[i] = _checked(model.predict_proba(horizon), horizon, name, index, q - 1,
+                                  "predict_proba")
     bar.close()
     logger.debug("backtest of %s: %d origins, horizon %d", name, n_origins, horizon)
 
@@ -208,6 +213,8 @@ def run_backtest(
     if bounds is not None:
         frame["lower"] = bounds[..., 0].ravel()
         frame["upper"] = bounds[..., 1].ravel()
+    if prob_up is not None:
+        frame["prob_up"] = prob_up.ravel()
     return frame, model
 
 
