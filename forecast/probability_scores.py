@@ -36,7 +36,7 @@ def check_outcomes(values: np.ndarray, index: pd.Index | None, name: str) -> np.
         i = int(bad[0])
         raise ValueError(
             f"{name} must hold binary outcomes (0/1 or False/True), found {bad.size} other "
-            f"value(s); the first is {values[i]!r} at {position_text(index, i)}. Pass the "
+            f"value(s); the first is {float(values[i])!r} at {position_text(index, i)}. Pass the "
             "event as 0/1, e.g. (returns > 0).astype(int)"
         )
     return values
@@ -49,7 +49,7 @@ def check_probabilities(values: np.ndarray, index: pd.Index | None, name: str) -
         i = int(bad[0])
         raise ValueError(
             f"{name} must be probabilities in [0, 1], found {bad.size} value(s) outside; the "
-            f"first is {values[i]!r} at {position_text(index, i)}. Pass P(event), e.g. "
+            f"first is {float(values[i])!r} at {position_text(index, i)}. Pass P(event), e.g. "
             "predict_proba(X)[:, 1], not a decision score"
         )
     return values
@@ -90,7 +90,7 @@ def brier(y_true: Any, y_prob: Any) -> float:
 
     Examples
     --------
-    >>> brier([1, 0, 1], [0.9, 0.2, 0.5])
+    >>> round(brier([1, 0, 1], [0.9, 0.2, 0.5]), 6)
     0.1
     """
     o, p = _checked(y_true, y_prob)
@@ -184,7 +184,7 @@ def reliability_curve(
     n_bins = check_int(n_bins, "n_bins", min_value=1)
     check_choice(strategy, "strategy", ("uniform", "quantile"))
     if strategy == "quantile":
-        edges = np.percentile(p, np.linspace(0, 100, n_bins + 1))
+        edges = np.percentile(p, np.linspace(0, 1, n_bins + 1) * 100)
     else:
         edges = np.linspace(0.0, 1.0, n_bins + 1)
     # bin k holds edges[k] < p <= edges[k + 1] (the first bin includes 0), as scikit-learn
