@@ -32,10 +32,13 @@ DIRECTION_FAMILY = "direction"
 
 
 def forecasts_direction(model: Any) -> bool:
-    """Whether ``model`` forecasts P(up): its ``family`` is "direction" and it has
-    ``predict_proba(horizon)`` (a :class:`DirectionForecaster`)."""
-    return getattr(model, "family", None) == DIRECTION_FAMILY and callable(
-        getattr(model, "predict_proba", None)
+    """Whether ``model`` forecasts P(up) (a :class:`DirectionForecaster`): its ``family`` is
+    "direction" and it has ``predict_proba(horizon)`` and the arrays of its values and of
+    ``predict``'s, ``proba_values(horizon)`` and ``forecast_values(horizon)``, which
+    :func:`forecast.backtest` asks for (no labels are built per origin)."""
+    return getattr(model, "family", None) == DIRECTION_FAMILY and all(
+        callable(getattr(model, m, None))
+        for m in ("predict_proba", "proba_values", "forecast_values")
     )
 
 
