@@ -100,6 +100,11 @@ class DirectionForecaster(SeriesForecaster):
     classifier unchanged; ``update(y_new, refit=True)`` refits a fresh clone of it on all
     data seen.
 
+    A row is flat: ``window`` returns, oldest first, then the exogenous columns. A recurrent
+    classifier (``RNNClassifier``) reads it as a sequence of ``window + k`` scalars, so give
+    it no ``X``. The classifier can be any estimator, so ``save`` (the package's model
+    files) refuses this forecaster; pickle or joblib store it.
+
     Parameters
     ----------
     classifier : scikit-learn classifier
