@@ -35,6 +35,7 @@ from forecast.models.rnn.settings import Settings, check_settings, document_para
 from forecast.models.rnn.training import EpochFunctions, fit_network, validation_split
 from forecast.models.rnn.window_model import WindowNetworkModel
 from forecast.models.rnn.windows import many_to_one_epoch, predict_last
+from forecast.nn.likelihood import sigmoid
 
 logger = logging.getLogger(__name__)
 
@@ -195,7 +196,7 @@ class RNNClassifier(WindowNetworkModel, ClassifierMixin, BaseEstimator):
         """
         z = self.decision_function(X)
         if z.ndim == 1:
-            p = nn.likelihood.sigmoid(z)
+            p = sigmoid(z)
             return np.column_stack([1.0 - p, p])
         return nn.softmax(z)
 
@@ -231,8 +232,8 @@ def _encode(y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     classes, codes = np.unique(y, return_inverse=True)
     if len(classes) < 2:
         raise ValueError(
-            f"y has 1 class only ({classes[0]!r} in all {len(y)} samples); a classifier needs "
-            "at least two classes to learn from"
+            f"y has 1 class only ({classes.tolist()[0]!r} in all {len(y)} samples); a "
+            "classifier needs at least two classes to learn from"
         )
     return classes, codes
 
