@@ -196,8 +196,7 @@ class RNNClassifier(WindowNetworkModel, ClassifierMixin, BaseEstimator):
         """
         z = self.decision_function(X)
         if z.ndim == 1:
-            p = sigmoid(z)
-            return np.column_stack([1.0 - p, p])
+            return np.column_stack([sigmoid(-z), sigmoid(z)])  # 1 - s(z) = s(-z), exactly
         return nn.softmax(z)
 
     def predict_log_proba(self, X: Any) -> np.ndarray:
@@ -246,7 +245,7 @@ def log_loss_epoch_functions(
     s: Settings,
     optimizer: Any,
     rng: np.random.Generator,
-) -> Any:
+) -> EpochFunctions:
     """:class:`~forecast.models.rnn.training.EpochFunctions` of a classifier on windows.
 
     ``x`` is (n, T, D), ``targets`` (n, 1): 0/1 under ``s.loss="bce"``, a class index under
