@@ -144,6 +144,18 @@ def test_a_rolling_backtest_refits_on_the_last_train_size_prices(close):
     assert bt["prob_up"].iloc[5] == pytest.approx(fresh.predict_proba().iloc[0], rel=1e-12)
 
 
+def test_an_rnn_classifier_reads_the_window_as_a_sequence(close):
+    net = forecast.RNNClassifier("gru", hidden_size=4, epochs=2, random_state=0)
+    model = DirectionForecaster(net, window=TAU).fit(close)
+    X, labels = windows_by_hand(close.to_numpy(), TAU)
+    direct = forecast.RNNClassifier("gru", hidden_size=4, epochs=2, random_state=0).fit(
+        X, labels)
+    last = np.diff(np.log(close.to_numpy()))[-TAU:]
+    expected = direct.predict_proba(last[None, :])[0, 1]
+    assert model.predict_proba().iloc[0] == pytest.approx(expected, rel=1e-12)
+    assert model.classifier_.n_features_in_ == TAU
+
+
 def test_it_clones_with_its_classifier_and_settings():
     model = DirectionForecaster(LogisticRegression(C=2.0), window=3, threshold=0.001)
     copy = clone(model)

@@ -54,3 +54,28 @@ def test_direction_errors_are_one_line_with_exit_2(capsys, argv, message):
     code, out, err = _run(capsys, "compare", *argv)
     assert code == 2 and out == ""
     assert err.count("\n") == 1 and message in err
+
+
+def test_direction_wires_logistic_ar_and_rnn_classifiers_with_epochs_and_seed():
+    from sklearn.pipeline import Pipeline
+
+    from forecast import DirectionForecaster, RNNClassifier
+    from forecast.cli.models import build_direction_models
+
+    args = build_parser().parse_args(["compare", "--direction", "ar,lstm", "--epochs", "3",
+                                      "--seed", "7"])
+    models, refit = build_direction_models(args)
+    assert list(models) == ["Logistic AR(20)", "LSTM classifier"]
+    assert refit == {"Logistic AR(20)": 20, "LSTM classifier": 125}
+    assert all(isinstance(m, DirectionForecaster) and m.window == 20 for m in models.values())
+    assert isinstance(models["Logistic AR(20)"].classifier, Pipeline)
+    net = models["LSTM classifier"].classifier
+    assert isinstance(net, RNNClassifier)
+    assert (net.cell, net.epochs, net.random_state) == ("lstm", 3, 7)
+
+
+def test_direction_runs_an_rnn_classifier(capsys):
+    code, out, err = _run(capsys, "compare", "--direction", "gru", "--epochs", "1",
+                          "--test-size", "20", "--start", "2017-06-01")
+    assert code == 0, err
+    assert "| GRU classifier |" in out and "compared 2 up/down models on 20 origins" in out
