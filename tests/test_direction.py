@@ -110,6 +110,12 @@ def test_exogenous_columns_join_the_row_of_their_origin(close):
         model.classifier_.predict_proba(last[None, :])[0, 1], rel=1e-12)
     with pytest.raises(ValueError, match="update needs X with 1 column"):
         model.update(close.iloc[-1:] * 0 + 1.0)
+    bt = forecast.backtest(DirectionForecaster(LogisticRegression(), window=TAU), close, X=X,
+                           start=-4, refit_every=2)
+    at_last = DirectionForecaster(LogisticRegression(), window=TAU).fit(close.iloc[:-2],
+                                                                        X=X.iloc[:-2])
+    at_last.update(close.iloc[-2:-1], X=X.iloc[-2:-1])  # the last origin: refit at the 3rd
+    assert bt["prob_up"].iloc[-1] == pytest.approx(at_last.predict_proba().iloc[0], rel=1e-12)
 
 
 def test_backtest_records_prob_up_from_the_past_only(close):
