@@ -64,6 +64,8 @@ _PUBLIC = {
     "backtest": "forecast.api",
     "compare": "forecast.api",
     "CompareResult": "forecast.evaluation.results",
+    "ForecastSearchCV": "forecast.evaluation.search",
+    "EnsembleForecaster": "forecast.models.ensemble",
     "MultiCompareResult": "forecast.evaluation.results",
     # errors a user may want to catch
     "DivergenceError": "forecast.models.rnn.divergence",
