@@ -73,7 +73,7 @@ def main() -> None:
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
     parser.add_argument("--epochs", type=int, default=20)
     options = parser.parse_args()
-    logging.basicConfig(level=logging.WARNING)
+    logging.basicConfig(level=logging.ERROR)  # not the lag-trap warnings of every model
     close = load_dataset("sp500")["close"]
     print(f"{platform.platform()}, {os.cpu_count()} cores, load {os.getloadavg()}")
     print(f"S&P 500: last {DEFAULT_TEST_SIZE} days, one step ahead, return scale\n")
