@@ -118,3 +118,13 @@ def test_bad_input_is_named(y, kwargs, error, message):
     kwargs.setdefault("forecasters", members())
     with pytest.raises(error, match=message):
         forecast.EnsembleForecaster(**kwargs).fit(y)
+
+
+def test_members_that_write_their_own_update_and_predict_combine_too(y):
+    """RNNForecaster overrides update and predict: the ensemble drives it through them."""
+    rnn = forecast.RNNForecaster("gru", hidden_size=4, epochs=2, random_state=0)
+    pair = [("AR(1)", forecast.ARForecaster(order=1)), ("GRU", rnn)]
+    start = len(y) - 10
+    ens = forecast.backtest(forecast.EnsembleForecaster(pair), y, start=start, horizon=2)
+    each = [forecast.backtest(m, y, start=start, horizon=2)["forecast"] for _, m in pair]
+    np.testing.assert_allclose(ens["forecast"], np.mean(each, axis=0), rtol=1e-12)
