@@ -54,7 +54,8 @@ def test_learning_rates_over_50_epochs_equal_torch(name, torch_name, params):
     assert len(set(ours_lr)) > 2  # the schedule did act
 
 
-@pytest.mark.parametrize(("name", "torch_name", "params"), CASES[::2], ids=IDS[::2])
+@pytest.mark.parametrize(("name", "torch_name", "params"), [CASES[2], CASES[4]],
+                         ids=[IDS[2], IDS[4]])
 def test_a_model_trained_with_a_schedule_has_torchs_weights(name, torch_name, params):
     """RNNRegressor (SGD with momentum, one full batch per epoch) against a torch loop."""
     torch = pytest.importorskip("torch")
