@@ -67,6 +67,8 @@ _PUBLIC = {
     "compare_direction": "forecast.api",
     "DirectionForecaster": "forecast.models.direction",
     "CompareResult": "forecast.evaluation.results",
+    "ForecastSearchCV": "forecast.evaluation.search",
+    "EnsembleForecaster": "forecast.models.ensemble",
     "MultiCompareResult": "forecast.evaluation.results",
     # errors a user may want to catch
     "DivergenceError": "forecast.models.rnn.divergence",

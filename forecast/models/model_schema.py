@@ -137,6 +137,8 @@ _RNN_SETTINGS = {
     "epochs": Int(1),
     "batch_size": Int(1),
     "lr": Float(0.0, open_lo=True, ints=True),
+    "lr_schedule": Opt(Str()),  # its parameters are checked by _rnn_settings
+    "lr_schedule_params": Opt(MapOf(Str(), OneOf(Float(ints=True), Str()))),
     "optimizer": Choice(*OPTIMIZER_NAMES),
     "clip_norm": Opt(Float(0.0, open_lo=True, ints=True)),
     "loss": Choice(*LOSSES),
@@ -147,6 +149,8 @@ _RNN_SETTINGS = {
     "random_state": Opt(Int(0)),
     "verbose": Bool(),
 }
+#: files written before issue 16 trained at a constant learning rate
+_SCHEDULE_ADDED = {"lr_schedule": None, "lr_schedule_params": None}
 _TRAIN_HISTORY = Rec(
     {
         key: ListOf(Float(finite=False, nan=True), "E")
@@ -363,7 +367,7 @@ _RNN_FORECASTER = ModelSchema(
     },
     checks=(_network_checks, _forecaster_checks),
     param_checks=(_rnn_settings,),
-    added={"likelihood": None},  # files written before issue 14: point forecasters
+    added={"likelihood": None, **_SCHEDULE_ADDED},  # issue 14: point forecasters before
 )
 _RNN_REGRESSOR = ModelSchema(
     params={**_RNN_SETTINGS, "scale": Bool()},
@@ -380,6 +384,7 @@ _RNN_REGRESSOR = ModelSchema(
     },
     checks=(_network_checks,),
     param_checks=(_rnn_settings,),
+    added=_SCHEDULE_ADDED,
 )
 _AR_REGRESSOR = ModelSchema(
     params={"alpha": Float(0.0, ints=True), "fit_intercept": Bool()},
