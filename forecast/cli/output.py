@@ -16,7 +16,7 @@ FIGURE_LAST = 60
 def check_out(out: str | None) -> None:
     """Refuse an ``--out`` that exists and is not a folder, before any work is done."""
     if out is not None and Path(out).exists() and not Path(out).is_dir():
-        raise CommandError(f"forecast compare: --out {out!r} is a file; name a folder "
+        raise CommandError(f"--out {out!r} is a file; name a folder "
                            "(it is created if missing)")
 
 

@@ -32,7 +32,7 @@ class _Parser(argparse.ArgumentParser):
     """An ArgumentParser whose errors are exceptions, reported by ``main`` in one line."""
 
     def error(self, message: str) -> None:  # type: ignore[override]
-        raise CommandError(f"{self.prog}: {message}")
+        raise CommandError(f"{message} (see {self.prog} --help)")
 
 
 def positive_int(text: str) -> int:
@@ -184,8 +184,19 @@ def build_parser() -> argparse.ArgumentParser:
     cmp.add_argument("--scheduler", metavar="ADDRESS",
                      help="many series: run on this Dask cluster, e.g. tcp://host:8786 "
                      "(needs pip install forecast[dask])")
-    cmp.add_argument("--column", help="price column (default: close); for stocks_monthly a "
-                     "symbol, default all five symbols")
+    cmp.add_argument("--column", help="price column (default: close, or the only column of "
+                     "a one-column file); for stocks_monthly a symbol, default all five symbols")
+    cmp.add_argument("--date-column", metavar="NAME_OR_POSITION",
+                     help="--csv/--csv-dir: the date column, by name or 0-based position "
+                     "(default: date, datetime, timestamp or time in any case, else an "
+                     "unnamed first column as pandas' to_csv writes it)")
+    cmp.add_argument("--date-format", metavar="FORMAT",
+                     help="--csv/--csv-dir: strftime format of the dates, e.g. %%d/%%m/%%Y, or "
+                     "ISO8601 (default: inferred from the first date)")
+    cmp.add_argument("--missing", choices=("error", "drop", "ffill"), default="error",
+                     help="--csv/--csv-dir: missing values (empty cells, '.', 'NA', ...): "
+                     "stop with an error naming them, drop their rows, or carry the last "
+                     "value forward (default: error)")
     cmp.add_argument("--start", help="first date of the data used")
     cmp.add_argument("--end", help="last date of the data used (for --ticker: exclusive)")
     cmp.add_argument("--cache-dir", help="Yahoo cache folder (with --ticker)")

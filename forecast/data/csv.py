@@ -19,7 +19,6 @@ from __future__ import annotations
 import io
 import logging
 import os
-import warnings
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -27,6 +26,7 @@ import numpy as np
 import pandas as pd
 
 from forecast._validation import check_choice
+from forecast.data.csv_dates import check_date_column, find_date_column, parse_dates
 from forecast.data.csv_input import (
     MAX_CSV_BYTES,
     check_columns,
@@ -39,7 +39,6 @@ from forecast.data.csv_input import (
 from forecast.data.frame import (
     canonical_field,
     missing_report,
-    mixed_offsets,
     normalize_price_frame,
 )
 
@@ -48,7 +47,6 @@ logger = logging.getLogger(__name__)
 #: cell contents read as "missing" (compared after stripping spaces, case-insensitively)
 MISSING_MARKERS = frozenset({"", ".", "-", "null", "na", "n/a", "#n/a", "nan", "none"})
 
-_DATE_NAMES = ("date", "datetime", "timestamp", "time")
 _SYMBOL_NAMES = ("symbol", "ticker")
 #: in a long file with one value column, these names become ``close``
 _CLOSE_ALIASES = ("price", "value", "close")
@@ -57,7 +55,7 @@ _CLOSE_ALIASES = ("price", "value", "close")
 def load_csv(
     path: str | os.PathLike,
     *,
-    date_column: str | None = None,
+    date_column: str | int | None = None,
     columns: str | Sequence[str] | None = None,
     symbol: str | None = None,
     missing: str = "raise",
@@ -71,9 +69,11 @@ def load_csv(
     ----------
     path : str or path-like
         The file; ``.gz``, ``.zip``, ``.bz2``, ``.xz`` compression is read by extension.
-    date_column : str, optional
-        The column holding the dates. By default the column named ``date``,
-        ``datetime``, ``timestamp`` or ``time`` (any case); a file without one is refused.
+    date_column : str or int, optional
+        The column holding the dates: its name (``""`` for an unnamed one) or its 0-based
+        position. By default the column named ``date``, ``datetime``, ``timestamp`` or
+        ``time`` (any case), else an unnamed first column (``DataFrame.to_csv`` writes its
+        unnamed index so); a file with neither is refused.
     columns : str or sequence of str, optional
         Keep only these output columns, in this order: price fields (``"close"`` or
         ``"Close"``), or symbols for a long file read without ``symbol=``. A single string
@@ -132,8 +132,8 @@ def load_csv(
     check_choice(missing, "missing", ("raise", "drop", "ffill"))
     path = check_path(path)
     wanted = check_columns(columns)
-    for name, value in [("date_column", date_column), ("symbol", symbol),
-                        ("date_format", date_format)]:
+    date_column = check_date_column(date_column)
+    for name, value in [("symbol", symbol), ("date_format", date_format)]:
         if value is not None and not isinstance(value, str):
             raise TypeError(
                 f"{name} must be a string or None, got {value!r} of type {type(value).__name__}"
@@ -150,8 +150,8 @@ def load_csv(
     source = path.name
     table, lines = _read_table(path, source, encoding, max_bytes)
 
-    date_col = _find_column(table, date_column, _DATE_NAMES, "date", source)
-    dates = _parse_dates(table[date_col], lines, date_format, source)
+    date_col = find_date_column(table, date_column, source)
+    dates = parse_dates(table[date_col], lines, date_format, source)
     check_date_range(dates, table[date_col], lines, source)
     symbol_col = _find_column(table, None, _SYMBOL_NAMES, "symbol", source, required=False)
     if symbol_col is None:
@@ -185,7 +185,7 @@ def _read_table(
 ) -> tuple[pd.DataFrame, np.ndarray]:
     """Read every cell as a string; return the table and each row's line in the file."""
     text = read_text(path, source, encoding, max_bytes)
-    check_header(text, source)
+    header = check_header(text, source)
     try:
         table = pd.read_csv(
             io.StringIO(text),
@@ -199,7 +199,10 @@ def _read_table(
     except pd.errors.ParserError as err:
         raise ValueError(f"{source}: not a well-formed CSV file: {err}") from err
     del text
-    table.columns = [str(c).strip() for c in table.columns]
+    if len(header) == table.shape[1]:  # as written: pandas calls an empty name "Unnamed: 0"
+        table.columns = header
+    else:
+        table.columns = [str(c).strip() for c in table.columns]
     # line 1 is the header; blank lines are kept by the reader so that numbers stay right
     lines = np.arange(len(table)) + 2
     blank = (table.apply(lambda col: col.str.strip()) == "").all(axis=1).to_numpy()
@@ -234,46 +237,6 @@ def _find_column(
             f"the columns are {list(table.columns)}. Pass {what}_column= to name it."
         )
     return None
-
-
-def _parse_dates(
-    cells: pd.Series, lines: np.ndarray, date_format: str | None, source: str
-) -> pd.DatetimeIndex:
-    """Parse the date column with one format (given or inferred); name the first bad cell."""
-    text = cells.str.strip()
-    empty = np.flatnonzero((text == "").to_numpy())
-    if empty.size:
-        raise ValueError(
-            f"{source}: {empty.size} row(s) without a date; the first is line {lines[empty[0]]}"
-        )
-    try:  # offsets that differ (a daylight-saving change) are held in UTC
-        utc = mixed_offsets(text, lines)
-    except ValueError as err:
-        raise ValueError(f"{source}: {err}") from None
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        try:
-            parsed = pd.to_datetime(text, format=date_format, errors="coerce", utc=utc)
-        except (ValueError, TypeError) as err:
-            raise ValueError(f"{source}: could not parse the dates: {err}") from err
-    for warning in caught:
-        message = str(warning.message)
-        if "Could not infer format" in message:
-            raise ValueError(
-                f"{source}: could not infer a date format from the first date "
-                f"{text.iloc[0]!r}; pass date_format= (e.g. '%d/%m/%Y' or 'ISO8601')"
-            )
-        logger.info("%s: %s", source, message)
-    bad = np.flatnonzero(pd.isna(parsed).to_numpy())
-    if bad.size:
-        i = int(bad[0])
-        how = f"the format {date_format!r}" if date_format else "the format of the first date"
-        raise ValueError(
-            f"{source}: {bad.size} date(s) could not be parsed with {how} "
-            f"({text.iloc[0]!r}); the first is {text.iloc[i]!r} at line {lines[i]}. "
-            "Pass date_format= if the file mixes formats."
-        )
-    return pd.DatetimeIndex(parsed, name="date")
 
 
 def _numeric(table: pd.DataFrame, lines: np.ndarray, source: str) -> pd.DataFrame:
@@ -366,8 +329,9 @@ def _handle_missing(
             else ""
         )
         raise ValueError(
-            f"{source}: {report}. Pass missing='drop' to drop those rows or "
-            f"missing='ffill' to carry the last value forward.{hint}"
+            f"{source}: {report}. Pass missing='drop' (command line: --missing drop) to drop "
+            "those rows or missing='ffill' (--missing ffill) to carry the last value "
+            f"forward.{hint}"
         )
     if missing == "drop":
         kept = frame.dropna(how="any")
@@ -381,7 +345,8 @@ def _handle_missing(
         )
         raise ValueError(
             f"{source}: missing='ffill' cannot fill values missing before a column's first "
-            f"observation: {report}. Select other columns or use missing='drop'."
+            f"observation: {report}. Select other columns (columns=, command line: "
+            "--column) or use missing='drop' (--missing drop)."
         )
     logger.info("%s: filled %d missing value(s) forward", source, int(frame.isna().sum().sum()))
     return frame.ffill()

@@ -173,8 +173,9 @@ def read_text(path: Path, source: str, encoding: str, max_bytes: int | None) -> 
         ) from None
 
 
-def check_header(text: str, source: str) -> None:
-    """Refuse a header that names a column twice (the reader would rename one ``x.1``)."""
+def check_header(text: str, source: str) -> list[str]:
+    """The column names of the header, stripped; refuse one named twice (the reader would
+    rename one ``x.1``)."""
     header = next(csv.reader(io.StringIO(text[: text.find("\n") + 1 or len(text)])), [])
     names = [name.strip() for name in header]
     twice = sorted({n for n in names if names.count(n) > 1})
@@ -183,3 +184,4 @@ def check_header(text: str, source: str) -> None:
             f"{source}: the header names the column(s) {twice} more than once: {names}. "
             "Rename or remove the duplicates"
         )
+    return names
