@@ -136,7 +136,8 @@ def test_hourly_fx_saved_by_pandas_keeps_its_hours_and_zone(tmp_path):
 @pytest.mark.parametrize(("make", "flags", "heading"), [
     (_index_mdy, [], "# gspc.csv close, 2017-10-20 .. 2018-12-31"),
     (_stock_unnamed, [], "# goog.csv close, 2016-09-06 .. 2017-11-10"),
-    (_fx_hourly_unnamed, ["--column", "close"], "# eurusd_1h.csv close, 2018-01-07 22:00 .. 2018-02-02 21:00"),
+    (_fx_hourly_unnamed, ["--column", "close"],
+     "# eurusd_1h.csv close, 2018-01-07 22:00 .. 2018-02-02 21:00"),
     (_oil_dots, ["--missing", "drop"], "# dcoilwtico.csv DCOILWTICO, 2016-09-06 .. 2017-11-10"),
     (_oil_dots, ["--missing", "ffill", "--column", "DCOILWTICO", "--date-column", "DATE"],
      "# dcoilwtico.csv DCOILWTICO, 2016-09-06 .. 2017-11-10"),
