@@ -43,9 +43,7 @@ def _fx_hourly_unnamed(tmp_path):
     """An hourly FX rate (Sunday 22:00 to Friday 21:00 UTC), saved by pandas, unnamed index."""
     hours = pd.date_range("2018-01-07 22:00", "2018-02-02 21:00", freq="h", tz="UTC")
     week_hour = hours.day_of_week * 24 + hours.hour
-    open_ = (week_hour >= 22) & (week_hour <= 4 * 24 + 21) | (hours.day_of_week == 6) & (
-        hours.hour >= 22)
-    hours = hours[open_]
+    hours = hours[(week_hour < 4 * 24 + 22) | (week_hour >= 6 * 24 + 22)]  # Fri 22h-Sun 22h
     returns = np.log(load_dataset("sp500")["close"]).diff().dropna().to_numpy()[: len(hours)]
     rate = 1.2 * np.exp(np.cumsum(returns / 10))
     frame = pd.DataFrame({"Open": rate, "High": rate * 1.0005, "Low": rate * 0.9995,

@@ -197,6 +197,11 @@ def build_parser() -> argparse.ArgumentParser:
                      help="--csv/--csv-dir: missing values (empty cells, '.', 'NA', ...): "
                      "stop with an error naming them, drop their rows, or carry the last "
                      "value forward (default: error)")
+    cmp.add_argument("--calendar", metavar="EXCHANGE",
+                     help="date forecasts on this exchange's sessions, e.g. XNYS (needs pip "
+                     "install forecast[calendars]; default: XNYS for the bundled sp500 and "
+                     "msft when it is installed, else business days Mon-Fri, holidays "
+                     "included); daily data only")
     cmp.add_argument("--start", help="first date of the data used")
     cmp.add_argument("--end", help="last date of the data used (for --ticker: exclusive)")
     cmp.add_argument("--cache-dir", help="Yahoo cache folder (with --ticker)")

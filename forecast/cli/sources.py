@@ -45,7 +45,8 @@ def load_prices(args: argparse.Namespace) -> tuple[dict[str, pd.Series], str]:
     many = wants_many(args)
     if args.tickers or args.ticker:
         tickers = args.tickers or [args.ticker]
-        frames = {t.upper(): download(t, args.start, args.end, args.cache_dir, "compare")
+        frames = {t.upper(): download(t, args.start, args.end, args.cache_dir, "compare",
+                                      calendar=args.calendar)
                   for t in tickers}
         source = f"yahoo: {', '.join(frames)}" if many else f"yahoo:{args.ticker.upper()}"
     elif args.csv_dir:
@@ -59,7 +60,7 @@ def load_prices(args: argparse.Namespace) -> tuple[dict[str, pd.Series], str]:
     else:
         source = args.dataset or DEFAULT_DATASET
         check_dataset(source)
-        frames = {source: load_dataset(source)}
+        frames = {source: load_dataset(source, calendar=args.calendar or "auto")}
     if many and not (args.tickers or args.csv_dir):  # one frame holding a series per column
         wide = frames[source]
         data = {str(c): wide[c] for c in wide.columns}
@@ -95,7 +96,8 @@ def csv_options(args: argparse.Namespace) -> dict[str, Any]:
     if column is not None and column.strip().lstrip("-").isdigit():
         column = int(column)
     missing = {"error": "raise"}.get(args.missing, args.missing)
-    return {"date_column": column, "date_format": args.date_format, "missing": missing}
+    return {"date_column": column, "date_format": args.date_format, "missing": missing,
+            "calendar": args.calendar}
 
 
 def check_csv_flags(args: argparse.Namespace) -> None:
@@ -206,12 +208,13 @@ def download(
     cache_dir: str | None,
     command: str,
     interval: str = "1d",
+    calendar: str | None = None,
 ) -> pd.DataFrame:
     """One ticker's prices through the Yahoo cache; a failure is a one-line CommandError."""
     from forecast import YahooDownloadError, load_yahoo
 
     try:
-        return load_yahoo(ticker, start, end, interval, cache_dir=cache_dir)
+        return load_yahoo(ticker, start, end, interval, cache_dir=cache_dir, calendar=calendar)
     except YahooDownloadError as err:
         raise download_failure(err, command) from err
 

@@ -26,6 +26,7 @@ import numpy as np
 import pandas as pd
 
 from forecast._validation import check_choice
+from forecast.data.calendars import with_calendar
 from forecast.data.csv_dates import check_date_column, find_date_column, parse_dates
 from forecast.data.csv_input import (
     MAX_CSV_BYTES,
@@ -62,6 +63,7 @@ def load_csv(
     date_format: str | None = None,
     encoding: str = "utf-8-sig",
     max_bytes: int | None = MAX_CSV_BYTES,
+    calendar: str | None = None,
 ) -> pd.DataFrame:
     """Load a price file (CSV, optionally compressed) as a price frame.
 
@@ -97,6 +99,10 @@ def load_csv(
     max_bytes : int or None, default MAX_CSV_BYTES
         Refuse files with more text than this (bytes, after decompression; 128 MiB by
         default); None reads any size.
+    calendar : str, optional
+        An exchange code such as ``"XNYS"``: the index's ``freq`` follows its sessions, so
+        forecasts are dated on them (see :func:`forecast.data.calendars.with_calendar`;
+        needs the ``calendars`` extra). Daily dates only.
 
     Returns
     -------
@@ -177,7 +183,8 @@ def load_csv(
         frame = frame.sort_index(kind="stable")
     long_hint = symbol_col is not None and symbol is None
     frame = _handle_missing(frame, missing, source, long_hint)
-    return normalize_price_frame(frame, source)
+    frame = normalize_price_frame(frame, source)
+    return frame if calendar is None else with_calendar(frame, calendar)
 
 
 def _read_table(
