@@ -136,7 +136,7 @@ def run_compare(args: argparse.Namespace) -> int:
         counted = f"{len(models) + 1} models on {len(result.results)} series"
     else:
         counted = f"{len(result.models)} models on {result.settings['n_origins']} origins"
-    report_result(result, source, args.out, began, counted=counted, figures=not many)
+    report_result(result, source, args.out, began, counted=counted)
     return 0
 
 
