@@ -127,7 +127,7 @@ def ticker_list(text: str) -> list[str]:
 COMPARE_DESCRIPTION = f"""\
 Walk-forward comparison of the random walk, the drift, AR(tau) and NumPy RNNs.
 
-Defaults (the README's main job; 26-35 s measured on a busy 2-core machine, limit 90 s):
+Defaults (the README's main job, whose run time the README reports; budget 90 s):
 the bundled S&P 500 closes; models {DEFAULT_MODELS}; the last {DEFAULT_TEST_SIZE}
 trading days are forecast one day ahead from rolling origins, expanding window. Every
 model is first fitted on everything before the test period. The random walk ("Random
