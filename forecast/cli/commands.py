@@ -55,7 +55,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     except Exception as err:  # a bug: still one line, the traceback with --verbose
         logger.info("unexpected error", exc_info=True)
-        _fail(f"forecast: unexpected error ({type(err).__name__}): {err}")
+        _fail(f"forecast: error: unexpected error ({type(err).__name__}): {err}")
         return 2
     finally:
         package_logger.removeHandler(handler)
