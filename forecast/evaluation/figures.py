@@ -101,25 +101,34 @@ def plot_comparison(
     if kind == "forecast":
         return _forecast(by_model, actual, names, ax, ahead)
     if kind == "loss":
-        others = [m for m in names if m != reference]
-        if not others:
-            raise ValueError("kind='loss' needs a model other than the random walk")
-        by_origin = {m: by_model[m].set_index("origin") for m in names}
-        out = plots.plot_cumulative_loss_difference(
-            by_origin[reference]["actual"], {m: by_origin[m]["forecast"] for m in others},
-            by_origin[reference]["forecast"], ax=ax, benchmark_name="random walk",
-            xlabel="origin date", units=PRICE_UNITS)
-        if isinstance(actual.index, pd.DatetimeIndex):
-            _concise_dates(out)
-        return out
+        return _loss(by_model, reference, [m for m in names if m != reference], ax)
+    return _errors(by_model, actual, names, ax, ahead)
+
+
+def _loss(by_model: dict[str, pd.DataFrame], reference: str, others: list[str],
+          ax: Axes | None) -> Axes:
+    if not others:
+        raise ValueError("kind='loss' needs a model other than the random walk")
+    by_origin = {m: by_model[m].set_index("origin") for m in [reference, *others]}
+    ax = plots.plot_cumulative_loss_difference(
+        by_origin[reference]["actual"], {m: by_origin[m]["forecast"] for m in others},
+        by_origin[reference]["forecast"], ax=ax, benchmark_name="random walk",
+        xlabel="origin date", units=PRICE_UNITS)
+    if isinstance(by_origin[reference].index, pd.DatetimeIndex):
+        _concise_dates(ax)
+    return ax
+
+
+def _errors(by_model: dict[str, pd.DataFrame], actual: pd.Series, names: list[str],
+            ax: Axes | None, ahead: str) -> Axes:
     errors = {m: (actual - by_model[m]["forecast"]).to_numpy() for m in names}
-    out = plots.plot_error_distribution(errors, ax=ax, kind="rows")
-    out.set_xlabel(f"{ahead} forecast error, actual - forecast ({PRICE_UNITS})")
-    out.set_title(f"{ahead.capitalize()} forecast errors by model "
-                  "(box: middle half; whiskers: 1.5 IQR; dots: beyond)", fontsize="medium")
-    if out.figure.get_figheight() < 1.0 + 0.5 * len(names):
-        out.figure.set_figheight(1.0 + 0.5 * len(names))
-    return out
+    ax = plots.plot_error_distribution(errors, ax=ax, kind="rows")
+    ax.set_xlabel(f"{ahead} forecast error, actual - forecast ({PRICE_UNITS})")
+    ax.set_title(f"{ahead.capitalize()} forecast errors by model "
+                 "(box: middle half; whiskers: 1.5 IQR; dots: beyond)", fontsize="medium")
+    if ax.figure.get_figheight() < 1.0 + 0.5 * len(names):
+        ax.figure.set_figheight(1.0 + 0.5 * len(names))
+    return ax
 
 
 def _forecast(by_model: dict[str, pd.DataFrame], actual: pd.Series, names: list[str],
