@@ -202,3 +202,15 @@ def test_csv_dir_without_csv_files_is_one_error_line(capsys, tmp_path):
     code, _, err = _run(capsys, "compare", "--csv-dir", str(tmp_path), *RUN)
     assert code == 2
     assert err == f"forecast: error: --csv-dir '{tmp_path}' holds no .csv or .csv.gz files\n"
+
+
+def test_a_latin1_file_names_the_encoding_flag_and_reads_with_it(capsys, tmp_path):
+    y = load_dataset("msft")["close"].iloc[-60:]
+    text = "date,cl\xf4ture\n" + "".join(f"{d:%Y-%m-%d},{v}\n" for d, v in y.items())
+    path = tmp_path / "bourse.csv"
+    path.write_bytes(text.encode("latin-1"))
+    code, _, err = _run(capsys, "compare", "--csv", str(path), *RUN)
+    assert code == 2 and "encoding='latin-1'" in err and "--encoding latin-1" in err
+    code, out, err = _run(capsys, "compare", "--csv", str(path), "--encoding", "latin-1", *RUN)
+    assert code == 0, err
+    assert out.startswith("# bourse.csv cl\xf4ture, ")

@@ -193,6 +193,8 @@ def build_parser() -> argparse.ArgumentParser:
     cmp.add_argument("--date-format", metavar="FORMAT",
                      help="--csv/--csv-dir: strftime format of the dates, e.g. %%d/%%m/%%Y, or "
                      "ISO8601 (default: inferred from the first date)")
+    cmp.add_argument("--encoding", help="--csv/--csv-dir: text encoding of the files, e.g. "
+                     "latin-1 or cp1252 (default: UTF-8, with or without a byte-order mark)")
     cmp.add_argument("--missing", choices=("error", "drop", "ffill"), default="error",
                      help="--csv/--csv-dir: missing values (empty cells, '.', 'NA', ...): "
                      "stop with an error naming them, drop their rows, or carry the last "

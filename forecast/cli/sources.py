@@ -96,16 +96,19 @@ def csv_options(args: argparse.Namespace) -> dict[str, Any]:
     if column is not None and column.strip().lstrip("-").isdigit():
         column = int(column)
     missing = {"error": "raise"}.get(args.missing, args.missing)
-    return {"date_column": column, "date_format": args.date_format, "missing": missing,
-            "calendar": args.calendar}
+    options = {"date_column": column, "date_format": args.date_format, "missing": missing,
+               "calendar": args.calendar}
+    return options | ({"encoding": args.encoding} if args.encoding else {})
 
 
 def check_csv_flags(args: argparse.Namespace) -> None:
-    """Refuse ``--date-column``, ``--date-format``, ``--missing`` without a CSV source."""
+    """Refuse ``--date-column``, ``--date-format``, ``--encoding``, ``--missing`` without a
+    CSV source."""
     if args.csv or args.csv_dir:
         return
     given = [flag for flag, value in [("--date-column", args.date_column),
                                       ("--date-format", args.date_format),
+                                      ("--encoding", args.encoding),
                                       ("--missing", args.missing if args.missing != "error"
                                        else None)] if value is not None]
     if given:

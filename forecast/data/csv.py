@@ -176,7 +176,8 @@ def load_csv(
     if wanted is not None:
         absent = [c for c in wanted if c not in frame.columns]
         if absent:
-            raise ValueError(f"{source}: no column(s) {absent}; available: {list(frame.columns)}")
+            raise ValueError(f"{source}: no column(s) {absent} (columns=, command line: "
+                             f"--column); available: {list(frame.columns)}")
         frame = frame[wanted]
     if not frame.index.is_monotonic_increasing:
         logger.info("%s: dates are not in increasing order; sorting them", source)
@@ -303,7 +304,8 @@ def _from_long(
     if values.shape[1] != 1:
         raise ValueError(
             f"{source}: a long file with several price columns {list(values.columns)}; "
-            f"pass symbol= to load one of {sorted(symbols.unique())}"
+            f"pass symbol= to load one of {sorted(symbols.unique())} (the command line reads "
+            "long files with one price column)"
         )
     keys = pd.MultiIndex.from_arrays([symbols.to_numpy(), dates])
     dup = keys.duplicated(keep=False)
@@ -331,7 +333,8 @@ def _handle_missing(
     if missing == "raise":
         hint = (
             " In a long file a symbol without a row for a date counts as missing; "
-            "pass symbol= to load one symbol."
+            "pass symbol= to load one symbol (command line: --missing drop keeps the dates "
+            "every symbol has)."
             if long_hint
             else ""
         )

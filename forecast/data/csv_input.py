@@ -157,7 +157,8 @@ def read_text(path: Path, source: str, encoding: str, max_bytes: int | None) -> 
         raise ValueError(
             f"{source}: more than max_bytes={max_bytes} bytes of text"
             + (" after decompression" if suffix in _OPENERS or suffix == ".zip" else "")
-            + "; pass a larger max_bytes= (or None) to read it"
+            + "; pass a larger max_bytes= (or None) to read it (the command line reads at "
+            "most the default: split the file)"
         )
     try:
         return data.decode(encoding)
@@ -168,8 +169,8 @@ def read_text(path: Path, source: str, encoding: str, max_bytes: int | None) -> 
         raise ValueError(
             f"{source}: line {line} is not valid {shown} text (byte "
             f"{data[err.start:err.start + 1]!r} at offset {err.start}). Pass the file's "
-            "encoding, e.g. encoding='latin-1' or 'cp1252', or save it as UTF-8; a compressed "
-            "file needs a .gz, .bz2, .xz or .zip extension"
+            "encoding, e.g. encoding='latin-1' or 'cp1252' (command line: --encoding latin-1), "
+            "or save it as UTF-8; a compressed file needs a .gz, .bz2, .xz or .zip extension"
         ) from None
 
 
