@@ -58,7 +58,7 @@ def report_result(
         else:
             from forecast.evaluation.results import safe_name
 
-            figures = [write_summary(result, folder)]
+            figures = [write_summary(result, folder, source.split(",")[0])]
             for name, comparison in result.results.items():
                 figures += write_figures(comparison, folder / safe_name(name), name)
         shown = [p.relative_to(folder).as_posix() for p in figures]
@@ -104,11 +104,12 @@ def write_figures(comparison: Any, out: Path, label: str) -> list[Path]:
     return written
 
 
-def write_summary(result: Any, out: Path) -> Path:
-    """Draw the cross-series summary figure of a comparison of many series into ``out``."""
+def write_summary(result: Any, out: Path, label: str) -> Path:
+    """Draw the cross-series summary figure of a comparison of many series into ``out``,
+    titled with ``label``."""
     _agg()
     ax = result.plot("summary")
-    return _save(ax.figure, out / "summary.png", f"{len(result.results)} series")
+    return _save(ax.figure, out / "summary.png", label)
 
 
 def _agg() -> None:
