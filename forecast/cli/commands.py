@@ -91,7 +91,7 @@ def run_datasets(args: argparse.Namespace) -> int:
 
 def run_fetch(args: argparse.Namespace) -> int:
     """``forecast fetch TICKER``: download into the cache, say what came, maybe ``--out``."""
-    frame = download(args.ticker, args.start, args.end, args.cache_dir, "fetch", args.interval)
+    frame = download(args.ticker, args.start, args.end, args.cache_dir, args.interval)
     print(f"{args.ticker.upper()}: {len(frame)} rows, {format_day(frame.index[0])} .. "
           f"{format_day(frame.index[-1])}, columns {', '.join(map(str, frame.columns))}")
     if args.out:

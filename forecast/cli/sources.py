@@ -45,7 +45,7 @@ def load_prices(args: argparse.Namespace) -> tuple[dict[str, pd.Series], str]:
     many = wants_many(args)
     if args.tickers or args.ticker:
         tickers = args.tickers or [args.ticker]
-        frames = {t.upper(): download(t, args.start, args.end, args.cache_dir, "compare",
+        frames = {t.upper(): download(t, args.start, args.end, args.cache_dir,
                                       calendar=args.calendar)
                   for t in tickers}
         source = f"yahoo: {', '.join(frames)}" if many else f"yahoo:{args.ticker.upper()}"
@@ -209,7 +209,6 @@ def download(
     start: str | None,
     end: str | None,
     cache_dir: str | None,
-    command: str,
     interval: str = "1d",
     calendar: str | None = None,
 ) -> pd.DataFrame:
@@ -219,14 +218,14 @@ def download(
     try:
         return load_yahoo(ticker, start, end, interval, cache_dir=cache_dir, calendar=calendar)
     except YahooDownloadError as err:
-        raise download_failure(err, command) from err
+        raise download_failure(err) from err
 
 
-def download_failure(err: Exception, command: str) -> CommandError:
+def download_failure(err: Exception) -> CommandError:
     """A failed Yahoo download (``YahooDownloadError``) as a one-line command error.
 
     Names the ticker, the cause (saying so when the network is down), the cache file and
-    the ``--dataset`` alternative that works offline; ``command`` is "fetch" or "compare".
+    the ``--dataset`` alternative that works offline.
     """
     from forecast import list_datasets
 
