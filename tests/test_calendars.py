@@ -160,6 +160,15 @@ def test_without_the_extra_a_calendar_names_the_install(no_calendars):
         with_calendar(close, "XNYS")
 
 
+def test_without_the_extra_cli_calendar_is_one_line_naming_the_install(no_calendars, capsys):
+    code = main(["compare", "--models", "naive", "--test-size", "5", "--calendar", "XNYS"])
+    out, err = capsys.readouterr()
+    assert code == 2 and out == ""
+    (line,) = err.splitlines()
+    assert line.startswith("forecast: error: trading calendars need the exchange-calendars")
+    assert 'pip install "forecast[calendars]"' in line
+
+
 # ------------------------------------------------------------- intraday: trading hours
 
 
@@ -192,3 +201,15 @@ def test_less_than_a_week_of_intraday_history_continues_by_the_step():
     hours = pd.date_range("2018-01-05 10:00", "2018-01-05 20:00", freq="h")  # a Friday
     assert [t.strftime("%a %H") for t in future_index(hours, 4)] == [
         "Fri 21", "Fri 22", "Fri 23", "Sat 00"]
+
+
+def test_load_yahoo_takes_a_calendar(monkeypatch, tmp_path, close):
+    import forecast.data.yahoo as yahoo
+
+    raw = forecast.load_dataset("sp500", calendar=None).iloc[-20:].rename(columns=str.title)
+    raw = raw.drop(columns="Adj_Close").rename_axis("Date")
+    monkeypatch.setattr(yahoo, "_download", lambda *args, **kwargs: raw)
+    frame = forecast.load_yahoo("^GSPC", cache_dir=tmp_path, calendar="XNYS")
+    assert isinstance(frame.index.freq, pd.offsets.CustomBusinessDay)
+    assert _days(forecast.NaiveForecaster().fit(frame["close"]).predict(1).index) == [
+        "2019-01-02"]
