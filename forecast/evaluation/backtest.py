@@ -18,6 +18,7 @@ from sklearn.base import clone
 from tqdm.std import tqdm  # text bar: no ipywidgets needed in notebooks
 
 from forecast._validation import check_float, check_series
+from forecast.evaluation.intervals import distribution_crps, gives_distribution
 from forecast.evaluation.schedule import WalkForward
 from forecast.models.base import walks_by_position
 
@@ -130,7 +131,9 @@ def run_backtest(
     Returns
     -------
     frame : DataFrame
-        The backtest, columns :data:`COLUMNS` (and ``lower``, ``upper`` with ``coverage``).
+        The backtest, columns :data:`COLUMNS` (and ``lower``, ``upper`` with ``coverage``,
+        and ``crps`` then for a model with a predictive distribution, see
+        :func:`~forecast.evaluation.intervals.distribution_crps`).
     model : forecaster
         The clone used at the last origin.
 
@@ -157,6 +160,9 @@ def run_backtest(
     n_origins = len(targets)
     forecasts = np.empty((n_origins, horizon))
     bounds = np.empty((n_origins, horizon, 2)) if coverage is not None else None
+    # a predictive distribution is scored by CRPS at each origin, as its band is recorded
+    crps = np.empty((n_origins, horizon)) if bounds is not None and gives_distribution(
+        forecaster) else None
     model = None
     seen = 0  # how many observations the current model has seen
     bar = tqdm(
@@ -190,6 +196,8 @@ def run_backtest(
                 bounds[i, :, j] = _checked(
                     band[col], horizon, name, index, q - 1, "predict_interval"
                 )
+        if crps is not None:
+            crps[i] = distribution_crps(model, values[q - 1], values[q : q + horizon])
     bar.close()
     logger.debug("backtest of %s: %d origins, horizon %d", name, n_origins, horizon)
 
@@ -208,6 +216,8 @@ def run_backtest(
     if bounds is not None:
         frame["lower"] = bounds[..., 0].ravel()
         frame["upper"] = bounds[..., 1].ravel()
+    if crps is not None:
+        frame["crps"] = crps.ravel()
     return frame, model
 
 

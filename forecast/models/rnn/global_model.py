@@ -44,11 +44,13 @@ from sklearn.exceptions import NotFittedError
 from forecast._validation import check_random_state, check_series
 from forecast.models.rnn.divergence import unfitted_on_error
 from forecast.models.rnn.global_series import GlobalSeriesForecaster
+from forecast.models.rnn.likelihood_paths import check_scale
 from forecast.models.rnn.settings import FORECASTER_DEFAULTS as D
 from forecast.models.rnn.settings import check_settings, document_parameters
 from forecast.models.rnn.streams import plan_training, pooled_streams, tbptt_functions
 from forecast.models.rnn.target import TargetTransform, check_target_values
 from forecast.models.rnn.training import fit_network
+from forecast.nn import head_size
 
 logger = logging.getLogger(__name__)
 
@@ -118,9 +120,11 @@ class GlobalRNNForecaster(BaseEstimator):
         optimizer=D.optimizer,
         clip_norm=D.clip_norm,
         loss=D.loss,
+        likelihood=D.likelihood,
         dtype=D.dtype,
         validation_fraction=D.validation_fraction,
         patience=D.patience,
+        warm_start=False,
         random_state=D.random_state,
         verbose=D.verbose,
     ) -> None:
@@ -136,9 +140,11 @@ class GlobalRNNForecaster(BaseEstimator):
         self.optimizer = optimizer
         self.clip_norm = clip_norm
         self.loss = loss
+        self.likelihood = likelihood
         self.dtype = dtype
         self.validation_fraction = validation_fraction
         self.patience = patience
+        self.warm_start = warm_start
         self.random_state = random_state
         self.verbose = verbose
 
@@ -191,12 +197,15 @@ class GlobalRNNForecaster(BaseEstimator):
         owner = streams[2]
         logger.info("global %s: %d series, %d streams of %d steps", s.cell, len(names),
                     len(owner), len(streams[0]))
-        net = s.build_network(1, 1, rng)
+        old = getattr(self, "network_", None) if self.warm_start else None
+        net = s.build_network(1, head_size(s.training_loss), rng, old)
         fns = tbptt_functions(net, inputs, tails, streams, s, s.build_optimizer(), rng)
+        desc = f"{type(self).__name__}({s.cell})"
         with unfitted_on_error(self):
-            result = fit_network(
-                net, fns, s, verbose=self.verbose, desc=f"{type(self).__name__}({s.cell})"
-            )
+            result = fit_network(net, fns, s, verbose=self.verbose, desc=desc)
+            if s.likelihood is not None:
+                for name, u in zip(names, inputs, strict=True):
+                    check_scale(net, s.training_loss, u, f"{desc}, series {name!r}")
         self.network_, self.scalers_, self.series_ = net, scalers, data
         self.n_streams_ = len(owner)
         self.stream_owner_ = np.array(names, dtype=object)[owner]
@@ -219,5 +228,6 @@ class GlobalRNNForecaster(BaseEstimator):
             network=self.network_,
             scaler=self.scalers_[name],
             validation_fraction=self.validation_fraction,
+            likelihood=self.likelihood,
         )
         return view.fit(self.series_[name])
