@@ -49,7 +49,7 @@ from forecast.models.rnn.settings import FORECASTER_DEFAULTS as D
 from forecast.models.rnn.settings import check_settings, document_parameters
 from forecast.models.rnn.streams import plan_training, pooled_streams, tbptt_functions
 from forecast.models.rnn.target import TargetTransform, check_target_values
-from forecast.models.rnn.training import fit_network
+from forecast.models.rnn.training import NetworkPickling, fit_network
 from forecast.nn import head_size
 
 logger = logging.getLogger(__name__)
@@ -58,7 +58,7 @@ __all__ = ["GlobalRNNForecaster", "GlobalSeriesForecaster"]
 
 
 @document_parameters
-class GlobalRNNForecaster(BaseEstimator):
+class GlobalRNNForecaster(NetworkPickling, BaseEstimator):
     """One LSTM, GRU or RNN trained on many series, each with its own scaler.
 
     It trains as :class:`~forecast.models.rnn.forecaster.RNNForecaster` with
