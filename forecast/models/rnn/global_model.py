@@ -72,6 +72,17 @@ class GlobalRNNForecaster(NetworkPickling, BaseEstimator):
 
     Notes
     -----
+    *Likelihood (DeepAR).* With ``likelihood="normal"`` or ``"student_t"`` the shared head
+    gives the distribution of each series' next scaled increment and is trained by its
+    negative log-likelihood over the streams of all series (early stopping on the NLL of
+    their validation tails). ``for_series(name)`` then forecasts from that distribution:
+    ``sample_paths`` draws price paths by ancestral sampling, ``predict`` is its mean
+    (Normal) or median (Student-t), ``predict_interval`` and ``predict_quantiles`` its
+    quantiles, analytic at step 1 and from paths beyond (see
+    :mod:`forecast.models.rnn.likelihood_paths`); in :func:`forecast.compare` with
+    ``coverage`` its CRPS is scored. A fit whose predicted scale collapses on any series
+    raises DivergenceError and leaves the model unfitted.
+
     The network learns from every observation passed to :meth:`fit_many`. To backtest a
     global model, pass it to :func:`forecast.compare` (``global_models``) or
     :func:`forecast.backtest` with a dict of series rather than backtesting a
@@ -103,6 +114,10 @@ class GlobalRNNForecaster(NetworkPickling, BaseEstimator):
     >>> g = GlobalRNNForecaster(hidden_size=4, epochs=2, random_state=0).fit_many(series)
     >>> g.for_series("IBM").predict(2).index.strftime("%Y-%m").tolist()
     ['2010-04', '2010-05']
+    >>> deepar = GlobalRNNForecaster(hidden_size=4, epochs=2, likelihood="student_t",
+    ...                              random_state=0).fit_many(series)
+    >>> deepar.for_series("IBM").sample_paths(3, n_samples=100, random_state=0).shape
+    (100, 3)
     """
 
     def __init__(
