@@ -7,7 +7,7 @@ one-day-ahead forecast targets), ``forecast.compare(..., coverage=0.9)`` scores
 * RNN split-conformal, RNN Normal, RNN Student-t: ``RNNForecaster`` (LSTM, ``--hidden``
   units) without and with a likelihood head, refitted every ``--refit-every`` origins;
 * ACI(model) for each: ``ConformalForecaster(model, method="aci", gamma=g)`` for every
-  ``--gammas`` value (0.005 is the default);
+  ``--gammas`` value (0.005 is the default; ``--gammas`` alone: no ACI);
 
 for every ``--seeds`` value of the networks' ``random_state`` (ranges over the seeds are
 printed), with the networks trained as ``--training`` says: ``default`` (the package
@@ -114,7 +114,7 @@ def load() -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
-    parser.add_argument("--gammas", type=float, nargs="+", default=[0.005, 0.05])
+    parser.add_argument("--gammas", type=float, nargs="*", default=[0.005, 0.05])
     parser.add_argument("--training", nargs="+", choices=list(TRAINING),
                         default=["default", "long"])
     parser.add_argument("--period", choices=["test", "validation"], default="test")
