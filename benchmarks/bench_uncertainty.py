@@ -16,12 +16,17 @@ None: every epoch is tried and the best on the validation NLL kept). ``--period 
 runs the same on the 500 days before the test period (the data the settings were chosen
 on, never the test period).
 
+With ``--global``, also the DeepAR pair: ``GlobalRNNForecaster(likelihood="normal" |
+"student_t")``, one network trained across the S&P 500 and MSFT (the last ``--history`` days
+of each, the last ``--test-size`` forecast), refitted every ``--refit-every`` origins on both
+series cut at the origin's date.
+
 Then the sampling cost: ``sample_paths(20, 1000)`` of an LSTM of hidden size 32 with a
 Normal head, the 1000 paths one batch (best, median and worst of ``--repeats`` calls), with
 the machine's load average. Run from the repository root::
 
     python benchmarks/bench_uncertainty.py [--seeds 0 1 2] [--gammas 0.005 0.05]
-        [--training default long] [--period test|validation] [--repeats 20]
+        [--training default long] [--period test|validation] [--global] [--repeats 20]
 """
 
 from __future__ import annotations
@@ -90,6 +95,35 @@ def coverage_table(y: pd.Series, args: argparse.Namespace) -> None:
                   f"{fmt_range(r['christoffersen_pvalue'], 3):>13}")
 
 
+def global_table(args: argparse.Namespace) -> None:
+    from forecast.models.rnn.global_model import GlobalRNNForecaster
+
+    cut = slice(None, -args.test_size) if args.period == "validation" else slice(None)
+    series = {name: forecast.load_dataset(key)["close"].iloc[cut].iloc[-args.history :]
+              for name, key in (("S&P 500", "sp500"), ("MSFT", "msft"))}
+    for training in args.training:
+        rows = []
+        for seed in args.seeds:
+            deepar = {f"DeepAR {lik}": GlobalRNNForecaster(
+                likelihood=lik, hidden_size=args.hidden, random_state=seed, **TRAINING[training])
+                for lik in ("normal", "student_t")}
+            ar = {"AR Gaussian": forecast.ARForecaster(order="aic", max_order=10)}
+            res = forecast.compare(ar, series, test_size=args.test_size, coverage=COVERAGE,
+                                   global_models=deepar, refit_every={
+                                       "AR Gaussian": 1, **dict.fromkeys(deepar, args.refit_every)})
+            for name in series:
+                table = res[name].intervals.xs(1, level="step").loc[list(deepar), COLUMNS]
+                rows.append(table.assign(series=name).set_index("series", append=True))
+        runs = pd.concat(rows)
+        print(f"\nglobal models trained '{training}' {TRAINING[training]} on "
+              f"{list(series)}; seeds {args.seeds}")
+        for (model, name), r in runs.groupby(level=[0, 1], sort=False):
+            print(f"{model + ', ' + name:<34}{fmt_range(r['coverage'], 1, pct=True):>12}"
+                  f"{fmt_range(r['width'], 2):>14}{fmt_range(r['interval_score'], 2):>15}"
+                  f"{fmt_range(r['crps'], 3):>15}{fmt_range(r['kupiec_pvalue'], 3):>13}"
+                  f"{fmt_range(r['christoffersen_pvalue'], 3):>13}")
+
+
 def sampling_cost(y: pd.Series, repeats: int) -> None:
     model = forecast.RNNForecaster(hidden_size=32, epochs=2, likelihood="normal",
                                    random_state=0).fit(y)
@@ -124,6 +158,7 @@ def main() -> None:
     parser.add_argument("--refit-every", type=int, default=125)
     parser.add_argument("--repeats", type=int, default=20)
     parser.add_argument("--skip-coverage", action="store_true")
+    parser.add_argument("--global", dest="global_models", action="store_true")
     args = parser.parse_args()
     logging.getLogger("forecast").setLevel(logging.ERROR)  # the coverage flags: in the table
 
@@ -135,6 +170,8 @@ def main() -> None:
           f"forecast one day ahead ({args.period} period), {COVERAGE:.0%} nominal; {load()}")
     if not args.skip_coverage:
         coverage_table(y, args)
+    if args.global_models:
+        global_table(args)
     sampling_cost(y, args.repeats)
     print(load())
 
