@@ -118,8 +118,8 @@ class ARForecaster(SeriesForecaster):
     >>> model = ARForecaster(5).fit(returns)
     >>> model.coef_.shape, model.nobs_ == len(returns) - 5
     ((5,), True)
-    >>> model.predict(3).index.strftime("%Y-%m-%d").tolist()
-    ['2019-01-01', '2019-01-02', '2019-01-03']
+    >>> model.predict(3).index.strftime("%Y-%m-%d").tolist()  # XNYS sessions (calendars extra)
+    ['2019-01-02', '2019-01-03', '2019-01-04']
     """
 
     def __init__(
