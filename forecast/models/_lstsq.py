@@ -26,6 +26,21 @@ the eigenvalues 1 and ``1 / sqrt(d)``, so its norm is at most 1 and rounding err
 days and then updated one day at a time for 4,931 days, still equals a fresh ``AutoReg``
 fit to 2e-11 relative (``tests/test_ar_update.py``; 4e-11 when the row is folded into
 ``R^{-1}`` by Givens rotations, which takes twice as many of these tiny array operations).
+
+A rolling window also removes its oldest row (:meth:`QRLeastSquares.remove_row`), the same
+step with the sign of the row's weight flipped: with ``d = 1 - p . p = 1 - x^T P x`` (one
+minus the row's leverage) and ``r = y - x . b``::
+
+    b'   = b - (r / d) S p        S' = S (I + gamma p p^T),  gamma = 1 / (d + sqrt(d))
+    ssr' = ssr - r^2 / d
+
+which is ``(X^T X - x x^T)^{-1}`` by Sherman-Morrison (``(I + gamma p p^T)^2 = I + p p^T / d``
+with this gamma). A downdate is not norm-reducing: ``I + gamma p p^T`` stretches by
+``1 / sqrt(d)``, and ``1 / d`` is at the same time how much the condition number of
+``X^T X`` can grow by losing the row (``lambda_min' >= d lambda_min``). A row of leverage
+near 1 (the window without it is near-collinear) leaves ``d`` near 0 and would cost
+``log10(1 / d)`` digits: :meth:`remove_row` refuses such a step (``d <= min_d``) and the
+caller refactorises the window from its data instead (:mod:`forecast.models.ar_window`).
 """
 
 from __future__ import annotations
@@ -116,6 +131,32 @@ class QRLeastSquares:
         self.S = S - np.multiply.outer(gamma * gain, p)  # S' = S (I - gamma p p^T)
         self.ssr += r * r / d
         self.nobs += 1
+
+    def remove_row(self, x: np.ndarray, y: float, min_d: float = 0.0) -> float:
+        """Take the observation ``(x, y)`` (one of the rows folded in) out in O(k^2).
+
+        The downdate of the module docstring. It is made only when ``d = 1 - x^T P x``
+        exceeds ``min_d``; otherwise the state is left unchanged (the caller refactorises).
+
+        Returns
+        -------
+        float
+            ``d``, one minus the leverage of the row removed: ``1 / d`` bounds the growth of
+            the condition number of ``X^T X`` by this step.
+        """
+        S = self.S
+        p = x @ S  # p = S^T x
+        d = 1.0 - float(p @ p)  # d = 1 - x^T P x
+        if d <= min_d:
+            return d
+        gain = S @ p  # S p = P x
+        r = float(y - x @ self.coef)
+        self.coef = self.coef - (r / d) * gain  # b' = b - (r / d) P x
+        gamma = 1.0 / (d + math.sqrt(d))
+        self.S = S + np.multiply.outer(gamma * gain, p)  # S' = S (I + gamma p p^T)
+        self.ssr -= r * r / d
+        self.nobs -= 1
+        return d
 
     def add_rows(self, X: np.ndarray, y: np.ndarray) -> None:
         """Fold the rows of ``X`` (shape (m, k)) and ``y`` (shape (m,)) in, one by one."""

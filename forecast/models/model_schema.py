@@ -160,7 +160,8 @@ class ModelSchema:
     """Parameters, fitted state (all present or all absent) and cross-field checks.
 
     ``added`` maps the parameters added after files of the class were written to the
-    default they take when a file lacks them (its model was fitted without them).
+    default they take when a file lacks them (its model was fitted without them);
+    ``added_fitted`` does the same for fitted attributes, in the files of fitted models.
     """
 
     def __init__(
@@ -170,19 +171,22 @@ class ModelSchema:
         checks: tuple[Callable[[dict[str, Any], type], str | None], ...] = (),
         param_checks: tuple[Callable[[dict[str, Any], type], str | None], ...] = (),
         added: dict[str, Any] | None = None,
+        added_fitted: dict[str, Any] | None = None,
     ) -> None:
         self.params, self.fitted, self.checks = params, fitted, checks
         self.param_checks = param_checks
         self.added = added or {}
+        self.added_fitted = added_fitted or {}
 
 
 def _ar_checks(s: dict[str, Any], cls: type) -> str | None:
-    k, p = n_trend(s["_trend"]) + s["order_"], s["order_"]
+    p, n_cov = s["order_"], s["n_exog_"] + s["n_known_"]
+    k = n_trend(s["_trend"]) + p + n_cov
     if s["_trend"] != s["trend"] or s["_direct"] != (s["strategy"] == "direct"):
         return "_trend/_direct: do not match the parameters trend and strategy"
     if not isinstance(s["order"], str) and s["order_"] != s["order"]:
         return f"order_: {s['order_']} differs from the parameter order={s['order']}"
-    hold_back = p if s["hold_back"] is None else s["hold_back"]
+    hold_back = max(p, 1 if s["n_exog_"] else 0) if s["hold_back"] is None else s["hold_back"]
     if s["hold_back_"] != hold_back:
         return f"hold_back_: {s['hold_back_']} differs from the {hold_back} fit would use"
     ics = s["ics_"]
@@ -193,7 +197,14 @@ def _ar_checks(s: dict[str, Any], cls: type) -> str | None:
     ):
         return f"ics_: must map 0..max_order to criteria whose minimum is at order_={p}"
     if s["coef_"].shape != (p,) or s["params_"].shape != (k,) or k == 0:
-        return f"coef_: needs order_={p} and params_ {k} values (order_ + trend terms)"
+        return f"coef_: needs order_={p} and params_ {k} values (order_ + trend + covariates)"
+    cov = s["_cov"]
+    if (cov is None) != (n_cov == 0) or (
+        cov is not None and (cov.shape[1] != n_cov or len(cov) < s["_history"]._n)
+    ):
+        return f"_cov: must hold n_exog_ + n_known_ = {n_cov} columns, a row per observation"
+    if s["window"] is None and s["_lo"] != 0:
+        return "_lo: an estimation window starts at 0 without the parameter window"
     if not np.array_equal(s["_lags"], np.arange(1, p + 1)):
         return f"_lags: must be 1..{p}"
     steps = s["max_horizon"] if s["_direct"] else 1
@@ -288,9 +299,16 @@ _AR = ModelSchema(
         "hold_back": Opt(Int(0)),
         "strategy": Choice("recursive", "direct"),
         "max_horizon": Int(1),
+        "window": Opt(Int(2)),
     },
     fitted={
         "order_": Int(0, bind="p"),
+        "n_exog_": Int(0),
+        "n_known_": Int(0),
+        "_cov": Opt(Arr("f", (None, None))),
+        "_lo": Int(0),
+        "_loss": Float(0.0),
+        "n_refactorizations_": Int(0),
         "hold_back_": Int(0),
         "ics_": Opt(MapOf(Int(0), Float(finite=False))),
         "_trend": Choice(*TRENDS),
@@ -312,6 +330,11 @@ _AR = ModelSchema(
         "direct_sigma2_": Opt(Arr("f", ("h",))),
     },
     checks=(_ar_checks, _ar_derived),
+    added={"window": None},  # files written before issue 16
+    added_fitted={
+        "n_exog_": 0, "n_known_": 0, "_cov": None, "_lo": 0, "_loss": 0.0,
+        "n_refactorizations_": 0,
+    },
 )
 _NAIVE = ModelSchema(
     params={"strategy": Choice("last", "mean", "drift", "seasonal_last"), "sp": Int(1)},
@@ -422,6 +445,9 @@ def check_state(cls: type, state: dict[str, Any]) -> None:
         if not isinstance(key, str) or hasattr(cls, key):
             raise SchemaError(f"{name}.{key}", "would replace a method or class attribute")
     fitted = [key for key in schema.fitted if key in state]
+    if fitted:
+        for key, default in schema.added_fitted.items():
+            state.setdefault(key, default)
     fields = {**schema.params, **(schema.fitted if fitted else {})}
     Rec(fields).check(state, name, {})
     for check in schema.param_checks + (schema.checks if fitted else ()):
