@@ -121,14 +121,15 @@ class QRLeastSquares:
 
         Potter's square-root update (see the module docstring).
         """
+        # ndarray.dot: a fraction of the call overhead of the @ operator on these small arrays
         S = self.S
-        p = x @ S  # p = S^T x
-        d = 1.0 + float(p @ p)  # d = 1 + x^T P x
-        gain = S @ p  # S p = P x
-        r = float(y - x @ self.coef)  # the new row's residual under the old fit
-        self.coef = self.coef + (r / d) * gain  # b' = b + (r / d) P x
+        p = x.dot(S)  # p = S^T x
+        d = 1.0 + float(p.dot(p))  # d = 1 + x^T P x
+        gain = S.dot(p)  # S p = P x
+        r = float(y - x.dot(self.coef))  # the new row's residual under the old fit
+        self.coef = self.coef + gain * (r / d)  # b' = b + (r / d) P x
         gamma = 1.0 / (d + math.sqrt(d))
-        self.S = S - np.multiply.outer(gamma * gain, p)  # S' = S (I - gamma p p^T)
+        self.S = S - (gain * gamma)[:, None] * p  # S' = S (I - gamma p p^T)
         self.ssr += r * r / d
         self.nobs += 1
 
@@ -145,15 +146,15 @@ class QRLeastSquares:
             the condition number of ``X^T X`` by this step.
         """
         S = self.S
-        p = x @ S  # p = S^T x
-        d = 1.0 - float(p @ p)  # d = 1 - x^T P x
+        p = x.dot(S)  # p = S^T x
+        d = 1.0 - float(p.dot(p))  # d = 1 - x^T P x
         if d <= min_d:
             return d
-        gain = S @ p  # S p = P x
-        r = float(y - x @ self.coef)
-        self.coef = self.coef - (r / d) * gain  # b' = b - (r / d) P x
+        gain = S.dot(p)  # S p = P x
+        r = float(y - x.dot(self.coef))
+        self.coef = self.coef - gain * (r / d)  # b' = b - (r / d) P x
         gamma = 1.0 / (d + math.sqrt(d))
-        self.S = S + np.multiply.outer(gamma * gain, p)  # S' = S (I + gamma p p^T)
+        self.S = S + (gain * gamma)[:, None] * p  # S' = S (I + gamma p p^T)
         self.ssr -= r * r / d
         self.nobs -= 1
         return d

@@ -257,6 +257,15 @@ class ARForecaster(CovariateState):
         self._set_fitted()
         return self
 
+    def slides_window(self, size: int) -> bool:
+        """Whether ``window=size`` refits equal fresh fits on each rolling window of ``size``.
+
+        True for an int ``order`` (a selected one would be selected again on each window)
+        and ``window`` None or ``size``: :func:`forecast.backtest` with
+        ``window="rolling"`` then refits by ``update(..., refit=True)``.
+        """
+        return not isinstance(self.order, str) and self.window in (None, size)
+
     def _spec(self) -> StateSpec:
         """The content of the least-squares rows, over the covariates seen so far."""
         cov = None if self._cov is None else self._cov[: len(self._history)]
@@ -400,7 +409,7 @@ class ARForecaster(CovariateState):
             return forecasts + self._covariate_terms(known, horizon)
         c, d, phi_reversed = self.intercept_, self.trend_coef_, self.coef_[::-1]
         if horizon == 1 and self._cov is None:  # one step (a walk-forward's): the lags are
-            return np.array([c + d * (n - lo + 1) + phi_reversed @ y[n - p :]])  # observed
+            return np.array([c + d * (n - lo + 1) + phi_reversed.dot(y[n - p :])])  # observed
         extra = self._covariate_terms(known, horizon)
         path = np.empty(p + horizon)  # the last tau observations, then the forecasts
         path[:p] = y[n - p :]

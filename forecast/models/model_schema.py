@@ -199,12 +199,9 @@ def _ar_checks(s: dict[str, Any], cls: type) -> str | None:
     if s["coef_"].shape != (p,) or s["params_"].shape != (k,) or k == 0:
         return f"coef_: needs order_={p} and params_ {k} values (order_ + trend + covariates)"
     cov = s["_cov"]
-    if (cov is None) != (n_cov == 0) or (
-        cov is not None and (cov.shape[1] != n_cov or len(cov) < s["_history"]._n)
-    ):
+    shape = (0, True) if cov is None else (cov.shape[1], len(cov) >= len(s["_history"]))
+    if shape != (n_cov, True):
         return f"_cov: must hold n_exog_ + n_known_ = {n_cov} columns, a row per observation"
-    if s["window"] is None and s["_lo"] != 0:
-        return "_lo: an estimation window starts at 0 without the parameter window"
     if not np.array_equal(s["_lags"], np.arange(1, p + 1)):
         return f"_lags: must be 1..{p}"
     steps = s["max_horizon"] if s["_direct"] else 1
@@ -331,10 +328,7 @@ _AR = ModelSchema(
     },
     checks=(_ar_checks, _ar_derived),
     added={"window": None},  # files written before issue 16
-    added_fitted={
-        "n_exog_": 0, "n_known_": 0, "_cov": None, "_lo": 0, "_loss": 0.0,
-        "n_refactorizations_": 0,
-    },
+    added_fitted=dict(n_exog_=0, n_known_=0, _cov=None, _lo=0, _loss=0.0, n_refactorizations_=0),
 )
 _NAIVE = ModelSchema(
     params={"strategy": Choice("last", "mean", "drift", "seasonal_last"), "sp": Int(1)},
@@ -445,9 +439,8 @@ def check_state(cls: type, state: dict[str, Any]) -> None:
         if not isinstance(key, str) or hasattr(cls, key):
             raise SchemaError(f"{name}.{key}", "would replace a method or class attribute")
     fitted = [key for key in schema.fitted if key in state]
-    if fitted:
-        for key, default in schema.added_fitted.items():
-            state.setdefault(key, default)
+    for key, default in schema.added_fitted.items() if fitted else ():
+        state.setdefault(key, default)
     fields = {**schema.params, **(schema.fitted if fitted else {})}
     Rec(fields).check(state, name, {})
     for check in schema.param_checks + (schema.checks if fitted else ()):
