@@ -116,10 +116,16 @@ class QRLeastSquares:
         """The least-squares coefficients ``b``, shape (k,) (a copy)."""
         return self.coef.copy()
 
-    def add_row(self, x: np.ndarray, y: float) -> None:
+    def add_row(self, x: np.ndarray, y: float) -> float:
         """Fold the observation ``(x, y)`` into ``S``, ``b`` and ``ssr`` in O(k^2).
 
         Potter's square-root update (see the module docstring).
+
+        Returns
+        -------
+        float
+            ``d = 1 + x^T P x``: a large ``d`` means the rows before had almost no
+            information in the direction of ``x`` (they were near-collinear).
         """
         # ndarray.dot: a fraction of the call overhead of the @ operator on these small arrays
         S = self.S
@@ -132,6 +138,7 @@ class QRLeastSquares:
         self.S = S - (gain * gamma)[:, None] * p  # S' = S (I - gamma p p^T)
         self.ssr += r * r / d
         self.nobs += 1
+        return d
 
     def remove_row(self, x: np.ndarray, y: float, min_d: float = 0.0) -> float:
         """Take the observation ``(x, y)`` (one of the rows folded in) out in O(k^2).

@@ -13,7 +13,9 @@ model (the recursive model, or the direct model of each step h), over the target
 Each downdate is accepted only when ``d = 1 - leverage`` of the row removed exceeds
 :data:`MIN_D`, and ``sum 1 / d`` over the downdates since the last factorisation (a
 first-order bound on how much their rounding errors were amplified, and on the growth
-of the condition number of ``X^T X``) stays below :data:`MAX_LOSS`. Otherwise, and when
+of the condition number of ``X^T X``) stays below :data:`MAX_LOSS`. A new row with
+``1 + x^T P x > 1 / MIN_D`` says the window before it was near-collinear in the row's
+direction, where the square root carried few correct digits. In these cases, and when
 more rows change than half the window (a refit after many ``update(refit=False)``), or
 with a time trend (whose origin moves with the window), the states are factorised afresh
 from the window's rows by QR: a near-collinear window costs a refactorisation, never a
@@ -21,6 +23,8 @@ wrong forecast.
 """
 
 from __future__ import annotations
+
+import math
 
 import numpy as np
 
@@ -46,6 +50,11 @@ MIN_D = 1e-4
 #: refactorise once ``sum 1 / d`` over the downdates since the last factorisation passes this
 #: (each adds at least 1: a well-conditioned rolling window is refactorised every 10,000 rows)
 MAX_LOSS = 1e4
+#: refactorise once ``eps * kappa * sum 1 / d`` passes this, ``kappa`` the condition estimate
+#: ``||S||_F ||x|| sqrt(nobs)`` of the window's regressors: the relative error the moved
+#: square root may have accumulated, which an ill-conditioned window turns into forecast error
+MAX_ERROR = 1e-9
+_EPS = float(np.finfo(np.float64).eps)
 
 
 class StateSpec:
@@ -111,15 +120,25 @@ def slide(
     if 2 * ((new_lo - lo) + (new_stop - stop)) > new_stop - new_lo:
         return None
     for h, (lags, model) in enumerate(models, start=1):
+        rough = False  # a row in a direction the window hardly knew
         for t in range(stop, new_stop):
-            model.add_row(spec.row(y, lags, h, t, new_lo), y[t])
+            x = spec.row(y, lags, h, t, new_lo)
+            rough |= model.add_row(x, y[t]) * MIN_D > 1.0
+        if rough:
+            return None
         for t in range(spec.first_target(lo, h), spec.first_target(new_lo, h)):
-            d = model.remove_row(spec.row(y, lags, h, t, new_lo), y[t], MIN_D)
+            x = spec.row(y, lags, h, t, new_lo)
+            d = model.remove_row(x, y[t], MIN_D)
             if d <= MIN_D:
                 return None
             loss += 1.0 / d
         if loss > MAX_LOSS * len(models) or model.ssr < 0:
             return None
+        if new_stop > stop or new_lo > lo:  # x: the last row moved
+            S = model.S.ravel()
+            kappa = math.sqrt(float(S.dot(S)) * float(x.dot(x)) * model.nobs)
+            if _EPS * kappa * loss > MAX_ERROR:
+                return None
     return loss
 
 
