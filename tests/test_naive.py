@@ -154,3 +154,53 @@ def test_bad_horizon_and_coverage(close):
         model.predict(-2)
     with pytest.raises(ValueError, match=r"coverage must be > 0.0, got coverage=0.0"):
         model.predict_interval(3, coverage=0.0)
+
+
+# ----------------------------------------------- running sums: constant-time refits (#18)
+
+
+@pytest.mark.parametrize("strategy", ["mean", "drift", "last", "seasonal_last"])
+@pytest.mark.parametrize("name", ["prices", "returns"])
+def test_refits_by_running_sums_equal_a_full_recomputation_at_every_origin(strategy, name):
+    msft = forecast.load_dataset("msft")["close"]
+    y = (msft if name == "prices" else np.log(msft).diff().dropna()).to_numpy()
+    model = NaiveForecaster(strategy=strategy, sp=5).fit(y[:100])
+    chunks = [1] * 2000 + [7, 1, 250, 1, 1]  # mostly one value, some refits after gaps
+    seen = 100
+    for i, size in enumerate(chunks):
+        model.update(y[seen : seen + size], refit=i % 50 != 3)  # a few without refit
+        seen += size
+        if i % 50 == 3 or (i % 9 and size == 1):  # compared at every 9th refit and gap
+            continue
+        full = NaiveForecaster(strategy=strategy, sp=5).fit(y[:seen])  # the recomputation
+        for attr in ("mean_", "drift_", "sigma2_"):
+            assert getattr(model, attr) == pytest.approx(getattr(full, attr), rel=1e-10, abs=0)
+        assert model.nobs_ == full.nobs_ == seen
+
+
+def test_a_refit_costs_the_same_whatever_the_history(monkeypatch):
+    """No refit reads the whole history: the full recomputation is never called, and the
+    running sums touch only the new values (counted through the base series built)."""
+    y = np.cumsum(np.random.default_rng(1).normal(size=5000)) + 100
+    model = NaiveForecaster(strategy="drift").fit(y[:10])
+    touched = []
+    real = forecast.models.running_moments.base_series
+
+    def spy(values, start, strategy, sp):
+        touched.append(len(values) - start)
+        return real(values, start, strategy, sp)
+
+    monkeypatch.setattr(forecast.models.running_moments, "base_series", spy)
+    monkeypatch.setattr(NaiveForecaster, "_estimate", None)  # calling it would fail
+    for t in range(10, 5000):
+        model.update(y[t : t + 1], refit=True)
+    assert touched == [1] * 4990
+    full = np.diff(y) - (y[-1] - y[0]) / 4999
+    assert model.sigma2_ == pytest.approx(full @ full / 4998, rel=1e-12)
+
+
+def test_huge_values_fall_back_to_the_scaled_recomputation():
+    model = NaiveForecaster(strategy="mean").fit(np.array([1e150, 2e150, 3e150]))
+    model.update(np.array([4e150]), refit=True)  # squares near 1e300: recomputed, scaled
+    assert model.mean_ == pytest.approx(2.5e150, rel=1e-12)
+    assert model.sigma2_ == pytest.approx(5 / 3 * 1e300, rel=1e-12)

@@ -160,8 +160,7 @@ class ModelSchema:
     """Parameters, fitted state (all present or all absent) and cross-field checks.
 
     ``added`` maps the parameters added after files of the class were written to the
-    default they take when a file lacks them (its model was fitted without them);
-    ``added_fitted`` does the same for fitted attributes, in the files of fitted models.
+    default they take when a file lacks them (``added_fitted``: fitted attributes).
     """
 
     def __init__(
@@ -340,8 +339,9 @@ _NAIVE = ModelSchema(
         "mean_": _F,
         "drift_": _F,
         "sigma2_": Float(0.0),
+        "_moments": Opt(Arr("f", (8,))),
     },
-    checks=(_naive_checks,),
+    checks=(_naive_checks,), added_fitted={"_moments": None},  # None: recomputed at refits
 )
 _RNN_FORECASTER = ModelSchema(
     params={
