@@ -391,6 +391,10 @@ class ARForecaster(CovariateState):
             check_is_fitted(self)
         horizon = check_horizon(horizon)
         y, n, p, trend = self._history.values, len(self._history), self.order_, self._trend
+        if horizon == 1 and self._cov is None and X_known is None and not self._direct:
+            # one step (a walk-forward's): the lags are observed
+            return np.array([self.intercept_ + self.trend_coef_ * (n - self._lo + 1)
+                             + self.coef_[::-1].dot(y[n - p :])])
         known = self._known_rows(X_known, horizon)
         if self.n_exog_ and self.direct_params_ is None and horizon > 1:
             raise ValueError(
@@ -408,8 +412,6 @@ class ARForecaster(CovariateState):
                 forecasts[h - 1] = x @ self.direct_params_[h - 1][:k_lags]
             return forecasts + self._covariate_terms(known, horizon)
         c, d, phi_reversed = self.intercept_, self.trend_coef_, self.coef_[::-1]
-        if horizon == 1 and self._cov is None:  # one step (a walk-forward's): the lags are
-            return np.array([c + d * (n - lo + 1) + phi_reversed.dot(y[n - p :])])  # observed
         extra = self._covariate_terms(known, horizon)
         path = np.empty(p + horizon)  # the last tau observations, then the forecasts
         path[:p] = y[n - p :]

@@ -115,6 +115,7 @@ def slide(
     the states are then partly moved and must be replaced.
     """
     lo, stop, new_lo, new_stop = bounds
+    before = loss
     if new_lo != lo and "t" in spec.trend:
         return None
     if 2 * ((new_lo - lo) + (new_stop - stop)) > new_stop - new_lo:
@@ -134,7 +135,9 @@ def slide(
             loss += 1.0 / d
         if loss > MAX_LOSS * len(models) or model.ssr < 0:
             return None
-        if new_stop > stop or new_lo > lo:  # x: the last row moved
+        # x: the last row moved; kappa is estimated each time the loss passes a multiple of 16
+        # (at least every 16 downdates, each adding at least 1)
+        if (new_stop > stop or new_lo > lo) and (int(loss) >> 4 != int(before) >> 4 or h > 1):
             S = model.S.ravel()
             kappa = math.sqrt(float(S.dot(S)) * float(x.dot(x)) * model.nobs)
             if _EPS * kappa * loss > MAX_ERROR:
