@@ -166,6 +166,62 @@ class QRLeastSquares:
         self.nobs -= 1
         return d
 
+    def replace_row(
+        self, x_in: np.ndarray, y_in: float, x_out: np.ndarray, y_out: float, min_d: float
+    ) -> tuple[float, float] | None:
+        """:meth:`add_row` ``(x_in, y_in)`` then :meth:`remove_row` ``(x_out, y_out)`` in one
+        rank-2 step (a rolling window's refit: fewer, larger array operations).
+
+        With ``U = [x_in; x_out]``, ``W = U S`` (rows ``p_in``, ``p_out``), ``C = W W^T = L
+        L^T`` (Cholesky), ``J = diag(1, -1)``, ``M = (J + C)^{-1}`` and the residuals
+        ``r = [y_in, y_out] - U b``::
+
+            b' = b + (S W^T) M r          ssr' = ssr + r^T M r
+            S' = S (I + W^T N W),         N = L^{-T} ((I + L^T J L)^{-1/2} - I) L^{-1}
+
+        (``(I + W^T N W)^2 = I - W^T M W``, Woodbury), which is what the two steps give.
+
+        Returns
+        -------
+        (d_in, d_out) or None
+            ``d_in = 1 + x_in^T P x_in`` and the removed row's ``d_out = 1 - leverage``
+            after the addition; None (state unchanged) when ``d_out <= min_d`` or the two
+            rows are (numerically) parallel in ``S``'s coordinates: take the steps one by one.
+        """
+        S = self.S
+        U = np.array((x_in, x_out))
+        W = U.dot(S)
+        (c11, c12), (_, c22) = W.dot(W.T).tolist()
+        d_in = 1.0 + c11
+        d_out = 1.0 - c22 + c12 * c12 / d_in
+        l11 = math.sqrt(c11)
+        l21 = c12 / l11 if l11 > 0 else 0.0
+        l22_sq = c22 - l21 * l21
+        if d_out <= min_d or l11 == 0 or l22_sq <= 1e-12 * c22:
+            return None
+        l22 = math.sqrt(l22_sq)
+        det = -d_in * d_out  # det(J + C) = (1 + c11)(c22 - 1) - c12^2
+        m11, m12, m22 = (c22 - 1.0) / det, -c12 / det, d_in / det  # M = (J + C)^{-1}
+        r_in, r_out = (y_in - x_in.dot(self.coef), y_out - x_out.dot(self.coef))
+        v1, v2 = m11 * r_in + m12 * r_out, m12 * r_in + m22 * r_out  # M r
+        G = W.dot(S.T)  # rows P x_in, P x_out
+        self.coef = self.coef + np.array((v1, v2)).dot(G)
+        self.ssr += float(r_in * v1 + r_out * v2)
+        # Q = I + L^T J L, its square root by the 2 x 2 formula, then E = Q^{-1/2}
+        qa, qb, qc = 1.0 + l11 * l11 - l21 * l21, -l21 * l22, 1.0 - l22 * l22
+        root = math.sqrt(qa * qc - qb * qb)
+        scale = math.sqrt(qa + qc + 2.0 * root)
+        sa, sb, sc = (qa + root) / scale, qb / scale, (qc + root) / scale  # sqrt(Q)
+        inv = 1.0 / (sa * sc - sb * sb)
+        ea, eb, ec = sc * inv - 1.0, -sb * inv, sa * inv - 1.0  # Q^{-1/2} - I
+        # N = L^{-T} (E - I) L^{-1}, L^{-1} = [[1/l11, 0], [-l21/(l11 l22), 1/l22]]
+        i11, i21, i22 = 1.0 / l11, -l21 / (l11 * l22), 1.0 / l22
+        a1, a2 = ea * i11 + eb * i21, eb * i22  # first row of (E - I) L^{-1}
+        b1, b2 = eb * i11 + ec * i21, ec * i22  # second row
+        n11, n12, n22 = i11 * a1 + i21 * b1, i11 * a2 + i21 * b2, i22 * b2
+        self.S = S + G.T.dot(np.array(((n11, n12), (n12, n22))).dot(W))
+        return d_in, d_out
+
     def add_rows(self, X: np.ndarray, y: np.ndarray) -> None:
         """Fold the rows of ``X`` (shape (m, k)) and ``y`` (shape (m,)) in, one by one."""
         for x_i, y_i in zip(X, y, strict=True):

@@ -8,7 +8,8 @@ model (the recursive model, or the direct model of each step h), over the target
 * new targets ``stop .. stop' - 1`` are folded in (:meth:`QRLeastSquares.add_row`);
 * with a rolling window the targets before ``lo'`` are taken out
   (:meth:`QRLeastSquares.remove_row`, the downdate), after the new rows are in, so the
-  state is never smaller than the window.
+  state is never smaller than the window; one row in and one out (a rolling walk-forward's
+  refit) is one rank-2 step, :meth:`QRLeastSquares.replace_row`.
 
 Each downdate is accepted only when ``d = 1 - leverage`` of the row removed exceeds
 :data:`MIN_D`, and ``sum 1 / d`` over the downdates since the last factorisation (a
@@ -120,24 +121,33 @@ def slide(
         return None
     if 2 * ((new_lo - lo) + (new_stop - stop)) > new_stop - new_lo:
         return None
+    step = new_stop == stop + 1 and new_lo == lo + 1  # a rolling walk-forward's refit
     for h, (lags, model) in enumerate(models, start=1):
-        rough = False  # a row in a direction the window hardly knew
-        for t in range(stop, new_stop):
-            x = spec.row(y, lags, h, t, new_lo)
-            rough |= model.add_row(x, y[t]) * MIN_D > 1.0
-        if rough:
+        t_in, t_out = stop, spec.first_target(lo, h)
+        x = spec.row(y, lags, h, t_in, new_lo)
+        pair = step and model.replace_row(
+            x, y[t_in], spec.row(y, lags, h, t_out, new_lo), y[t_out], MIN_D
+        )
+        if pair:  # one row in, one out, in one rank-2 step
+            d_in, d_out = pair
+            loss += 1.0 / d_out
+        else:  # row by row: all new rows in, then the old ones out
+            d_in = 0.0
+            for t in range(stop, new_stop):
+                x = spec.row(y, lags, h, t, new_lo)
+                d_in = max(d_in, model.add_row(x, y[t]))
+            for t in range(t_out, spec.first_target(new_lo, h)):
+                d_out = model.remove_row(spec.row(y, lags, h, t, new_lo), y[t], MIN_D)
+                if d_out <= MIN_D:
+                    return None
+                loss += 1.0 / d_out
+        if d_in * MIN_D > 1.0:  # a row in a direction the window hardly knew
             return None
-        for t in range(spec.first_target(lo, h), spec.first_target(new_lo, h)):
-            x = spec.row(y, lags, h, t, new_lo)
-            d = model.remove_row(x, y[t], MIN_D)
-            if d <= MIN_D:
-                return None
-            loss += 1.0 / d
         if loss > MAX_LOSS * len(models) or model.ssr < 0:
             return None
-        # x: the last row moved; kappa is estimated each time the loss passes a multiple of 16
-        # (at least every 16 downdates, each adding at least 1)
-        if (new_stop > stop or new_lo > lo) and (int(loss) >> 4 != int(before) >> 4 or h > 1):
+        # kappa, each time the loss passes a multiple of 16 (at least every 16 downdates,
+        # each adding at least 1); x: the last row in
+        if new_stop > stop and (int(loss) >> 4 != int(before) >> 4 or h > 1):
             S = model.S.ravel()
             kappa = math.sqrt(float(S.dot(S)) * float(x.dot(x)) * model.nobs)
             if _EPS * kappa * loss > MAX_ERROR:
