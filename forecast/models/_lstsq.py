@@ -197,8 +197,8 @@ class QRLeastSquares:
         l11 = math.sqrt(c11)
         l21 = c12 / l11 if l11 > 0 else 0.0
         l22_sq = c22 - l21 * l21
-        if d_out <= min_d or l11 == 0 or l22_sq <= 1e-12 * c22:
-            return None
+        if d_out <= max(min_d, 1e-8) or l11 == 0 or l22_sq <= 1e-12 * c22:
+            return None  # (the 2 x 2 algebra below wants d_out clear of 0)
         l22 = math.sqrt(l22_sq)
         det = -d_in * d_out  # det(J + C) = (1 + c11)(c22 - 1) - c12^2
         m11, m12, m22 = (c22 - 1.0) / det, -c12 / det, d_in / det  # M = (J + C)^{-1}
