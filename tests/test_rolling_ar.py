@@ -130,7 +130,11 @@ def test_without_the_refactorisation_the_same_window_loses_digits(monkeypatch):
     monkeypatch.setattr(ar_window, "MAX_ERROR", np.inf)
     monkeypatch.setattr(ar_window, "MAX_LOSS", np.inf)
     schedule = WalkForward(start=window, window="rolling", train_size=window, refit_every=1)
-    frame, _ = run_backtest(ARForecaster(2), pd.Series(y), schedule)
+    try:
+        frame, _ = run_backtest(ARForecaster(2), pd.Series(y), schedule)
+    except ValueError as err:  # or a downdate's 1 - leverage came out <= 0 outright
+        assert "math domain error" in str(err)
+        return
     expected = autoreg_forecasts(y, range(window, len(y)), window, 2)
     error = np.abs(frame["forecast"].to_numpy() - expected) / np.abs(expected)
     assert error.max() > 1e-8 or not np.isfinite(error).all()
