@@ -132,10 +132,11 @@ def backtest(
     many = is_many(y)
     if not (many and callable(getattr(forecaster, "fit_many", None))):  # global: many only
         check_forecaster(forecaster, interval=coverage is not None)
-    if many and (X is not None or X_known is not None):
-        raise ValueError(
-            "X and X_known are not supported with many series; backtest each series alone"
-        )
+    for name, value in (("X", X), ("X_known", X_known)):
+        if many and value is not None:
+            raise ValueError(
+                f"{name} is not supported with many series; backtest each series alone"
+            )
     schedule = WalkForward(start=start, horizon=horizon, step=step, refit_every=refit_every,
                            window=window, train_size=train_size, warm_start=warm_start)
     options = dict(coverage=coverage, progress=progress, model_name=model_name)
