@@ -14,7 +14,9 @@ model (the recursive model, or the direct model of each step h), over the target
 Each downdate is accepted only when ``d = 1 - leverage`` of the row removed exceeds
 :data:`MIN_D`, and ``sum 1 / d`` over the downdates since the last factorisation (a
 first-order bound on how much their rounding errors were amplified, and on the growth
-of the condition number of ``X^T X``) stays below :data:`MAX_LOSS`. A new row with
+of the condition number of ``X^T X``) stays below :data:`MAX_LOSS`, and
+``eps * kappa * sqrt(sum 1 / d)`` (``kappa`` a condition estimate of the window) below
+:data:`MAX_ERROR`. A new row with
 ``1 + x^T P x > 1 / MIN_D`` says the window before it was near-collinear in the row's
 direction, where the square root carried few correct digits. In these cases, and when
 more rows change than half the window (a refit after many ``update(refit=False)``), or
@@ -51,9 +53,10 @@ MIN_D = 1e-4
 #: refactorise once ``sum 1 / d`` over the downdates since the last factorisation passes this
 #: (each adds at least 1: a well-conditioned rolling window is refactorised every 10,000 rows)
 MAX_LOSS = 1e4
-#: refactorise once ``eps * kappa * sum 1 / d`` passes this, ``kappa`` the condition estimate
-#: ``||S||_F ||x|| sqrt(nobs)`` of the window's regressors: the relative error the moved
-#: square root may have accumulated, which an ill-conditioned window turns into forecast error
+#: refactorise once ``eps * kappa * sqrt(sum 1 / d)`` passes this, ``kappa`` the condition
+#: estimate ``||S||_F ||x|| sqrt(nobs)`` of the window's regressors: the relative error the
+#: moved square root has accumulated (independent roundings add up like a random walk, hence
+#: the square root), which an ill-conditioned window turns into forecast error
 MAX_ERROR = 1e-9
 _EPS = float(np.finfo(np.float64).eps)
 
@@ -150,7 +153,7 @@ def slide(
         if new_stop > stop and (int(loss) >> 4 != int(before) >> 4 or h > 1):
             S = model.S.ravel()
             kappa = math.sqrt(float(S.dot(S)) * float(x.dot(x)) * model.nobs)
-            if _EPS * kappa * loss > MAX_ERROR:
+            if _EPS * kappa * math.sqrt(loss) > MAX_ERROR:
                 return None
     return loss
 
