@@ -136,8 +136,7 @@ class NaiveForecaster(SeriesForecaster):
         T, strategy = len(y), self._strategy
         self.nobs_ = T
         self.mean_ = (s + s_comp) / T
-        change, k = scaled_difference(y[-1:], y[:1])  # y_T - y_1 without overflow
-        self.drift_ = rescale(change[0] / (T - 1), k, "the drift drift_")
+        self.drift_ = (float(y[-1]) - float(y[0])) / (T - 1)  # values below 1e100: no overflow
         if strategy == "mean":
             self.sigma2_ = m2_b / (T - 1)
         elif strategy == "drift":  # residuals around drift_, not around the mean of b

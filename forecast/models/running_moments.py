@@ -36,6 +36,9 @@ _LIMITS = (1e-100, 1e100)
 
 def safe(values: np.ndarray) -> bool:
     """Whether the squares of ``values`` stay well inside float64 (0 is fine)."""
+    if len(values) == 1:  # a walk-forward's step, quickly
+        x = abs(float(values[0]))
+        return x == 0 or _LIMITS[0] < x < _LIMITS[1]
     peak = float(np.max(np.abs(values))) if len(values) else 0.0
     nonzero = np.abs(values[values != 0])
     return peak < _LIMITS[1] and (not nonzero.size or float(nonzero.min()) > _LIMITS[0])
@@ -66,8 +69,22 @@ def fold(state: np.ndarray, y: np.ndarray, strategy: str, sp: int) -> np.ndarray
     s, s_comp, n_b, mean_b, m2_b, sq, sq_comp, folded = state.tolist()
     start = int(folded)
     new = y[start:]
-    b = base_series(y, max(start, _first(strategy, sp)), strategy, sp)
-    if len(new) == 1:  # a walk-forward's step: plain floats
+    first = max(start, _first(strategy, sp))
+    if len(new) == 1 and first == start:  # a walk-forward's step: plain floats
+        x = float(new[0])
+        s, s_comp = _neumaier(s, s_comp, x)
+        if strategy != "mean":
+            x -= float(y[start - (sp if strategy == "seasonal_last" else 1)])
+        n_b += 1
+        delta = x - mean_b
+        mean_b += delta / n_b
+        m2_b += delta * (x - mean_b)
+        sq, sq_comp = _neumaier(sq, sq_comp, x * x)
+        out = np.empty(len(FIELDS))
+        out[:] = (s, s_comp, n_b, mean_b, m2_b, sq, sq_comp, len(y))
+        return out
+    b = base_series(y, first, strategy, sp)
+    if len(new) == 1:
         s, s_comp = _neumaier(s, s_comp, float(new[0]))
     else:
         s, s_comp = _neumaier(s, s_comp, math.fsum(new.tolist()))
