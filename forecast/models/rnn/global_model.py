@@ -119,6 +119,7 @@ class GlobalRNNForecaster(BaseEstimator):
         clip_norm=D.clip_norm,
         loss=D.loss,
         dtype=D.dtype,
+        engine=D.engine,
         validation_fraction=D.validation_fraction,
         patience=D.patience,
         random_state=D.random_state,
@@ -137,6 +138,7 @@ class GlobalRNNForecaster(BaseEstimator):
         self.clip_norm = clip_norm
         self.loss = loss
         self.dtype = dtype
+        self.engine = engine
         self.validation_fraction = validation_fraction
         self.patience = patience
         self.random_state = random_state

@@ -6,7 +6,7 @@ slowest part of a step. In float32 the kernels therefore use the rational approx
 Eigen and XLA, which the compiler turns into SIMD code (only products, sums, one division
 and a clamp):
 
-    tanh(x) ~= x P(x^2) / Q(x^2),  x clamped to [-7.9053, 7.9053],
+    tanh(x) ~= x P(x^2) / Q(x^2),  x clamped to [-7.9053, 7.9053],  +-1 past |x| = 9.5,
     P of degree 6 (alpha_1 .. alpha_13), Q of degree 3 (beta_0 .. beta_6),
 
 within a few float32 ulps of tanh (measured in ``tests/test_engines.py``), and
@@ -47,6 +47,8 @@ _BETA = [
 A1, A3, A5, A7, A9, A11, A13 = _ALPHA
 B0, B2, B4, B6 = _BETA
 HALF = np.float32(0.5)
+ONE = np.float32(1.0)
+_SATURATED = np.float32(9.5)  # |x| beyond which tanh(x) rounds to +-1 in float32
 
 
 def tanh(x):  # pragma: no cover - replaced by the overload inside compiled code
@@ -62,11 +64,14 @@ def sigmoid(x):  # pragma: no cover - replaced by the overload inside compiled c
 @njit(**KERNEL_OPTIONS)
 def tanh_rational(x):  # pragma: no cover - compiled
     """The float32 rational approximation of tanh (also callable from Python, for tests)."""
-    x = min(max(x, -_CLAMP), _CLAMP)
-    x2 = x * x
-    p = x * (A1 + x2 * (A3 + x2 * (A5 + x2 * (A7 + x2 * (A9 + x2 * (A11 + x2 * A13))))))
-    q = B0 + x2 * (B2 + x2 * (B4 + x2 * B6))
-    return p / q
+    u = _CLAMP if x > _CLAMP else x  # written so that NaN stays NaN
+    u = -_CLAMP if u < -_CLAMP else u
+    u2 = u * u
+    p = u * (A1 + u2 * (A3 + u2 * (A5 + u2 * (A7 + u2 * (A9 + u2 * (A11 + u2 * A13))))))
+    q = B0 + u2 * (B2 + u2 * (B4 + u2 * B6))
+    y = p / q
+    y = ONE if x > _SATURATED else y  # float32 tanh is exactly +-1 there, as NumPy's
+    return -ONE if x < -_SATURATED else y
 
 
 @overload(tanh, jit_options=KERNEL_OPTIONS)

@@ -41,7 +41,8 @@ def forward_block(x, h0, W_T, relu, b0, b1, hs, Z, h_rows):  # pragma: no cover 
             a = A[b]
             if relu:
                 for j in range(H):
-                    a[j] = max(a[j], zero)  # h_t = relu(a_t)
+                    if a[j] < zero:  # h_t = relu(a_t), NaN stays NaN
+                        a[j] = zero
             else:
                 for j in range(H):
                     a[j] = tanh(a[j])  # h_t = tanh(a_t)
@@ -75,7 +76,7 @@ def backward_block(
             h, d_h, da = h_rows[t + 1, b], dh[b], dA[t, b]
             if relu:
                 for j in range(H):
-                    da[j] = d_h[j] if h[j] > zero else zero  # relu'(a_t) = [h_t > 0]
+                    da[j] = d_h[j] * (one if h[j] > zero else zero)  # relu'(a_t) = [h_t > 0]
             else:
                 for j in range(H):
                     da[j] = d_h[j] * (one - h[j] * h[j])  # da_t = dh_t * (1 - h_t^2)
