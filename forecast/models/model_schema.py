@@ -141,6 +141,7 @@ _RNN_SETTINGS = {
     "clip_norm": Opt(Float(0.0, open_lo=True, ints=True)),
     "loss": Choice(*LOSSES),
     "dtype": Choice("float32", "float64"),
+    "engine": Choice("auto", "numpy", "numba"),
     "validation_fraction": Float(0.0, 1.0, ints=True),
     "patience": Opt(Int(1)),
     "warm_start": Bool(),
@@ -363,7 +364,8 @@ _RNN_FORECASTER = ModelSchema(
     },
     checks=(_network_checks, _forecaster_checks),
     param_checks=(_rnn_settings,),
-    added={"likelihood": None},  # files written before issue 14: point forecasters
+    # files written before issue 14: point forecasters; before issue 18: the default engine
+    added={"likelihood": None, "engine": "auto"},
 )
 _RNN_REGRESSOR = ModelSchema(
     params={**_RNN_SETTINGS, "scale": Bool()},
@@ -380,6 +382,7 @@ _RNN_REGRESSOR = ModelSchema(
     },
     checks=(_network_checks,),
     param_checks=(_rnn_settings,),
+    added={"engine": "auto"},  # files written before issue 18: the default engine
 )
 _AR_REGRESSOR = ModelSchema(
     params={"alpha": Float(0.0, ints=True), "fit_intercept": Bool()},
