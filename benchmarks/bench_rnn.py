@@ -20,7 +20,11 @@ average is printed before and after every cell. The data are standard normal noi
 speed does not depend on the values). Run from the repository root::
 
     python benchmarks/bench_rnn.py [--repeats 5] [--cells rnn lstm gru] [--engines numpy numba]
-                                   [--torch-generic]
+                                   [--torch-generic] [--compile]
+
+``--compile`` times the numba engine's first training step in fresh processes instead: cold
+(an empty on-disk cache, ``NUMBA_CACHE_DIR`` set to a new directory: everything compiles)
+and cached (the same directory again: the compiled code is loaded), float32, per cell.
 
 torch's CPU LSTM runs oneDNN's fused LSTM kernels by default (about twice as fast as its
 generic path here); ``--torch-generic`` adds a column with oneDNN switched off.
@@ -31,6 +35,9 @@ from __future__ import annotations
 import argparse
 import os
 import platform
+import subprocess
+import sys
+import tempfile
 import time
 import warnings
 
@@ -124,6 +131,31 @@ def torch_epoch(cell: str, x: np.ndarray, y: np.ndarray, onednn: bool = True):
     return epoch
 
 
+FIRST_STEP = """
+import time
+import numpy as np
+start = time.perf_counter()
+from forecast.nn import RecurrentNetwork, bptt
+net = RecurrentNetwork({cell!r}, 1, 8, engine="numba", rng=0)
+bptt(net, np.zeros((5, 32, 1), np.float32), np.zeros((32, 1), np.float32))
+print(time.perf_counter() - start)
+"""
+
+
+def compile_times(cells: list[str]) -> None:
+    """Print the first training step's time in fresh processes, cold and from the cache."""
+    print(f"{'cell':<6}{'cold s':>9}{'cached s':>10}   (first bptt step, new process, float32)")
+    for cell in cells:
+        with tempfile.TemporaryDirectory() as cache:
+            env = {**os.environ, "NUMBA_CACHE_DIR": cache}
+            code = FIRST_STEP.format(cell=cell)
+            cold, cached = (
+                float(subprocess.check_output([sys.executable, "-c", code], env=env, text=True))
+                for _ in range(2)
+            )
+        print(f"{cell:<6}{cold:>9.2f}{cached:>10.2f}   load {load()}")
+
+
 def load() -> str:
     return "{:.2f} {:.2f} {:.2f}".format(*os.getloadavg()) if hasattr(os, "getloadavg") else "?"
 
@@ -139,7 +171,13 @@ def main() -> None:
         action="store_true",
         help="also time torch with oneDNN off (its generic LSTM path)",
     )
+    parser.add_argument(
+        "--compile", action="store_true", help="time the numba engine's compilation instead"
+    )
     args = parser.parse_args()
+    if args.compile:
+        compile_times(args.cells)
+        return
 
     try:
         import torch
