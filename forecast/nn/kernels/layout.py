@@ -96,7 +96,7 @@ def run_forward(
     state = tuple(np.ascontiguousarray(s) for s in state)
     W_T = np.ascontiguousarray(W.T)
     H = state[0].shape[0]
-    states = tuple(np.empty((T + 1, H, B), x.dtype) for _ in state)
+    states = tuple(_buffers.empty((T + 1, H, B), x.dtype) for _ in state)
     for seq, s0 in zip(states, state, strict=True):
         seq[0] = s0
     bounds = block_bounds(B)
