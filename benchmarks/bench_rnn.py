@@ -172,19 +172,29 @@ def main() -> None:
         help="also time torch with oneDNN off (its generic LSTM path)",
     )
     parser.add_argument(
+        "--cores",
+        type=int,
+        default=None,
+        help="run on this many cores only (CPU affinity; torch threads and numba blocks follow)",
+    )
+    parser.add_argument(
         "--compile", action="store_true", help="time the numba engine's compilation instead"
     )
     args = parser.parse_args()
     if args.compile:
         compile_times(args.cells)
         return
+    if args.cores is not None:
+        os.sched_setaffinity(0, sorted(os.sched_getaffinity(0))[: args.cores])
 
     try:
         import torch
     except ImportError:
         torch = None
-    cores = os.cpu_count() or 1
-    print(f"machine: {cpu_name()}, {cores} cores, {platform.system()} {platform.machine()}")
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    system = f"{platform.system()} {platform.machine()}"
+    print(f"machine: {cpu_name()}, {os.cpu_count()} cores, {system}")
+    print(f"running on {cores} of them")
     print(f"python {platform.python_version()}, numpy {np.__version__}", end="")
     if "numba" in args.engines:
         import numba
@@ -201,7 +211,7 @@ def main() -> None:
     )
     print(f"load average before the peak: {load()}")
     peak = matmul_peak()
-    print(f"matmul peak (float32 GEMM 2048^3, {cores} cores): {peak / 1e9:.1f} GFLOP/s")
+    print(f"matmul peak (float32 GEMM 2048^3, {cores} core(s)): {peak / 1e9:.1f} GFLOP/s")
 
     rng = np.random.default_rng(0)
     x = rng.standard_normal((T, N_WINDOWS, 1)).astype(np.float32)  # time-major (T, B, D)
