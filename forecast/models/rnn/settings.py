@@ -195,8 +195,9 @@ def document_parameters(cls: T) -> T:
 class Settings:
     """The validated parameters of an RNN model (see :func:`check_settings`).
 
-    ``k2`` is resolved (``k1`` when None); the parameters a model does not have are None
-    (a global model trains by TBPTT: no ``training``, no ``window``).
+    ``k2`` is resolved (``k1`` when None), ``engine`` too ("numpy" or "numba"); the
+    parameters a model does not have are None (a global model trains by TBPTT: no
+    ``training``, no ``window``).
     """
 
     cell: str
@@ -242,8 +243,9 @@ class Settings:
     def build_network(
         self, n_inputs: int, n_outputs: int, rng: np.random.Generator, old: Any = None
     ) -> nn.RecurrentNetwork:
-        """The network these settings ask for: ``old`` if it has their shape (a warm start),
-        otherwise a new one drawn from ``rng``."""
+        """The network these settings ask for: ``old`` if it has their shape (a warm start;
+        on another engine, a new network with ``old``'s weights), otherwise a new one drawn
+        from ``rng``."""
         shape = (self.cell, n_inputs, self.hidden_size, self.num_layers, n_outputs, self.dtype)
         warm = old is not None and shape == (
             old.cell, old.input_size, old.hidden_size, old.num_layers, old.output_size, old.dtype
