@@ -11,14 +11,21 @@ put the results together in the network's layout.
 
 from __future__ import annotations
 
+import importlib
 from typing import Any
 
 import numpy as np
 from numba import njit
 
 from forecast.nn import _buffers
-from forecast.nn._linalg import single_threaded_blas
+from forecast.nn._linalg import rescan_blas, single_threaded_blas
 from forecast.nn.kernels.blocks import KERNEL_OPTIONS, block_bounds, run_blocks
+
+# numba's products call SciPy's BLAS: load it now, so that single_threaded_blas, which
+# finds the BLAS libraries once, limits its threads too (else each block's products would
+# start threads of their own and oversubscribe the cores)
+importlib.import_module("scipy.linalg.cython_blas")
+rescan_blas()
 
 
 @njit(**KERNEL_OPTIONS)
