@@ -12,6 +12,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+import forecast
 from forecast import RNNRegressor
 from forecast.nn import SGD, RecurrentNetwork, train_tbptt
 from forecast.nn import engine as engines
@@ -180,3 +181,15 @@ def test_unknown_engine_is_a_named_value_error(monkeypatch):
     monkeypatch.setenv(engines.ENV_VAR, "fortran")
     with pytest.raises(ValueError, match=r"FORECAST_ENGINE='fortran'"):
         RecurrentNetwork("rnn", 1, 4)
+
+
+@pytest.mark.parametrize("engine", ["numpy", "numba"])
+def test_every_rnn_estimator_trains_on_the_engine_it_is_given(engine):
+    close = forecast.load_dataset("sp500")["close"].iloc[-120:]
+    small = dict(hidden_size=4, epochs=1, random_state=0, engine=engine)
+    forecaster = forecast.RNNForecaster(**small).fit(close)
+    global_model = forecast.GlobalRNNForecaster(**small, k1=5, batch_size=4).fit_many(
+        {"a": close, "b": 2 * close}
+    )
+    assert forecaster.network_.engine == global_model.network_.engine == engine
+    assert forecaster.get_params()["engine"] == engine
