@@ -143,6 +143,7 @@ _RNN_SETTINGS = {
     "clip_norm": Opt(Float(0.0, open_lo=True, ints=True)),
     "loss": Choice(*LOSSES),
     "dtype": Choice("float32", "float64"),
+    "engine": Choice("auto", "numpy", "numba"),
     "validation_fraction": Float(0.0, 1.0, ints=True),
     "patience": Opt(Int(1)),
     "warm_start": Bool(),
@@ -384,7 +385,8 @@ _RNN_FORECASTER = ModelSchema(
     },
     checks=(_network_checks, _forecaster_checks),
     param_checks=(_rnn_settings,),
-    added={"likelihood": None, **_SCHEDULE_ADDED},  # issue 14: point forecasters before
+    # files written before issue 14: point forecasters; before 16: no schedule; before 18: auto
+    added={"likelihood": None, **_SCHEDULE_ADDED, "engine": "auto"},
 )
 _RNN_REGRESSOR = ModelSchema(
     params={**_RNN_SETTINGS, "scale": Bool()},
@@ -401,7 +403,7 @@ _RNN_REGRESSOR = ModelSchema(
     },
     checks=(_network_checks,),
     param_checks=(_rnn_settings,),
-    added=_SCHEDULE_ADDED,
+    added={**_SCHEDULE_ADDED, "engine": "auto"},  # files written before issues 16 and 18
 )
 _AR_REGRESSOR = ModelSchema(
     params={"alpha": Float(0.0, ints=True), "fit_intercept": Bool()},
