@@ -158,23 +158,24 @@ def check_covariate_models(
             )
         return []
     if covariates_for is None:
-        return [name for name in models if name != REFERENCE]
-    if isinstance(covariates_for, str) or not isinstance(covariates_for, Collection):
+        names = [name for name in models if name != REFERENCE]
+    elif isinstance(covariates_for, str) or not isinstance(covariates_for, Collection):
         raise TypeError(
             f"covariates_for must be a list of model names, got {covariates_for!r}; e.g. "
             f"covariates_for=[{next(iter(models))!r}]"
         )
-    names = list(dict.fromkeys(covariates_for))
-    unknown = [name for name in names if name not in models]
-    if unknown:
-        raise ValueError(
-            f"covariates_for names unknown model(s) {unknown}; the models are {list(models)}"
-        )
-    if REFERENCE in names:
-        raise ValueError(
-            f"covariates_for names {REFERENCE!r}, the reference, which forecasts from y alone; "
-            "leave it out (compare a model with covariates against it)"
-        )
+    else:
+        names = list(dict.fromkeys(covariates_for))
+        unknown = [name for name in names if name not in models]
+        if unknown:
+            raise ValueError(
+                f"covariates_for names unknown model(s) {unknown}; the models are {list(models)}"
+            )
+        if REFERENCE in names:
+            raise ValueError(
+                f"covariates_for names {REFERENCE!r}, the reference, which forecasts from y "
+                "alone; leave it out (compare a model with covariates against it)"
+            )
     for name in names:
         params = inspect.signature(models[name].fit).parameters
         anything = any(p.kind is p.VAR_KEYWORD for p in params.values())
@@ -182,7 +183,8 @@ def check_covariate_models(
             if key not in params and not anything:
                 raise TypeError(
                     f"models[{name!r}] ({type(models[name]).__name__}) takes no {key} in fit; "
-                    f"leave it out of covariates_for to compare it without covariates"
+                    "leave it out of covariates_for (the models that get covariates; default: "
+                    "every model) to compare it without covariates"
                 )
     return names
 
@@ -233,7 +235,8 @@ def backtest_model(
         kinds = [key for key in ("X", "X_known") if options.get(key) is not None]
         if kinds:
             err.add_note(f"models[{name!r}] was given {' and '.join(kinds)}; to compare it "
-                         "without covariates, leave it out of covariates_for")
+                         "without covariates, leave it out of covariates_for (default: every "
+                         "model)")
         raise
 
 
