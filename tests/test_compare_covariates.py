@@ -13,6 +13,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from sklearn.base import BaseEstimator
 from statsmodels.tsa.ar_model import AutoReg
 
 import forecast
@@ -128,6 +129,38 @@ def test_perturbing_the_rows_a_forecast_may_use_changes_it(data, kind):
     assert a["forecast"][at].item() != pytest.approx(b["forecast"][at].item(), rel=1e-9)
     np.testing.assert_array_equal(a["forecast"][a["origin"] < y.index[c - 1]],
                                   b["forecast"][b["origin"] < y.index[c - 1]])
+
+
+class LastRows(BaseEstimator):
+    """Any forecaster taking covariates: forecasts the last row of ``X`` it was given plus
+    the row of ``X_known`` passed for each step, so its forecasts show which rows it got."""
+
+    def fit(self, y, X=None, X_known=None):
+        assert len(X) == len(y) == len(X_known)
+        self.last_ = np.asarray(X).reshape(len(X), -1)[-1, 0]
+        return self
+
+    def update(self, y_new, refit=False, X=None, X_known=None):
+        assert len(X) == len(y_new) == len(X_known)
+        self.last_ = np.asarray(X).reshape(len(X), -1)[-1, 0]
+        return self
+
+    def predict(self, horizon, X_known=None):
+        return pd.Series(self.last_ + np.asarray(X_known).reshape(horizon, -1)[:, 0])
+
+
+def test_any_forecaster_gets_x_up_to_the_origin_and_x_known_of_the_targets(data):
+    """X holds each row's position: a forecast at origin position p is p + X_known[p + s]."""
+    y = data[0]
+    n = len(y)
+    X = np.arange(n, dtype=float)
+    known = np.linspace(0.0, 1.0, n)
+    res = forecast.compare({"rows": LastRows()}, y, test_size=TEST_SIZE, horizon=3,
+                           refit_every=4, X=X, X_known=known)
+    got = forecasts(res, "rows")
+    origin = y.index.get_indexer(got["origin"])
+    np.testing.assert_array_equal(got["forecast"], origin + known[origin + got["step"]])
+    assert len(got) == 3 * (TEST_SIZE - 2)
 
 
 def bad(data, **kwargs):
