@@ -11,7 +11,7 @@ settings of the walk-forward become one validated
 from __future__ import annotations
 
 import datetime as _dt
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from typing import Any, Literal
 
 import pandas as pd
@@ -168,6 +168,9 @@ def compare(
     n_jobs: int | None = None,
     scheduler: Any = None,
     global_models: Mapping[str, Any] | None = None,
+    X: Any = None,
+    X_known: Any = None,
+    covariates_for: Collection[str] | None = None,
 ) -> CompareResult:
     """Backtest several forecasters on the same origins and compare them with the random walk.
 
@@ -241,6 +244,21 @@ def compare(
         observation of any series dated after its origin, even when the series end on
         different dates; ``refit_every`` refits a global model only as a mapping that names
         it (see :func:`forecast.evaluation.many.compare_many`).
+    X : DataFrame or array-like of shape (n, n_features), optional
+        One series only: observed covariates, one row per observation of ``y`` (a pandas
+        ``X`` labelled like a pandas ``y``); each model of ``covariates_for`` gets them as
+        in :func:`forecast.backtest`, the rows up to its origin only (they enter lagged).
+    X_known : DataFrame or array-like of shape (n, n_known), optional
+        One series only: known-in-advance covariates (calendar), one row per observation;
+        passed like ``X``, and their rows of the forecast targets to ``predict``.
+    covariates_for : collection of str, optional
+        The models that get ``X`` and ``X_known``; None (default): every model of
+        ``models``. The reference random walk never gets them: it forecasts from ``y``
+        alone. Leave a model out to compare it without covariates (an AR beside the same
+        AR with ``X``); a model named that cannot take a covariate raises (its ``fit`` has
+        no such parameter: ``TypeError``; it refuses the value: its own error). With
+        covariates, ``settings["covariates"]`` records their number of columns (``"X"``,
+        ``"X_known"``) and the ``"models"`` that got them.
 
     Returns
     -------
@@ -259,9 +277,11 @@ def compare(
     ------
     ValueError
         For a ``test_size`` that leaves too little training data or too few origins,
-        ``refit_every`` naming an unknown model, or a ``coverage`` outside (0, 1).
+        ``refit_every`` naming an unknown model, a ``coverage`` outside (0, 1), covariates
+        with many series, NaN/inf, another number of rows or other labels than ``y``, or
+        ``covariates_for`` naming an unknown model or the random walk.
     TypeError
-        If ``models`` is not a mapping of names to forecasters.
+        If ``models`` is not a mapping of names to forecasters, or for non-numeric covariates.
 
     Examples
     --------
@@ -284,10 +304,15 @@ def compare(
                            warm_start=warm_start)
     options = dict(test_size=test_size, refit_every=refit_every, coverage=coverage,
                    progress=progress)
+    covariates = dict(X=X, X_known=X_known, covariates_for=covariates_for)
     if many:
+        for key, value in covariates.items():
+            if value is not None:
+                raise ValueError(f"{key} is not supported with many series; compare each "
+                                 "series alone (forecast.compare(models, y[name], ...))")
         return compare_many(models, y, schedule, n_jobs=n_jobs, scheduler=scheduler,
                             global_models=global_models, **options)
-    result = compare_series(models, y, schedule, **options)
+    result = compare_series(models, y, schedule, **options, **covariates)
     name = str(y.name) if getattr(y, "name", None) is not None else "y"
     return CompareResult(
         results={name: result},

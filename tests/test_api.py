@@ -30,7 +30,8 @@ def test_public_signatures_keep_their_keywords_and_defaults():
     assert {k: v.default for k, v in compare.items() if k not in ("models", "y")} == {
         "horizon": 1, "test_size": 500, "step": 1, "refit_every": None, "window": "expanding",
         "train_size": None, "warm_start": True, "coverage": None, "progress": False,
-        "n_jobs": None, "scheduler": None, "global_models": None,
+        "n_jobs": None, "scheduler": None, "global_models": None, "X": None, "X_known": None,
+        "covariates_for": None,
     }
 
 

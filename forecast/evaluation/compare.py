@@ -5,12 +5,20 @@
 and scores them with :func:`~forecast.evaluation.scoring.score` into a
 :class:`~forecast.evaluation.results.SeriesComparison`. :func:`forecast.compare` is the
 user-facing entry; :mod:`forecast.evaluation.many` runs the same steps on many series.
+
+Covariates (``X`` observed, ``X_known`` known in advance; the convention of
+:mod:`forecast.models.covariates`) go to the models named by ``covariates_for`` (default:
+every model given), each through its own backtest, so no model sees a row of ``X`` after
+its origin. The random walk is the reference by construction: it forecasts from ``y``
+alone and never gets them. A model that gets covariates it cannot take is an error (named),
+never silently run without them.
 """
 
 from __future__ import annotations
 
+import inspect
 import logging
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from typing import Any
 
 import numpy as np
@@ -27,12 +35,13 @@ from forecast.evaluation.intervals import (
 from forecast.evaluation.results import SeriesComparison
 from forecast.evaluation.schedule import WalkForward
 from forecast.evaluation.scoring import family, score
+from forecast.models.covariates import check_covariates
 
 logger = logging.getLogger(__name__)
 
 __all__ = [
-    "REFERENCE", "backtest_model", "check_models", "check_target", "compare_series",
-    "model_coverage", "refit_schedule", "score_series",
+    "REFERENCE", "backtest_model", "check_covariate_models", "check_models", "check_target",
+    "compare_series", "model_coverage", "refit_schedule", "score_series",
 ]
 
 #: the name of the random walk, the reference of every comparison
@@ -48,6 +57,9 @@ def compare_series(
     refit_every: int | None | Mapping[str, int | None] = None,
     coverage: float | None = None,
     progress: bool = False,
+    X: Any = None,
+    X_known: Any = None,
+    covariates_for: Collection[str] | None = None,
 ) -> SeriesComparison:
     """Backtest ``models`` on the last ``test_size`` observations of ``y`` and score them.
 
@@ -71,10 +83,18 @@ def compare_series(
         without intervals are backtested without (NaN bounds).
     progress
         As in :func:`forecast.backtest`.
+    X, X_known : DataFrame or array-like of shape (n, k), optional
+        Observed and known-in-advance covariates, one row per observation of ``y`` (a
+        pandas object labelled like a pandas ``y``), passed to the backtest of each model
+        of ``covariates_for`` as in :func:`forecast.backtest`.
+    covariates_for : collection of str, optional
+        See :func:`check_covariate_models`.
 
     Returns
     -------
     SeriesComparison
+        With ``X`` or ``X_known``, ``settings["covariates"]`` records their number of
+        columns and the models that got them.
 
     Examples
     --------
@@ -89,14 +109,84 @@ def compare_series(
     coverage = check_coverage(coverage)
     series, start = check_target(y, "y", schedule, test_size=test_size)
     refit = refit_schedule(refit_every, list(models))
+    given = {"X": X, "X_known": X_known}
+    users = check_covariate_models(covariates_for, models, given)
+    labels = series.index if isinstance(y, (pd.Series, pd.DataFrame)) else None
+    columns = {key: 0 if value is None else check_covariates(
+        value, len(series), key, index=labels).shape[1] for key, value in given.items()}
     runs = {
         name: backtest_model(name, model, series, schedule.replace(start=start,
                              refit_every=refit[name]),
-                             coverage=model_coverage(model, coverage), progress=progress)
+                             coverage=model_coverage(model, coverage), progress=progress,
+                             **(given if name in users else {}))
         for name, model in models.items()
     }
-    return score_series(models, runs, series, schedule.replace(start=start), refit,
-                        coverage=coverage)
+    result = score_series(models, runs, series, schedule.replace(start=start), refit,
+                          coverage=coverage)
+    if users:
+        result.settings["covariates"] = {**columns, "models": users}
+    return result
+
+
+def check_covariate_models(
+    covariates_for: Any, models: dict[str, Any], given: dict[str, Any]
+) -> list[str]:
+    """The names of the models that get the covariates ``given`` (``{"X": .., "X_known": ..}``).
+
+    ``covariates_for=None`` means every model but the reference random walk, which forecasts
+    from ``y`` alone by construction; a collection of names picks the models (the others
+    are compared without covariates, e.g. an AR beside the same AR with ``X``). Without
+    covariates it must be None, and every model named must take each covariate given in
+    its ``fit`` (a model that takes the argument but refuses it, as
+    :class:`~forecast.models.naive.NaiveForecaster` refuses ``X``, raises its own error
+    in its first fit).
+
+    Raises
+    ------
+    TypeError
+        For ``covariates_for`` that is not a collection of names, or a model named whose
+        ``fit`` has no parameter for a covariate given.
+    ValueError
+        For ``covariates_for`` without covariates, naming an unknown model or the reference.
+    """
+    kinds = [key for key, value in given.items() if value is not None]
+    if not kinds:
+        if covariates_for is not None:
+            raise ValueError(
+                f"covariates_for={covariates_for!r} names models to get covariates, but X and "
+                "X_known are None; pass X or X_known, or covariates_for=None"
+            )
+        return []
+    if covariates_for is None:
+        names = [name for name in models if name != REFERENCE]
+    elif isinstance(covariates_for, str) or not isinstance(covariates_for, Collection):
+        raise TypeError(
+            f"covariates_for must be a list of model names, got {covariates_for!r}; e.g. "
+            f"covariates_for=[{next(iter(models))!r}]"
+        )
+    else:
+        names = list(dict.fromkeys(covariates_for))
+        unknown = [name for name in names if name not in models]
+        if unknown:
+            raise ValueError(
+                f"covariates_for names unknown model(s) {unknown}; the models are {list(models)}"
+            )
+        if REFERENCE in names:
+            raise ValueError(
+                f"covariates_for names {REFERENCE!r}, the reference, which forecasts from y "
+                "alone; leave it out (compare a model with covariates against it)"
+            )
+    for name in names:
+        params = inspect.signature(models[name].fit).parameters
+        anything = any(p.kind is p.VAR_KEYWORD for p in params.values())
+        for key in kinds:
+            if key not in params and not anything:
+                raise TypeError(
+                    f"models[{name!r}] ({type(models[name]).__name__}) takes no {key} in fit; "
+                    "leave it out of covariates_for (the models that get covariates; default: "
+                    "every model) to compare it without covariates"
+                )
+    return names
 
 
 def model_coverage(model: Any, coverage: float | None) -> float | None:
@@ -133,9 +223,21 @@ def check_target(
 def backtest_model(
     name: str, model: Any, y: pd.Series, schedule: WalkForward, **options: Any
 ) -> tuple[pd.DataFrame, Any]:
-    """One model's backtest on one series: the unit of work of a parallel comparison."""
+    """One model's backtest on one series: the unit of work of a parallel comparison.
+
+    An error of a model given covariates (``X``/``X_known`` in ``options``) gets a note
+    saying how to compare it without them.
+    """
     logger.info("backtesting %s (refit_every=%s)", name, schedule.refit_every)
-    return run_backtest(model, y, schedule, model_name=name, **options)
+    try:
+        return run_backtest(model, y, schedule, model_name=name, **options)
+    except (TypeError, ValueError) as err:
+        kinds = [key for key in ("X", "X_known") if options.get(key) is not None]
+        if kinds:
+            err.add_note(f"models[{name!r}] was given {' and '.join(kinds)}; to compare it "
+                         "without covariates, leave it out of covariates_for (default: every "
+                         "model)")
+        raise
 
 
 def score_series(
