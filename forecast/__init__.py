@@ -61,6 +61,8 @@ _PUBLIC = {
     "GlobalRNNForecaster": "forecast.models.rnn.global_model",
     "load_model": "forecast.models.persistence",
     "save_model": "forecast.models.persistence",
+    "calendar_features": "forecast.calendar_features",
+    "future_calendar": "forecast.calendar_features",
     "backtest": "forecast.api",
     "compare": "forecast.api",
     "CompareResult": "forecast.evaluation.results",
