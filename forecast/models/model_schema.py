@@ -117,8 +117,11 @@ _FEATURES = Rec(
         "increments": Opt(Obj(LogReturns=_RETURNS, Differencer=_DIFFERENCER)),
         "target_scaler": Obj(Standardizer=_SCALER),
         "exog_scaler": Opt(Obj(Standardizer=_SCALER)),
+        "known_scaler": Opt(Obj(Standardizer=_SCALER)),
+        "n_known": Int(0),
         "n_inputs": Int(1, bind="I"),
-    }
+    },
+    optional=("known_scaler", "n_known"),  # files written before X_known (issue 16)
 )
 #: the specs of the helper objects, by class name
 HELPER_SCHEMAS: dict[str, Spec] = {
@@ -160,7 +163,8 @@ class ModelSchema:
     """Parameters, fitted state (all present or all absent) and cross-field checks.
 
     ``added`` maps the parameters added after files of the class were written to the
-    default they take when a file lacks them (its model was fitted without them).
+    default they take when a file lacks them (its model was fitted without them);
+    ``added_fitted`` does the same for fitted attributes, in a file with a fitted state.
     """
 
     def __init__(
@@ -170,10 +174,11 @@ class ModelSchema:
         checks: tuple[Callable[[dict[str, Any], type], str | None], ...] = (),
         param_checks: tuple[Callable[[dict[str, Any], type], str | None], ...] = (),
         added: dict[str, Any] | None = None,
+        added_fitted: dict[str, Any] | None = None,
     ) -> None:
         self.params, self.fitted, self.checks = params, fitted, checks
         self.param_checks = param_checks
-        self.added = added or {}
+        self.added, self.added_fitted = added or {}, added_fitted or {}
 
 
 def _ar_checks(s: dict[str, Any], cls: type) -> str | None:
@@ -262,15 +267,18 @@ def _network_checks(s: dict[str, Any], cls: type) -> str | None:
 
 def _forecaster_checks(s: dict[str, Any], cls: type) -> str | None:
     net, features = s["network_"], s["_features"]
-    likelihood = s.get("likelihood")
-    width = 1 if likelihood is None else head_size(get_likelihood(likelihood))
-    if net.output_size != width or net.input_size != 1 + s["n_exog_"]:
+    likelihood, n_inputs = s.get("likelihood"), 1 + s["n_exog_"] + s["n_known_"]
+    width = s["max_horizon"] if s["strategy"] == "direct" else 1
+    width = width if likelihood is None else head_size(get_likelihood(likelihood))
+    if net.output_size != width or net.input_size != n_inputs:
         return (
-            f"network_: input_size must be 1 + n_exog_ = {1 + s['n_exog_']}, output_size "
-            f"{width} (likelihood={likelihood!r})"
+            f"network_: input_size must be 1 + n_exog_ + n_known_ = {n_inputs}, output_size "
+            f"{width} (likelihood={likelihood!r}, strategy={s['strategy']!r})"
         )
     if features.target != s["target"] or (s["_exog"] is None) != (s["n_exog_"] == 0):
         return "_features/_exog: do not match the parameter target and n_exog_"
+    if (s["_known"] is None) != (s["n_known_"] == 0) or features.n_known != s["n_known_"]:
+        return "_features/_known: do not match n_known_"
     if ("val_loss" in s["history_"]) != (s["_val"]["count"] > 0):
         return "history_: has validation losses exactly when a validation tail was held out"
     if (s["state_"] is None) != (s["training"] == "window"):
@@ -335,10 +343,14 @@ _RNN_FORECASTER = ModelSchema(
         "k2": Opt(Int(1)),
         "target": Choice(*TARGETS),
         "likelihood": Opt(Choice(*LIKELIHOOD_NAMES)),
+        "strategy": Choice("recursive", "direct"),
+        "max_horizon": Int(1),
     },
     fitted={
         "_history": Obj(SeriesHistory=_HISTORY),
         "_exog": Opt(ListOf(Arr("f", (None, "X")))),
+        "_known": Opt(ListOf(Arr("f", (None, "Q")))),
+        "n_known_": Int(0),
         "_features": Obj(TargetTransform=_FEATURES),
         "network_": Net(),
         "n_streams_": Int(0),
@@ -347,11 +359,11 @@ _RNN_FORECASTER = ModelSchema(
         "best_epoch_": Int(0),
         "state_": Opt(TupOf(Arr("f", ("L", 1, "H")))),
         "window_": Opt(Arr("f", ("W", "I"))),
-        "_last_output": Arr("f", (1,)),
+        "_last_output": Arr("f", (None,)),  # empty while the last input is pending
         "_val": Rec(
             {
                 "first": Int(0),
-                "outputs": Opt(Arr("f", ("V",))),
+                "outputs": Opt(OneOf(Arr("f", ("V",)), Arr("f", ("V", None)))),
                 "states": Opt(TupOf(Arr("f", ("L", "V", "H")))),
                 "count": Int(0, bind="V"),
                 "start": Int(0),
@@ -363,7 +375,9 @@ _RNN_FORECASTER = ModelSchema(
     },
     checks=(_network_checks, _forecaster_checks),
     param_checks=(_rnn_settings,),
-    added={"likelihood": None},  # files written before issue 14: point forecasters
+    # files written before issue 14 (likelihood) and 16 (strategy, X_known)
+    added={"likelihood": None, "strategy": "recursive", "max_horizon": 20},
+    added_fitted={"_known": None, "n_known_": 0},
 )
 _RNN_REGRESSOR = ModelSchema(
     params={**_RNN_SETTINGS, "scale": Bool()},
@@ -418,6 +432,9 @@ def check_state(cls: type, state: dict[str, Any]) -> None:
     schema = SCHEMAS[name]
     for key, default in schema.added.items():
         state.setdefault(key, default)
+    if any(key in state for key in schema.fitted):
+        for key, default in schema.added_fitted.items():
+            state.setdefault(key, default)
     for key in state:
         if not isinstance(key, str) or hasattr(cls, key):
             raise SchemaError(f"{name}.{key}", "would replace a method or class attribute")
