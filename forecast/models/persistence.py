@@ -360,6 +360,8 @@ def _probe(estimator: Any, path: Path) -> None:
             warnings.simplefilter("ignore")
             if hasattr(twin, "n_features_in_"):
                 out = np.asarray(twin.predict(np.zeros((1, twin.n_features_in_))))
+            elif getattr(twin, "n_known_", 0):  # known-in-advance covariates of step 1
+                out = np.asarray(twin.predict(1, X_known=np.zeros((1, twin.n_known_))))
             else:
                 out = np.asarray(twin.predict(1))
     except Exception as err:  # noqa: BLE001 - any failure of the model means a bad file
