@@ -93,7 +93,7 @@ def test_missing_short_or_misaligned_known_covariates_are_refused(close):
     with pytest.raises(ValueError, match=r"predict\(3\) got 2 row\(s\) of X_known"):
         model.predict(3, X_known=future.iloc[:2])
     shifted = future.set_axis(future.index + pd.offsets.BDay(1))
-    with pytest.raises(ValueError, match="X_known is not aligned with the forecast dates: its row 0"):
+    with pytest.raises(ValueError, match="not aligned with the forecast dates: its row 0"):
         model.predict(3, X_known=shifted)
     with pytest.raises(ValueError, match="X_known has 3 column.*fitted with 4"):
         model.predict(3, X_known=future.iloc[:, :3])
@@ -101,7 +101,7 @@ def test_missing_short_or_misaligned_known_covariates_are_refused(close):
         model.predict(3, X_known=future.assign(month=[1.0, np.nan, 1.0]))
     with pytest.raises(ValueError, match="update needs X_known with 4 column"):
         model.update(close.iloc[300:301])
-    with pytest.raises(ValueError, match=r"X_known must have one row per observation.*len\(X_known\)=299"):
+    with pytest.raises(ValueError, match=r"X_known must have one row per observation.*=299"):
         RNNForecaster(**TINY).fit(close.iloc[:300], X_known=K.iloc[:299])
     plain = RNNForecaster("gru", **TINY).fit(close.iloc[:300])
     with pytest.raises(ValueError, match="fitted without known-in-advance covariates"):

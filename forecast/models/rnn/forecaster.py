@@ -224,9 +224,9 @@ class RNNForecaster(ProbabilisticForecaster, RecurrentForecaster):
         """
         values, index = check_series(y, "y", min_length=3)
         check_target_values(values, index, self.target)
-        pandas_y = isinstance(y, (pd.Series, pd.DataFrame))
+        aligned = index if isinstance(y, (pd.Series, pd.DataFrame)) else None
         exog, known = (
-            None if Z is None else check_exog(Z, index if pandas_y else None, len(values), None, name)
+            None if Z is None else check_exog(Z, aligned, len(values), None, name)
             for Z, name in ((X, "X"), (X_known, "X_known"))
         )
         plan = self._plan(len(values))  # every check that can fail, before any state changes
