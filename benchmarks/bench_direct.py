@@ -6,7 +6,8 @@ Both are ``RNNForecaster("lstm")`` with the same settings, one with ``strategy="
 walk on the last ``--test-size`` days of the bundled S&P 500 closes (1999-2018), fitted once
 on everything before and moved forward with ``update`` (no refit), forecasting 20 steps from
 every origin. Printed per step h = 1, 5, 20: the RMSE of the price forecasts and the skill
-``1 - MSE / MSE(random walk)``, for each of ``--seeds`` random states (the weights and the
+``1 - MSE / MSE(random walk)`` (and the Diebold-Mariano p-value against the random walk),
+for each of ``--seeds`` random states (the weights and the
 shuffling), as the median and the range over them. Run from the repository root::
 
     python benchmarks/bench_direct.py [--seeds 0 1 2] [--test-size 500] [--epochs 20]
@@ -36,7 +37,7 @@ def run(seed: int, test_size: int, epochs: int, hidden: int) -> dict:
     result = forecast.compare(models, close, horizon=20, test_size=test_size)
     m = result.metrics
     return {
-        (name, h): (float(m.loc[(name, h), "rmse"]), float(m.loc[(name, h), "skill"]))
+        (name, h): tuple(float(m.loc[(name, h), key]) for key in ("rmse", "skill", "dm_pvalue"))
         for name in ("Random walk", *models)
         for h in STEPS
     }
@@ -59,18 +60,20 @@ def main() -> None:
         f"\nS&P 500, last {args.test_size} days, LSTM hidden {args.hidden}, {args.epochs} "
         f"epochs, seeds {args.seeds}: median [min, max] over seeds\n"
     )
-    print("| model | step | RMSE | skill vs random walk |")
-    print("|---|---:|---:|---:|")
+    print("| model | step | RMSE | skill vs random walk | DM p-value |")
+    print("|---|---:|---:|---:|---:|")
     for name in ("Random walk", "RNN recursive", "RNN direct"):
         for h in STEPS:
             rmse = np.array([r[(name, h)][0] for r in runs])
             skill = np.array([r[(name, h)][1] for r in runs])
+            pvalue = np.array([r[(name, h)][2] for r in runs])
             if name == "Random walk":
-                print(f"| {name} | {h} | {np.median(rmse):.2f} | 0 |")
+                print(f"| {name} | {h} | {np.median(rmse):.2f} | 0 | |")
                 continue
             print(
                 f"| {name} | {h} | {np.median(rmse):.2f} [{rmse.min():.2f}, {rmse.max():.2f}] "
-                f"| {np.median(skill):+.4f} [{skill.min():+.4f}, {skill.max():+.4f}] |"
+                f"| {np.median(skill):+.4f} [{skill.min():+.4f}, {skill.max():+.4f}] "
+                f"| {np.median(pvalue):.2f} [{pvalue.min():.2f}, {pvalue.max():.2f}] |"
             )
     print(f"\nload average after: {os.getloadavg()}")
 
