@@ -164,7 +164,7 @@ class ModelSchema:
 
     ``added`` maps the parameters added after files of the class were written to the
     default they take when a file lacks them (its model was fitted without them);
-    ``added_fitted`` does the same for fitted attributes, in a file with a fitted state.
+    ``added_fitted`` does the same for fitted attributes, in the files of fitted models.
     """
 
     def __init__(
@@ -178,7 +178,8 @@ class ModelSchema:
     ) -> None:
         self.params, self.fitted, self.checks = params, fitted, checks
         self.param_checks = param_checks
-        self.added, self.added_fitted = added or {}, added_fitted or {}
+        self.added = added or {}
+        self.added_fitted = added_fitted or {}
 
 
 def _ar_checks(s: dict[str, Any], cls: type) -> str | None:
@@ -432,13 +433,12 @@ def check_state(cls: type, state: dict[str, Any]) -> None:
     schema = SCHEMAS[name]
     for key, default in schema.added.items():
         state.setdefault(key, default)
-    if any(key in state for key in schema.fitted):
-        for key, default in schema.added_fitted.items():
-            state.setdefault(key, default)
     for key in state:
         if not isinstance(key, str) or hasattr(cls, key):
             raise SchemaError(f"{name}.{key}", "would replace a method or class attribute")
     fitted = [key for key in schema.fitted if key in state]
+    for key, default in schema.added_fitted.items() if fitted else ():
+        state.setdefault(key, default)
     fields = {**schema.params, **(schema.fitted if fitted else {})}
     Rec(fields).check(state, name, {})
     for check in schema.param_checks + (schema.checks if fitted else ()):

@@ -360,7 +360,7 @@ def _probe(estimator: Any, path: Path) -> None:
             warnings.simplefilter("ignore")
             if hasattr(twin, "n_features_in_"):
                 out = np.asarray(twin.predict(np.zeros((1, twin.n_features_in_))))
-            elif getattr(twin, "n_known_", 0):  # known-in-advance covariates of step 1
+            elif getattr(twin, "n_known_", 0):  # covariates known in advance: zeros
                 out = np.asarray(twin.predict(1, X_known=np.zeros((1, twin.n_known_))))
             else:
                 out = np.asarray(twin.predict(1))
