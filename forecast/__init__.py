@@ -56,6 +56,7 @@ _PUBLIC = {
     "ARForecaster": "forecast.models.ar",
     "ARRegressor": "forecast.models.ar_regressor",
     "RNNRegressor": "forecast.models.rnn.regressor",
+    "RNNClassifier": "forecast.models.rnn.classifier",
     "RNNForecaster": "forecast.models.rnn.forecaster",
     "ConformalForecaster": "forecast.models.conformal",
     "GlobalRNNForecaster": "forecast.models.rnn.global_model",

@@ -49,6 +49,13 @@ NOTEBOOKS = {
          "- lowest interval score", "Answer: a 90% band for tomorrow's close that keeps its word"],
         4,
     ),
+    "05_character_rnn.ipynb": (
+        {"HELLO_STEPS": 60, "ZEN_HIDDEN": 16, "ZEN_EPOCHS": 3, "SAMPLE_LENGTH": 40,
+         "CLF_HIDDEN": 8, "CLF_EPOCHS": 2},
+        ["* hello: the vanilla RNN predicts", "* Zen of Python: perplexity per character",
+         "* Sampling (one-to-many):", "* Many-to-one: RNNClassifier"],
+        2,
+    ),
 }
 CELL_TIMEOUT = 300  # seconds per cell; the small configurations take a few seconds each
 

@@ -30,6 +30,8 @@ The API::
         .step(params, grads)                      in place
     clip_grad_norm(grads, max_norm) -> norm before clipping;  global_norm(grads)
     mse, mae, huber (pred, target) -> (value, dpred);  get_loss(name_or_callable)
+    binary_cross_entropy ("bce"), cross_entropy (logits, labels) -> (value, dlogits);
+        softmax(logits, temperature), sample_softmax(logits, temperature, rng)
     NormalNLL(scale_floor), StudentTNLL(scale_floor, df_floor), PinballLoss(quantiles)
         (raw (..., P), target (..., 1)) -> (value, draw); .n_outputs = P;  .parameters(raw)
     get_likelihood("normal" | "student_t", **floors);  head_size(loss, target_size=1),
@@ -40,7 +42,8 @@ The API::
 Modules: ``rnn``, ``lstm``, ``gru`` (one layer's forward and backward over a sequence, side by
 side, equations in comments; inside a layer each step works on column vectors ``(D, B)``),
 ``network`` (stacking, dropout, head, weights), ``bptt``, ``optim``, ``losses``,
-``likelihood`` (Normal and Student-t NLL heads, pinball loss); private helpers ``_linalg``
+``likelihood`` (Normal and Student-t NLL heads, pinball loss), ``classification`` (sigmoid and
+softmax heads: cross-entropy of logits, softmax sampling); private helpers ``_linalg``
 (the layout inside a layer, the step as one product ``W z_t`` and its backward over time,
 BLAS threading), ``_buffers`` (work arrays reused between calls) and ``_checks`` (input
 validation).
@@ -65,6 +68,14 @@ from forecast.nn.bptt import (
     bptt_step,
     tbptt_windows,
     train_tbptt,
+)
+from forecast.nn.classification import (
+    CLASSIFICATION_LOSSES,
+    binary_cross_entropy,
+    cross_entropy,
+    log_softmax,
+    sample_softmax,
+    softmax,
 )
 from forecast.nn.likelihood import (
     LIKELIHOODS,
@@ -120,4 +131,10 @@ __all__ = [
     "get_likelihood",
     "head_size",
     "target_size",
+    "CLASSIFICATION_LOSSES",
+    "binary_cross_entropy",
+    "cross_entropy",
+    "log_softmax",
+    "sample_softmax",
+    "softmax",
 ]

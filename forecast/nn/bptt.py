@@ -68,7 +68,7 @@ def _check_targets(net: RecurrentNetwork, y: Any, T: int, B: int, loss_fn: Any) 
     arr = np.asarray(y)
     if arr.ndim == 2:
         arr = arr[None]
-    width = target_size(loss_fn, net.output_size)  # O = 1 under a likelihood head
+    width = target_size(loss_fn, net.output_size)  # O = 1 under a likelihood head or cross_entropy
     arr = check_array(arr, "y", (None, B, width), net.dtype, layout="(k, B, O) time-major")
     if len(arr) > T:
         raise ValueError(f"y covers {len(arr)} steps but x has only T={T}; y must have k <= T")
@@ -104,7 +104,7 @@ def bptt(
         Time-major inputs.
     y : array of shape (k, B, O) or (B, O)
         Targets of the last k steps (k = 1 for ``(B, O)``: many-to-one; k = T: many-to-many).
-    loss : {"mse", "mae", "huber"} or callable
+    loss : {"mse", "mae", "huber", "bce", "cross_entropy"} or callable
         ``loss(pred, target) -> (value, dpred)``, a mean over its elements.
     state : tuple of arrays of shape (num_layers, B, H), optional
         Initial state (zeros if None); held constant (no gradient flows into it).
@@ -251,7 +251,7 @@ def train_tbptt(
     k2 : int >= k1
         Steps each update backpropagates through.
     optimizer : optimiser object or name ("sgd", "adam", "adamw")
-    loss : {"mse", "mae", "huber"} or callable, default "mse"
+    loss : {"mse", "mae", "huber", "bce", "cross_entropy"} or callable, default "mse"
     clip_norm : float > 0, optional
         Cap on the global gradient norm of each update.
     state : tuple of arrays of shape (num_layers, B, H), optional
@@ -282,7 +282,7 @@ def train_tbptt(
     loss_fn = get_loss(loss)
     x = check_array(x, "x", (None, None, net.input_size), net.dtype, layout="(T, B, D) time-major")
     T, B, _ = x.shape
-    width = target_size(loss_fn, net.output_size)  # O = 1 under a likelihood head
+    width = target_size(loss_fn, net.output_size)  # O = 1 under a likelihood head or cross_entropy
     y = check_array(y, "y", (T, B, width), net.dtype, layout="(T, B, O) time-major")
     carried = net._state_or_zeros(state, B, "state")
     losses, norms = [], []

@@ -344,8 +344,12 @@ def target_size(loss: Any, output_size: int) -> int:
     """The width of the targets that ``loss`` compares with a head of ``output_size`` outputs.
 
     The inverse of ``head_size``: 1 for a distributional loss (whose ``n_outputs`` must then
-    equal ``output_size``), ``output_size`` for any other loss.
+    equal ``output_size``), the ``target_width`` a loss declares (``cross_entropy``: one class
+    index per row of C logits), ``output_size`` for any other loss.
     """
+    declared = getattr(loss, "target_width", None)
+    if declared is not None:
+        return int(declared)
     n_outputs = getattr(loss, "n_outputs", None)
     if n_outputs is None:
         return output_size

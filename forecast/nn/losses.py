@@ -1,5 +1,8 @@
 """Regression losses for training: each returns the loss value and its gradient.
 
+(The classification losses, ``binary_cross_entropy`` and ``cross_entropy`` of logits, are in
+:mod:`forecast.nn.classification`; ``get_loss`` selects them by name too.)
+
 Every loss is a mean over all elements, like PyTorch's ``reduction="mean"``:
 
     mse(p, y)   = mean((p - y)^2)                             dL/dp = 2 (p - y) / n
@@ -18,6 +21,7 @@ from typing import Any
 import numpy as np
 
 from forecast._validation import check_choice, check_float
+from forecast.nn.classification import CLASSIFICATION_LOSSES
 
 Loss = Callable[[np.ndarray, np.ndarray], tuple[float, np.ndarray]]
 
@@ -87,12 +91,15 @@ def huber(pred: np.ndarray, target: np.ndarray, delta: float = 1.0) -> tuple[flo
     return value, np.clip(d, -delta, delta) * (1.0 / d.size)
 
 
+#: the regression losses, by name
 LOSSES: dict[str, Loss] = {"mse": mse, "mae": mae, "huber": huber}
 
 
 def get_loss(loss: Any) -> Loss:
-    """Return the loss function for a name in ``LOSSES`` or a callable ``(pred, target) ->
+    """Return the loss function for a name in ``LOSSES`` ("mse", "mae", "huber") or in
+    ``CLASSIFICATION_LOSSES`` ("bce", "cross_entropy"), or a callable ``(pred, target) ->
     (value, dpred)`` unchanged (e.g. ``functools.partial(huber, delta=0.5)``)."""
     if callable(loss):
         return loss
-    return LOSSES[check_choice(loss, "loss", tuple(LOSSES))]
+    every = {**LOSSES, **CLASSIFICATION_LOSSES}
+    return every[check_choice(loss, "loss", tuple(every))]

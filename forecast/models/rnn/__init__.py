@@ -10,5 +10,7 @@
     forecaster    RNNForecaster: one series
     global_series GlobalSeriesForecaster and the backtest schedule of a global model
     global_model  GlobalRNNForecaster: one network, many series
+    window_model  what the scikit-learn estimators on windows share
     regressor     RNNRegressor: a scikit-learn regressor on windows
+    classifier    RNNClassifier: a scikit-learn classifier on windows (sigmoid/softmax head)
 """

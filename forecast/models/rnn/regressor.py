@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 from sklearn.base import BaseEstimator, RegressorMixin
-from sklearn.utils.validation import check_is_fitted, validate_data
+from sklearn.utils.validation import check_is_fitted
 
 from forecast._validation import check_random_state
 from forecast.models.rnn.divergence import (
@@ -31,7 +31,8 @@ from forecast.models.rnn.divergence import (
 )
 from forecast.models.rnn.settings import REGRESSOR_DEFAULTS as D
 from forecast.models.rnn.settings import check_settings, document_parameters
-from forecast.models.rnn.training import NetworkPickling, fit_network, validation_split
+from forecast.models.rnn.training import fit_network, validation_split
+from forecast.models.rnn.window_model import WindowNetworkModel
 from forecast.models.rnn.windows import many_to_one_epoch, predict_last, window_epoch_functions
 from forecast.nn import get_loss
 from forecast.transforms import Standardizer
@@ -40,7 +41,7 @@ logger = logging.getLogger(__name__)
 
 
 @document_parameters
-class RNNRegressor(NetworkPickling, RegressorMixin, BaseEstimator):
+class RNNRegressor(WindowNetworkModel, RegressorMixin, BaseEstimator):
     """Recurrent network (RNN, LSTM or GRU) regressor on windows, many-to-one.
 
     Parameters
@@ -266,17 +267,6 @@ class RNNRegressor(NetworkPickling, RegressorMixin, BaseEstimator):
         check_finite_values(out.reshape(-1), f"{type(self).__name__}.predict: the prediction")
         return out[:, 0] if self._y_1d else out
 
-    def get_weights(self) -> dict[str, np.ndarray]:
-        """A copy of the weights under PyTorch's names (``weight_ih_l0``, ..., ``head.bias``)."""
-        check_is_fitted(self)
-        return self.network_.get_weights()
-
-    def set_weights(self, weights: dict[str, np.ndarray]) -> RNNRegressor:
-        """Replace the weights (same names and shapes as :meth:`get_weights`); returns self."""
-        check_is_fitted(self)
-        self.network_.set_weights(weights)
-        return self
-
     def save(self, path: Any) -> Any:
         """Write the model to ``path`` (see :func:`forecast.models.persistence.save_model`)."""
         from forecast.models.persistence import save_model
@@ -286,7 +276,6 @@ class RNNRegressor(NetworkPickling, RegressorMixin, BaseEstimator):
     def __sklearn_tags__(self) -> Any:
         tags = super().__sklearn_tags__()
         tags.target_tags.multi_output = True
-        tags.input_tags.three_d_array = True
         return tags
 
     def __getstate__(self) -> dict[str, Any]:
@@ -301,36 +290,7 @@ class RNNRegressor(NetworkPickling, RegressorMixin, BaseEstimator):
 
         ``y="no_validation"`` (predict) checks X only; ``y=None`` in fit raises.
         """
-        if X is None:  # scikit-learn's message would speak of "a scalar array nan"
-            raise TypeError(
-                "X must be an array-like of windows of shape (n_samples, window) or "
-                "(n_samples, window, n_features), got X=None"
-            )
-        if isinstance(y, str) and y == "no_validation":
-            y = None
-            X = validate_data(self, X, reset=reset, allow_nd=True, dtype=[np.float64, np.float32])
-        else:
-            X, y = validate_data(
-                self,
-                X,
-                y,
-                reset=reset,
-                allow_nd=True,
-                multi_output=True,
-                y_numeric=True,
-                dtype=[np.float64, np.float32],
-            )
-        if X.ndim > 3:
-            raise ValueError(
-                f"X must be (n_samples, window) or (n_samples, window, n_features), got an "
-                f"array of shape {X.shape}"
-            )
-        x = X[:, :, None] if X.ndim == 2 else X
-        if not reset and x.shape[2] != self.n_inputs_:
-            raise ValueError(
-                f"X has {x.shape[2]} features per step, but {type(self).__name__} is expecting "
-                f"{self.n_inputs_}"
-            )
+        x, y = self._check_windows(X, y, reset, multi_output=True, y_numeric=True)
         if y is None:
             return x, None
         if reset:
@@ -341,40 +301,14 @@ class RNNRegressor(NetworkPickling, RegressorMixin, BaseEstimator):
         self, x: np.ndarray, y: np.ndarray, s: Any, rng: np.random.Generator, keep: bool
     ) -> None:
         """Fit the scalers on the training windows and build (or keep) the network."""
-        self.n_inputs_, self.n_outputs_ = x.shape[2], y.shape[1]
-        if self.scale:
-            self.x_scaler_ = Standardizer().fit(x.reshape(-1, x.shape[2]))
-            self.y_scaler_ = Standardizer().fit(y)
-        else:
-            self.x_scaler_ = self.y_scaler_ = None
+        self._fit_input_scaler(x)
+        self.n_outputs_ = y.shape[1]
+        self.y_scaler_ = Standardizer().fit(y) if self.scale else None
         old = getattr(self, "network_", None) if keep else None
         self.network_ = s.build_network(self.n_inputs_, self.n_outputs_, rng, old)
-
-    def _scaled(self, a: np.ndarray, scaler: Standardizer | None, name: str) -> np.ndarray:
-        """``a`` in the network's dtype, standardised by ``scaler`` unless None; all finite.
-
-        ``a`` is the inputs (n, window, n_inputs), each feature scaled over all steps, or
-        the targets (n, n_outputs).
-        """
-        with np.errstate(over="ignore", invalid="ignore"):
-            if scaler is not None:
-                a = scaler.transform(a.reshape(-1, a.shape[-1])).reshape(a.shape)
-            a = a.astype(self.network_.dtype)
-        return _check_scaled(a, name, self.network_.dtype)
 
     def _finish(self, result: Any, optimizer: Any, rng: np.random.Generator) -> None:
         self.history_ = result.history
         self.best_epoch_ = result.best_epoch
         self._optimizer, self._rng = optimizer, rng
-
-
-def _check_scaled(a: np.ndarray, name: str, dtype: np.dtype) -> np.ndarray:
-    """``a`` if all finite; otherwise a ValueError naming ``name`` (scaling overflowed)."""
-    if not np.isfinite(a).all():
-        first = tuple(int(i) for i in np.argwhere(~np.isfinite(a))[0])
-        raise ValueError(
-            f"{name} overflows {dtype.name} once scaled: {a[first]} at index {first}; "
-            "rescale it (e.g. divide by a power of 10), or use dtype='float64'"
-        )
-    return a
 

@@ -1,8 +1,9 @@
 """Every parameter the RNN models share, documented, defaulted and validated once.
 
 :class:`~forecast.models.rnn.forecaster.RNNForecaster`,
-:class:`~forecast.models.rnn.global_model.GlobalRNNForecaster` and
-:class:`~forecast.models.rnn.regressor.RNNRegressor` take the same training parameters.
+:class:`~forecast.models.rnn.global_model.GlobalRNNForecaster`,
+:class:`~forecast.models.rnn.regressor.RNNRegressor` and
+:class:`~forecast.models.rnn.classifier.RNNClassifier` take the same training parameters.
 scikit-learn wants each one named in ``__init__``; everything else about them is here, once:
 
 * :data:`PARAMETERS` documents them; :func:`document_parameters` writes the section into
@@ -73,7 +74,8 @@ class Defaults:
 
 #: the defaults of RNNForecaster and GlobalRNNForecaster
 FORECASTER_DEFAULTS = Defaults()
-#: the defaults of RNNRegressor: more, smaller steps on larger batches of windows
+#: the defaults of RNNRegressor and RNNClassifier: more, smaller steps on larger batches of
+#: windows
 REGRESSOR_DEFAULTS = replace(
     FORECASTER_DEFAULTS, epochs=50, batch_size=64, lr=1e-3, patience=10, warm_start=False
 )
@@ -202,7 +204,8 @@ class Settings:
     """The validated parameters of an RNN model (see :func:`check_settings`).
 
     ``k2`` is resolved (``k1`` when None); the parameters a model does not have are None
-    (a global model trains by TBPTT: no ``training``, no ``window``).
+    (a global model trains by TBPTT: no ``training``, no ``window``; a classifier has no
+    ``loss`` parameter: its loss follows from its classes, set with ``dataclasses.replace``).
     """
 
     cell: str
@@ -213,7 +216,7 @@ class Settings:
     lr: float
     optimizer: str
     clip_norm: float | None
-    loss: str
+    loss: str | None
     validation_fraction: float
     patience: int | None
     dtype: np.dtype
@@ -326,7 +329,7 @@ def check_settings(est: Any) -> Settings:
         lr=check_float(est.lr, "lr", min_value=0.0, inclusive=False),
         optimizer=check_choice(est.optimizer, "optimizer", OPTIMIZER_NAMES),
         clip_norm=clip_norm,
-        loss=check_choice(est.loss, "loss", tuple(LOSSES)),
+        loss=check_choice(est.loss, "loss", tuple(LOSSES)) if hasattr(est, "loss") else None,
         validation_fraction=fraction,
         patience=patience,
         dtype=check_dtype(est.dtype),
