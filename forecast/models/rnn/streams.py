@@ -144,9 +144,14 @@ def cut_streams(
 
 
 def pooled_streams(
-    inputs: list[np.ndarray], n_train: list[int], batch_size: int, k2: int = 1
+    inputs: list[np.ndarray],
+    n_train: list[int],
+    batch_size: int,
+    k2: int = 1,
+    targets: list[np.ndarray] | None = None,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """:func:`cut_streams` with the :func:`pooled_layout` of many series.
+    """:func:`cut_streams` with the :func:`pooled_layout` of many series (``targets``: those
+    of a direct head, see :func:`cut_streams`).
 
     Examples
     --------
@@ -157,7 +162,7 @@ def pooled_streams(
     >>> x[:, 3, 0].tolist(), t[:, 3, 0].tolist()
     ([100.0, 101.0, 102.0], [101.0, 102.0, 103.0])
     """
-    return cut_streams(inputs, n_train, *pooled_layout(n_train, batch_size, k2))
+    return cut_streams(inputs, n_train, *pooled_layout(n_train, batch_size, k2), targets)
 
 
 def tbptt_functions(
