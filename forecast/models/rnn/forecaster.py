@@ -366,8 +366,7 @@ def train_network(
     """
     s = plan.settings
     H = s.n_steps  # the outputs of a point head: 1, or max_horizon for a direct one
-    width = head_size(s.training_loss) if s.likelihood is not None else H
-    net = s.build_network(u.shape[1], width, rng, old)
+    net = s.build_network(u.shape[1], head_size(s.training_loss), rng, old)
     optimizer = s.build_optimizer()
     targets = direct_targets(u, H) if H > 1 else None  # (m, H): u_{i+1..i+H, 0}, NaN past u
     if s.training == "tbptt":
@@ -378,9 +377,7 @@ def train_network(
             "tbptt: %d streams of %d steps, k1=%d, k2=%d", counts[0], length, s.k1, s.k2
         )
         tails = [(plan.first_val, plan.n_val)]
-        fns = tbptt_functions(
-            net, [u], tails, streams, s, optimizer, rng, None if H == 1 else [targets]
-        )
+        fns = tbptt_functions(net, [u], tails, streams, s, optimizer, rng)
         n_streams = counts[0]
     else:
         x = series_windows(u, s.window)[: plan.n_samples]  # window j ends at input j + window - 1

@@ -212,6 +212,14 @@ class GlobalSeriesForecaster(RecurrentForecaster):
     def _transform(self) -> TargetTransform:
         return self.scaler if self._active < 0 else self.refits[self._active][2]
 
+    @property
+    def _direct(self) -> bool:  # a point head of several outputs: GlobalRNNForecaster's direct
+        return getattr(self, "likelihood", None) is None and self.network.output_size > 1
+
+    @property
+    def _max_horizon(self) -> int:
+        return self.network.output_size
+
     def fit(self, y: Any, X: Any = None) -> GlobalSeriesForecaster:
         """Run the network in force at the end of ``y`` over ``y`` (no training).
 

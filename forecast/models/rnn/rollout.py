@@ -260,13 +260,16 @@ class RecurrentForecaster(NetworkPickling, SeriesForecaster):
         return getattr(self, "strategy", "recursive") == "direct"
 
     @property
+    def _max_horizon(self) -> int:
+        return getattr(self, "max_horizon", 1)
+
+    @property
     def _n_known(self) -> int:
         return getattr(self, "n_known_", 0)
 
     def _check_steps(self, horizon: int) -> None:
-        max_horizon = getattr(self, "max_horizon", 1)
         strategy = "direct" if self._direct else "recursive"
-        check_steps(horizon, strategy, max_horizon, self.n_exog_, type(self).__name__)
+        check_steps(horizon, strategy, self._max_horizon, self.n_exog_, type(self).__name__)
 
     def _known_future(self, horizon: int, X_known: Any) -> np.ndarray | None:
         """The scaled known inputs of the forecast steps (horizon, 1, q), or None."""
@@ -308,7 +311,7 @@ class RecurrentForecaster(NetworkPickling, SeriesForecaster):
         self._last_row = u[-1:].copy()
         steps = min(n_val, steps)
         if self._direct:
-            steps = min(steps, getattr(self, "max_horizon", 1))
+            steps = min(steps, self._max_horizon)
         elif self.n_exog_:
             steps = min(steps, 1)
         self._errors = self._compute_errors(steps) if steps else np.empty((0, 0))

@@ -258,7 +258,9 @@ class Settings:
         self, n_inputs: int, n_outputs: int, rng: np.random.Generator, old: Any = None
     ) -> nn.RecurrentNetwork:
         """The network these settings ask for: ``old`` if it has their shape (a warm start),
-        otherwise a new one drawn from ``rng``."""
+        otherwise a new one drawn from ``rng``. Its head gives ``n_outputs`` per forecast
+        step for each of the :attr:`n_steps` steps (a direct head: ``max_horizon`` steps)."""
+        n_outputs = n_outputs * self.n_steps
         shape = (self.cell, n_inputs, self.hidden_size, self.num_layers, n_outputs, self.dtype)
         if old is not None and shape == (
             old.cell, old.input_size, old.hidden_size, old.num_layers, old.output_size, old.dtype

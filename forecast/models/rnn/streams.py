@@ -173,15 +173,16 @@ def tbptt_functions(
     s: Settings,
     optimizer: object,
     rng: np.random.Generator,
-    targets: list[np.ndarray] | None = None,
 ) -> EpochFunctions:
     """The :class:`EpochFunctions` of truncated BPTT over the ``streams`` of 1..S series.
 
     ``streams`` is ``(x, t, owner)`` of :func:`cut_streams`; ``tails[s]`` is
-    ``(first_val, n_val)`` of series ``s``, whose inputs are ``inputs[s]``; ``targets``
-    the :func:`direct_targets` of each series for a direct head (its training streams end
-    ``H - 1`` inputs before ``first_val``).
+    ``(first_val, n_val)`` of series ``s``, whose inputs are ``inputs[s]``. For a direct
+    head (``s.n_steps = H > 1``) the streams hold the targets of :func:`direct_targets` and
+    end ``H - 1`` inputs before ``first_val``; the validation loss is taken on those targets.
     """
+    H = s.n_steps
+    targets = [direct_targets(u, H) for u in inputs] if H > 1 else None
     x, t, owner = streams
     k1, k2 = s.k1, s.k2
     first = np.r_[True, owner[1:] != owner[:-1]]  # the first stream of each series
