@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 import forecast
-from forecast import RNNForecaster
+from forecast import GlobalRNNForecaster, RNNForecaster
 
 TINY = dict(hidden_size=4, epochs=2, random_state=0)
 
@@ -130,3 +130,25 @@ def test_bad_strategy_and_horizons_are_refused_by_name(close):
         RNNForecaster(strategy="direct", max_horizon=400, **TINY).fit(close)
     with pytest.raises(ValueError, match="likelihood='normal'.*strategy='direct'"):
         RNNForecaster(strategy="direct", likelihood="normal", **TINY).fit(close)
+
+
+def test_global_direct_head_forecasts_each_series_from_its_origin_state():
+    wide = forecast.load_dataset("stocks_monthly")
+    stocks = {c: wide[c].dropna() for c in wide}
+    small = dict(hidden_size=4, epochs=3, k1=5, batch_size=8, random_state=0)
+    g = GlobalRNNForecaster(strategy="direct", max_horizon=3, **small).fit_many(stocks)
+    assert g.network_.output_size == 3
+    view = g.for_series("IBM")
+    y = stocks["IBM"].to_numpy()
+    scaler = view.scaler.target_scaler
+    u = ((np.diff(np.log(y)) - scaler.mean_) / scaler.scale_)[:, None, None]
+    o = g.network_.forward(u.astype(g.network_.dtype))[0][-1, 0].astype(np.float64)
+    expected = y[-1] * np.exp(np.cumsum(o * scaler.scale_ + scaler.mean_))
+    np.testing.assert_allclose(view.predict(3).to_numpy(), expected, rtol=1e-6)
+    band = view.predict_interval(3, coverage=0.8)
+    assert ((band["lower"] <= view.predict(3)) & (view.predict(3) <= band["upper"])).all()
+    with pytest.raises(ValueError, match=r"horizon=4 exceeds max_horizon=3"):
+        view.predict(4)
+    glob = {"Global direct": GlobalRNNForecaster(strategy="direct", max_horizon=3, **small)}
+    result = forecast.compare({}, wide, test_size=6, horizon=3, global_models=glob)
+    assert result.summary.loc["Global direct"].index.tolist() == [1, 2, 3]
