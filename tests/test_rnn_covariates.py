@@ -103,6 +103,9 @@ def test_missing_short_or_misaligned_known_covariates_are_refused(close):
         model.update(close.iloc[300:301])
     with pytest.raises(ValueError, match=r"X_known must have one row per observation.*=299"):
         RNNForecaster(**TINY).fit(close.iloc[:300], X_known=K.iloc[:299])
+    words = K.iloc[:300].assign(month="jan")
+    with pytest.raises(TypeError, match="X_known must be numeric, got dtype object"):
+        RNNForecaster(**TINY).fit(close.iloc[:300], X_known=words)
     plain = RNNForecaster("gru", **TINY).fit(close.iloc[:300])
     with pytest.raises(ValueError, match="fitted without known-in-advance covariates"):
         plain.predict(1, X_known=future.iloc[:1])
