@@ -66,7 +66,11 @@ _PUBLIC = {
     "future_calendar": "forecast.calendar_features",
     "backtest": "forecast.api",
     "compare": "forecast.api",
+    "compare_direction": "forecast.api",
+    "DirectionForecaster": "forecast.models.direction",
     "CompareResult": "forecast.evaluation.results",
+    "ForecastSearchCV": "forecast.evaluation.search",
+    "EnsembleForecaster": "forecast.models.ensemble",
     "MultiCompareResult": "forecast.evaluation.results",
     # errors a user may want to catch
     "DivergenceError": "forecast.models.rnn.divergence",

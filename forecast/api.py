@@ -1,4 +1,5 @@
-"""The user-facing evaluation: :func:`backtest` and :func:`compare`, on one series or many.
+"""The user-facing evaluation: :func:`backtest` and :func:`compare`, on one series or many,
+and :func:`compare_direction` for forecasts of P(up) on one series.
 
 This is the only place that tells one series from many: a dict of series or a wide
 DataFrame goes to :mod:`forecast.evaluation.many`, anything else to the single-series code
@@ -17,12 +18,14 @@ import pandas as pd
 
 from forecast.evaluation.backtest import check_forecaster, run_backtest
 from forecast.evaluation.compare import check_models, compare_series
+from forecast.evaluation.direction import DirectionComparison, compare_direction_series
 from forecast.evaluation.many import backtest_many, compare_many
 from forecast.evaluation.results import CompareResult
 from forecast.evaluation.schedule import WalkForward
 from forecast.evaluation.scoring import summarize
+from forecast.models.direction import forecasts_direction
 
-__all__ = ["backtest", "compare"]
+__all__ = ["backtest", "compare", "compare_direction"]
 
 
 def is_many(y: Any) -> bool:
@@ -99,7 +102,9 @@ def backtest(
         One row per (origin, step), ordered by origin then step, with columns ``origin``
         (label of the last observation seen), ``target`` (label of the forecast observation),
         ``step`` (1..horizon), ``forecast``, ``actual``, ``model`` (and ``lower``, ``upper``
-        when ``coverage`` is given).
+        when ``coverage`` is given; ``prob_up``, the forecast P(up), for a forecaster of
+        the direction such as :class:`~forecast.models.direction.DirectionForecaster`,
+        whose ``forecast`` is its call, 1.0 up or 0.0).
 
     Raises
     ------
@@ -137,8 +142,6 @@ def backtest(
                              **options)
     frame, _ = run_backtest(forecaster, y, schedule, X=X, **options)
     return frame
-
-
 
 
 def compare(
@@ -264,6 +267,10 @@ def compare(
     if not many and global_models is not None:
         raise ValueError("global_models are trained across many series: pass y as a dict of "
                          f"series or a DataFrame, got a single series ({type(y).__name__})")
+    for name, model in (models.items() if isinstance(models, Mapping) else ()):
+        if forecasts_direction(model):
+            raise TypeError(f"models[{name!r}] forecasts P(up), not prices: score it against "
+                            "the base rate with forecast.compare_direction")
     models = check_models(models)
     schedule = WalkForward(horizon=horizon, step=step, window=window, train_size=train_size,
                            warm_start=warm_start)
@@ -281,3 +288,77 @@ def compare(
         shared_settings=dict(result.settings),
         one_series=True,
     )
+
+
+def compare_direction(
+    models: Mapping[str, Any],
+    y: Any,
+    *,
+    test_size: int = 500,
+    threshold: float = 0.0,
+    refit_every: int | None | Mapping[str, int | None] = None,
+    window: Literal["expanding", "rolling"] = "expanding",
+    train_size: int | None = None,
+    warm_start: bool = True,
+    progress: bool = False,
+) -> DirectionComparison:
+    """Backtest forecasts of P(up) one day ahead and score them against the base rate.
+
+    The base rate (named ``"Base rate"``), the share of days whose log return exceeded
+    ``threshold`` among all days before each origin, is the direction analogue of the
+    random walk and is always included. Each model is backtested from the same origins
+    (the targets are the last ``test_size`` prices, horizon 1) with the past only, and
+    scored by the Brier score, its skill against the base rate with a Diebold-Mariano
+    p-value on the Brier losses, the log loss and the hit rate with an exact binomial
+    p-value against always calling the more frequent direction (formulas in
+    :mod:`forecast.evaluation.direction`).
+
+    Parameters
+    ----------
+    models : mapping of str to forecaster of P(up)
+        Display name -> unfitted forecaster whose ``family`` is "direction", e.g.
+        ``{"Logistic AR(5)": DirectionForecaster(LogisticRegression(), window=5)}``;
+        each model's ``threshold`` must equal ``threshold``. Not modified.
+    y : pandas.Series or 1-D array-like
+        Positive prices, oldest first (one series).
+    test_size : int, default=500
+        The number of final prices that are forecast targets (one origin each).
+    threshold : float, default=0.0
+        "Up" means a log return above it (finite).
+    refit_every, window, train_size, warm_start, progress
+        As in :func:`compare` (``refit_every`` per model name as a mapping; the base rate
+        uses every past day at every origin).
+
+    Returns
+    -------
+    DirectionComparison
+        ``backtests`` (with ``prob_up``, ``last`` and the outcome ``up``), ``metrics``
+        indexed by model, the fitted ``models``, ``settings``, ``to_markdown()``,
+        ``to_csv(folder)`` and ``plot()`` (the reliability diagram).
+
+    Raises
+    ------
+    TypeError
+        If ``models`` is not a mapping of names to forecasters of P(up) (a price
+        forecaster goes to :func:`compare`).
+    ValueError
+        For a ``threshold`` that is not finite or differs from a model's, prices <= 0, a
+        ``test_size`` that leaves too little data, or many series.
+
+    Examples
+    --------
+    >>> import forecast
+    >>> from sklearn.linear_model import LogisticRegression
+    >>> y = forecast.load_dataset("sp500")["close"]
+    >>> model = forecast.DirectionForecaster(LogisticRegression(), window=5)
+    >>> res = compare_direction({"Logistic AR(5)": model}, y, test_size=50, refit_every=25)
+    >>> res.metrics.index.tolist()
+    ['Base rate', 'Logistic AR(5)']
+    """
+    if is_many(y):
+        raise ValueError(f"compare_direction scores one series, got {type(y).__name__} of "
+                         "many; call it once per series")
+    schedule = WalkForward(window=window, train_size=train_size, warm_start=warm_start)
+    return compare_direction_series(models, y, schedule, test_size=test_size,
+                                    threshold=threshold, refit_every=refit_every,
+                                    progress=progress)

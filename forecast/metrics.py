@@ -8,8 +8,9 @@ Mariano, 1995, with the small-sample correction of Harvey, Leybourne and Newbold
 Scores of intervals, quantiles and predictive distributions (:func:`coverage`,
 :func:`interval_score`, :func:`pinball`, :func:`crps_normal`, :func:`crps_student_t`,
 :func:`crps_sample`) live in :mod:`forecast.interval_scores`, the coverage tests
-(:func:`kupiec`, :func:`christoffersen`) in :mod:`forecast.coverage_tests`; all are
-re-exported here.
+(:func:`kupiec`, :func:`christoffersen`) in :mod:`forecast.coverage_tests`, the scores of
+probability forecasts of up/down (:func:`brier`, :func:`log_loss`, :func:`reliability_curve`)
+in :mod:`forecast.probability_scores`; all are re-exported here.
 
 Every function takes 1-D arrays or pandas Series of equal length and pairs them by position.
 Two Series must carry the same index (a mismatch is usually a misalignment bug); pass
@@ -40,6 +41,7 @@ from forecast.interval_scores import (
     interval_score,
     pinball,
 )
+from forecast.probability_scores import brier, log_loss, reliability_curve
 from forecast.significance import (
     ChristoffersenResult,
     DirectionalResult,
@@ -57,6 +59,7 @@ __all__ = [
     "FloatRangeError",
     "DirectionalResult",
     "KupiecResult",
+    "brier",
     "christoffersen",
     "coverage",
     "crps_normal",
@@ -66,10 +69,12 @@ __all__ = [
     "directional_accuracy",
     "interval_score",
     "kupiec",
+    "log_loss",
     "mae",
     "mape",
     "mase",
     "pinball",
+    "reliability_curve",
     "rmse",
     "smape",
     "theil_u2",

@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from forecast._validation import check_1d, check_paired
+from forecast.direction_plots import plot_reliability
 from forecast.uncertainty_plots import (
     binomial_band,
     draw_quantile_bands,
@@ -33,6 +34,7 @@ __all__ = [
     "plot_forecast",
     "plot_gradient_norms",
     "plot_pit",
+    "plot_reliability",
     "plot_training_curves",
 ]
 

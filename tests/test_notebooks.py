@@ -56,6 +56,13 @@ NOTEBOOKS = {
          "* Sampling (one-to-many):", "* Many-to-one: RNNClassifier"],
         2,
     ),
+    "06_direction_sp500.ipynb": (
+        {"TEST_SIZE": 40, "HISTORY": 300, "TAUS": [3], "LOGISTIC_REFIT_EVERY": 20, "WINDOW": 10,
+         "HIDDEN": 4, "EPOCHS": 2, "REFIT_EVERY": 40, "N_BINS": 3},
+        ["* Brier skill against the base rate", "- GRU classifier:", "* Hit rates (binomial p",
+         "* Best Brier skill:", "Answer: can logistic AR or a recurrent classifier tell"],
+        1,
+    ),
 }
 CELL_TIMEOUT = 300  # seconds per cell; the small configurations take a few seconds each
 

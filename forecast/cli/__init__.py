@@ -5,6 +5,7 @@ Commands::
     forecast datasets                       list the bundled datasets
     forecast fetch TICKER [--start --end]   download prices from Yahoo Finance into the cache
     forecast compare [...]                  AR against RNNs against the random walk
+    forecast compare --direction [MODELS]   P(up) of logistic AR and RNNs against the base rate
 
 Errors are one line on stderr with exit code 2, never a traceback; warnings are one line
 each (``forecast: WARNING: ...``). A failed Yahoo download says whether the network is the

@@ -1,4 +1,5 @@
-"""``main`` of the ``forecast`` command and its three commands: datasets, fetch, compare.
+"""``main`` of the ``forecast`` command and its three commands: datasets, fetch, compare
+(``compare --direction``: up/down probabilities against the base rate).
 
 :func:`main` parses with :func:`forecast.cli.parser.build_parser`, runs the command, and
 turns every error into one stderr line with exit code 2 (warnings into one log line each).
@@ -14,8 +15,8 @@ import warnings
 from collections.abc import Sequence
 from typing import Any
 
-from forecast.cli.models import build_models
-from forecast.cli.output import check_out, report_result
+from forecast.cli.models import build_direction_models, build_models
+from forecast.cli.output import check_out, report_direction, report_result
 from forecast.cli.parser import CommandError, build_parser
 from forecast.cli.sources import download, format_day, load_prices, wants_many
 
@@ -106,6 +107,8 @@ def run_compare(args: argparse.Namespace) -> int:
 
     began = time.perf_counter()
     check_out(args.out)
+    if args.direction is not None:
+        return run_direction(args, began)
     many = wants_many(args)
     if not many and (args.n_jobs != 1 or args.scheduler):
         logger.info("--n-jobs and --scheduler only act on many series")
@@ -135,6 +138,25 @@ def run_compare(args: argparse.Namespace) -> int:
     else:
         counted = f"{len(result.models)} models on {result.settings['n_origins']} origins"
     report_result(result, source, args.out, began, counted=counted, figures=not many)
+    return 0
+
+
+def run_direction(args: argparse.Namespace, began: float) -> int:
+    """``forecast compare --direction``: P(up) forecasts of one series against the base rate."""
+    import forecast
+
+    if wants_many(args) or args.horizon != 1:
+        raise CommandError("forecast compare: --direction scores one series one day ahead; "
+                           "drop --horizon and pass one --dataset, --csv or --ticker")
+    series, source = load_prices(args)
+    (data,) = series.values()
+    _check_length(data, source, args.test_size)
+    models, refit = build_direction_models(args)
+    result = forecast.compare_direction(
+        models, data, test_size=args.test_size, window=args.window, train_size=args.train_size,
+        refit_every=refit if args.refit_every is None else args.refit_every, progress=True,
+    )
+    report_direction(result, source, args.out, began)
     return 0
 
 

@@ -1,4 +1,5 @@
-"""The forecasters of ``forecast compare --models``, and their default refit schedule."""
+"""The forecasters of ``forecast compare --models`` (and of ``--direction``), and their default
+refit schedule."""
 
 from __future__ import annotations
 
@@ -12,6 +13,8 @@ from forecast.cli.parser import (
     AR_MAX_ORDER,
     AR_REFIT_EVERY,
     DEFAULT_HIDDEN,
+    DIRECTION_WINDOW,
+    LOGISTIC_REFIT_EVERY,
     RNN_REFIT_EVERY,
     CommandError,
 )
@@ -80,5 +83,50 @@ def rnn_forecaster(cell: str, args: argparse.Namespace) -> Any:
             f"({err}); use --models naive,ar"
         ) from None
     return RNNForecaster(
+        cell=cell, hidden_size=DEFAULT_HIDDEN, epochs=args.epochs, random_state=args.seed
+    )
+
+
+def build_direction_models(args: argparse.Namespace) -> tuple[dict[str, Any], dict[str, int]]:
+    """The forecasters of P(up) named by ``--direction`` and their refit schedule.
+
+    ``ar`` is the logistic AR(DIRECTION_WINDOW) (standardised returns, refit every
+    LOGISTIC_REFIT_EVERY origins); ``rnn``, ``lstm``, ``gru`` are RNNClassifiers on the same
+    windows with ``--epochs`` and ``--seed`` (refit every RNN_REFIT_EVERY origins).
+    """
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    from forecast import DirectionForecaster
+
+    models: dict[str, Any] = {}
+    refit: dict[str, int] = {}
+    for key in args.direction:
+        if key == "naive":
+            raise CommandError("forecast compare: --direction has no 'naive' model: the base "
+                               "rate, its naive forecast, is always included; use ar, rnn, "
+                               "lstm or gru")
+        if key == "ar":
+            name = f"Logistic AR({DIRECTION_WINDOW})"
+            classifier: Any = make_pipeline(StandardScaler(), LogisticRegression())
+            refit[name] = LOGISTIC_REFIT_EVERY
+        else:
+            name = f"{RNN_NAMES[key]} classifier"
+            classifier, refit[name] = rnn_classifier(key, args), RNN_REFIT_EVERY
+        models[name] = DirectionForecaster(classifier, window=DIRECTION_WINDOW)
+    return models, refit
+
+
+def rnn_classifier(cell: str, args: argparse.Namespace) -> Any:
+    """The RNNClassifier of ``--direction`` entry ``cell`` with ``--epochs`` and ``--seed``."""
+    try:
+        from forecast import RNNClassifier
+    except ImportError as err:
+        raise CommandError(
+            f"forecast compare: --direction model {cell!r} needs RNNClassifier, which is not "
+            f"available ({err}); use --direction ar"
+        ) from None
+    return RNNClassifier(
         cell=cell, hidden_size=DEFAULT_HIDDEN, epochs=args.epochs, random_state=args.seed
     )

@@ -98,3 +98,33 @@ def write_figures(result: Any, out: Path, label: str) -> list[Path]:
             plt.close(fig)
         written.append(out / filename)
     return written
+
+
+def report_direction(result: Any, source: str, out: str | None, began: float) -> None:
+    """Print a :class:`~forecast.evaluation.direction.DirectionComparison` under ``source``;
+    with ``out`` write its CSV tables, ``report.md`` and ``reliability.png`` there."""
+    report = f"# {source}\n\n{result.to_markdown()}"
+    print(report)
+    if out:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+
+        folder = Path(out)
+        written = list(result.to_csv(folder))
+        (folder / "report.md").write_text(
+            f"{report}\nRun time: {time.perf_counter() - began:.1f} s\n")
+        fig, ax = plt.subplots(figsize=(6, 6))
+        try:
+            result.plot(ax=ax)
+            ax.set_title(f"{source.split(',')[0]}: reliability of P(up), "
+                         f"{result.settings['n_origins']} days")
+            fig.tight_layout()
+            fig.savefig(folder / "reliability.png", dpi=110)
+        finally:
+            plt.close(fig)
+        written += [folder / "report.md", folder / "reliability.png"]
+        print(f"wrote {len(written)} files to {out}")
+    print(f"compared {len(result.models)} up/down models on {result.settings['n_origins']} "
+          f"origins in {time.perf_counter() - began:.1f} s")

@@ -22,6 +22,12 @@ DEFAULT_HIDDEN = 16
 DEFAULT_COVERAGE = 0.9
 #: largest order tried when ``ar`` picks its order by AIC
 AR_MAX_ORDER = 20
+#: ``--direction`` without a list: logistic AR and an RNN classifier of P(up)
+DIRECTION_MODELS = "ar,rnn"
+#: past log returns read by each classifier of ``--direction``
+DIRECTION_WINDOW = 20
+#: refits of the logistic AR of ``--direction``, in origins (the RNNs: RNN_REFIT_EVERY)
+LOGISTIC_REFIT_EVERY = 20
 
 
 class CommandError(Exception):
@@ -211,5 +217,11 @@ def build_parser() -> argparse.ArgumentParser:
                      "model that has them (coverage, width, interval score, Kupiec and "
                      "Christoffersen tests, CRPS; intervals.csv with --out); 'none' scores "
                      f"no intervals (default: {DEFAULT_COVERAGE})")
+    cmp.add_argument("--direction", nargs="?", type=model_list, const=model_list(DIRECTION_MODELS),
+                     metavar="MODELS", help="score P(up) forecasts against the base rate "
+                     f"instead of prices: 'ar' is the logistic AR({DIRECTION_WINDOW}), "
+                     f"'rnn', 'lstm', 'gru' RNN classifiers on {DIRECTION_WINDOW} log returns "
+                     f"(default: {DIRECTION_MODELS}; one series, horizon 1; Brier skill, DM, "
+                     "log loss, hit rate, reliability.png with --out)")
     cmp.add_argument("--out", help="write CSV tables, report.md and PNG figures here")
     return parser

@@ -20,6 +20,7 @@ from tqdm.std import tqdm  # text bar: no ipywidgets needed in notebooks
 from forecast._validation import check_float, check_series
 from forecast.evaluation.schedule import WalkForward
 from forecast.models.base import walks_by_position
+from forecast.models.direction import forecasts_direction
 
 logger = logging.getLogger(__name__)
 
@@ -114,7 +115,9 @@ def run_backtest(
     ``update_slice`` and is asked for ``forecast_values(horizon)`` (the values of
     ``predict``): the same numbers without building two pandas objects per origin, which
     made the walk-forward of an AR(20) with a refit at every origin about 3x faster
-    (``benchmarks/bench_ar_walkforward.py``).
+    (``benchmarks/bench_ar_walkforward.py``). A forecaster of P(up) (see
+    :func:`~forecast.models.direction.forecasts_direction`) is asked for
+    ``forecast_values`` and ``proba_values``, and its P(up) is recorded as ``prob_up``.
 
     Parameters
     ----------
@@ -157,6 +160,9 @@ def run_backtest(
     n_origins = len(targets)
     forecasts = np.empty((n_origins, horizon))
     bounds = np.empty((n_origins, horizon, 2)) if coverage is not None else None
+    # a forecaster of P(up) gives its call and P(up) as arrays: no labels built per origin
+    direction = forecasts_direction(forecaster)
+    prob_up = np.empty((n_origins, horizon)) if direction else None
     model = None
     seen = 0  # how many observations the current model has seen
     bar = tqdm(
@@ -182,7 +188,7 @@ def run_backtest(
         else:
             _call(model.update, series.iloc[seen:q], exog, seen, q, refit=refit)
         seen = q
-        point = model.forecast_values(horizon) if fast else model.predict(horizon)
+        point = model.forecast_values(horizon) if fast or direction else model.predict(horizon)
         forecasts[i] = _checked(point, horizon, name, index, q - 1, "predict")
         if bounds is not None:
             band = model.predict_interval(horizon, coverage=coverage)
@@ -190,6 +196,9 @@ def run_backtest(
                 bounds[i, :, j] = _checked(
                     band[col], horizon, name, index, q - 1, "predict_interval"
                 )
+        if prob_up is not None:
+            prob_up[i] = _checked(model.proba_values(horizon), horizon, name, index, q - 1,
+                                  "predict_proba")
     bar.close()
     logger.debug("backtest of %s: %d origins, horizon %d", name, n_origins, horizon)
 
@@ -208,6 +217,8 @@ def run_backtest(
     if bounds is not None:
         frame["lower"] = bounds[..., 0].ravel()
         frame["upper"] = bounds[..., 1].ravel()
+    if prob_up is not None:
+        frame["prob_up"] = prob_up.ravel()
     return frame, model
 
 

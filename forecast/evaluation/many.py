@@ -38,7 +38,7 @@ from forecast.models.rnn.global_series import global_forecasters
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["backtest_many", "check_n_jobs", "compare_many", "series_dict"]
+__all__ = ["backtest_many", "check_n_jobs", "compare_many", "parallel_backend", "series_dict"]
 
 DASK_HINT = "pip install forecast[dask]"
 
@@ -206,7 +206,7 @@ def compare_many(
     jobs = [(series, name) for name in global_models for series in tasks] + jobs
     logger.info("comparing %d models on %d series: %d backtests (n_jobs=%s, scheduler=%s)",
                 len(models), len(tasks), len(jobs), n_jobs, scheduler)
-    with _backend(scheduler):
+    with parallel_backend(scheduler):
         parallel = Parallel(n_jobs=-1 if scheduler is not None else n_jobs)
         done = parallel(
             delayed(_task)(name, per_series[series][name], tasks[series][0],
@@ -280,7 +280,7 @@ def backtest_many(
         models = _global_backtest_models(forecaster, series, schedule)
         if model_name is None:
             model_name = type(forecaster).__name__
-    with _backend(scheduler):
+    with parallel_backend(scheduler):
         parallel = Parallel(n_jobs=-1 if scheduler is not None else n_jobs)
         frames = parallel(delayed(_backtest_task)(models[name], y, schedule, coverage=coverage,
                                                   progress=progress, model_name=model_name)
@@ -342,7 +342,7 @@ def _task(name: str, model: Any, y: pd.Series, schedule: WalkForward, **options:
 
 
 @contextlib.contextmanager
-def _backend(scheduler: Any) -> Iterator[None]:
+def parallel_backend(scheduler: Any) -> Iterator[None]:
     """joblib's default backend, or its ``"dask"`` backend on ``scheduler``."""
     if scheduler is None:
         yield

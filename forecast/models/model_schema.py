@@ -139,6 +139,8 @@ _RNN_SETTINGS = {
     "epochs": Int(1),
     "batch_size": Int(1),
     "lr": Float(0.0, open_lo=True, ints=True),
+    "lr_schedule": Opt(Str()),  # its parameters are checked by rnn_settings_check
+    "lr_schedule_params": Opt(MapOf(Str(), OneOf(Float(ints=True), Str()))),
     "optimizer": Choice(*OPTIMIZER_NAMES),
     "clip_norm": Opt(Float(0.0, open_lo=True, ints=True)),
     "loss": Choice(*LOSSES),
@@ -149,6 +151,8 @@ _RNN_SETTINGS = {
     "random_state": Opt(Int(0)),
     "verbose": Bool(),
 }
+#: files written before issue 16 trained at a constant learning rate
+_SCHEDULE_ADDED = {"lr_schedule": None, "lr_schedule_params": None}
 _TRAIN_HISTORY = Rec(
     {
         key: ListOf(Float(finite=False, nan=True), "E")
@@ -328,8 +332,8 @@ _RNN_FORECASTER = ModelSchema(
     },
     checks=(network_check, forecaster_check),
     param_checks=(rnn_settings_check,),
-    # files written before issue 14 (likelihood) and 16 (strategy, X_known)
-    added={"likelihood": None, "strategy": "recursive", "max_horizon": 20},
+    # files written before issue 14 (likelihood) and 16 (strategy, X_known, schedules)
+    added={"likelihood": None, "strategy": "recursive", "max_horizon": 20, **_SCHEDULE_ADDED},
     added_fitted={"_known": None, "n_known_": 0},
 )
 _RNN_REGRESSOR = ModelSchema(
@@ -347,6 +351,7 @@ _RNN_REGRESSOR = ModelSchema(
     },
     checks=(network_check,),
     param_checks=(rnn_settings_check,),
+    added=_SCHEDULE_ADDED,
 )
 _AR_REGRESSOR = ModelSchema(
     params={"alpha": Float(0.0, ints=True), "fit_intercept": Bool()},

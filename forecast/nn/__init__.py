@@ -29,6 +29,9 @@ The API::
         decoupled_weight_decay), AdamW(...), make_optimizer(name, **kwargs)
         .step(params, grads)                      in place
     clip_grad_norm(grads, max_norm) -> norm before clipping;  global_norm(grads)
+    StepLR(opt, step_size, gamma), CosineAnnealingLR(opt, T_max, eta_min),
+        ReduceLROnPlateau(opt, mode, factor, patience, ...), make_schedule(name, opt, **kw)
+        .step(metric=None)                        after each epoch: sets opt.lr (torch's rules)
     mse, mae, huber (pred, target) -> (value, dpred);  get_loss(name_or_callable)
     binary_cross_entropy ("bce"), cross_entropy (logits, labels) -> (value, dlogits);
         softmax(logits, temperature), sample_softmax(logits, temperature, rng)
@@ -41,7 +44,7 @@ The API::
 
 Modules: ``rnn``, ``lstm``, ``gru`` (one layer's forward and backward over a sequence, side by
 side, equations in comments; inside a layer each step works on column vectors ``(D, B)``),
-``network`` (stacking, dropout, head, weights), ``bptt``, ``optim``, ``losses``,
+``network`` (stacking, dropout, head, weights), ``bptt``, ``optim``, ``schedules``, ``losses``,
 ``likelihood`` (Normal and Student-t NLL heads, pinball loss), ``classification`` (sigmoid and
 softmax heads: cross-entropy of logits, softmax sampling); private helpers ``_linalg``
 (the layout inside a layer, the step as one product ``W z_t`` and its backward over time,
@@ -98,6 +101,13 @@ from forecast.nn.optim import (
     global_norm,
     make_optimizer,
 )
+from forecast.nn.schedules import (
+    SCHEDULES,
+    CosineAnnealingLR,
+    ReduceLROnPlateau,
+    StepLR,
+    make_schedule,
+)
 
 __all__ = [
     "CELLS",
@@ -137,4 +147,9 @@ __all__ = [
     "log_softmax",
     "sample_softmax",
     "softmax",
+    "SCHEDULES",
+    "CosineAnnealingLR",
+    "ReduceLROnPlateau",
+    "StepLR",
+    "make_schedule",
 ]

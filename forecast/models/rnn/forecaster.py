@@ -148,6 +148,8 @@ class RNNForecaster(ProbabilisticForecaster, RecurrentForecaster):
         epochs=D.epochs,
         batch_size=D.batch_size,
         lr=D.lr,
+        lr_schedule=D.lr_schedule,
+        lr_schedule_params=D.lr_schedule_params,
         optimizer=D.optimizer,
         clip_norm=D.clip_norm,
         loss=D.loss,
@@ -172,6 +174,8 @@ class RNNForecaster(ProbabilisticForecaster, RecurrentForecaster):
         self.epochs = epochs
         self.batch_size = batch_size
         self.lr = lr
+        self.lr_schedule = lr_schedule
+        self.lr_schedule_params = lr_schedule_params
         self.optimizer = optimizer
         self.clip_norm = clip_norm
         self.loss = loss
@@ -386,7 +390,8 @@ def train_network(
         first_val = plan.n_samples - plan.n_val
         fns = window_epoch_functions(net, x, t, first_val - H + 1, s, optimizer, rng, first_val)
         n_streams = 0
-    return net, n_streams, fit_network(net, fns, s, verbose=verbose, desc=desc)
+    return net, n_streams, fit_network(net, fns, s, verbose=verbose, desc=desc,
+                                       optimizer=optimizer)
 
 
 def _new_rows(Z: Any, name: str, n_columns: int, index: pd.Index | None, n: int) -> Any:

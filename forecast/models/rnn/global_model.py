@@ -123,6 +123,8 @@ class GlobalRNNForecaster(BaseEstimator):
         epochs=D.epochs,
         batch_size=D.batch_size,
         lr=D.lr,
+        lr_schedule=D.lr_schedule,
+        lr_schedule_params=D.lr_schedule_params,
         optimizer=D.optimizer,
         clip_norm=D.clip_norm,
         loss=D.loss,
@@ -143,6 +145,8 @@ class GlobalRNNForecaster(BaseEstimator):
         self.epochs = epochs
         self.batch_size = batch_size
         self.lr = lr
+        self.lr_schedule = lr_schedule
+        self.lr_schedule_params = lr_schedule_params
         self.optimizer = optimizer
         self.clip_norm = clip_norm
         self.loss = loss
@@ -203,10 +207,12 @@ class GlobalRNNForecaster(BaseEstimator):
         logger.info("global %s: %d series, %d streams of %d steps", s.cell, len(names),
                     len(owner), len(streams[0]))
         net = s.build_network(1, 1, rng)
-        fns = tbptt_functions(net, inputs, tails, streams, s, s.build_optimizer(), rng)
+        optimizer = s.build_optimizer()
+        fns = tbptt_functions(net, inputs, tails, streams, s, optimizer, rng)
         with unfitted_on_error(self):
             result = fit_network(
-                net, fns, s, verbose=self.verbose, desc=f"{type(self).__name__}({s.cell})"
+                net, fns, s, verbose=self.verbose, desc=f"{type(self).__name__}({s.cell})",
+                optimizer=optimizer,
             )
         self.network_, self.scalers_, self.series_ = net, scalers, data
         self.n_streams_ = len(owner)

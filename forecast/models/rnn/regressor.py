@@ -89,6 +89,8 @@ class RNNRegressor(WindowNetworkModel, RegressorMixin, BaseEstimator):
         epochs=D.epochs,
         batch_size=D.batch_size,
         lr=D.lr,
+        lr_schedule=D.lr_schedule,
+        lr_schedule_params=D.lr_schedule_params,
         optimizer=D.optimizer,
         clip_norm=D.clip_norm,
         loss=D.loss,
@@ -106,6 +108,8 @@ class RNNRegressor(WindowNetworkModel, RegressorMixin, BaseEstimator):
         self.epochs = epochs
         self.batch_size = batch_size
         self.lr = lr
+        self.lr_schedule = lr_schedule
+        self.lr_schedule_params = lr_schedule_params
         self.optimizer = optimizer
         self.clip_norm = clip_norm
         self.loss = loss
@@ -159,7 +163,8 @@ class RNNRegressor(WindowNetworkModel, RegressorMixin, BaseEstimator):
             xs, ys = self._scaled(x, self.x_scaler_, "X"), self._scaled(y2, self.y_scaler_, "y")
             optimizer = s.build_optimizer()
             fns = window_epoch_functions(self.network_, xs, ys, n_train, s, optimizer, rng)
-            result = fit_network(self.network_, fns, s, verbose=self.verbose, desc=desc)
+            result = fit_network(self.network_, fns, s, verbose=self.verbose, desc=desc,
+                                 optimizer=optimizer)
         self._finish(result, optimizer, rng)
         return self
 
@@ -181,8 +186,15 @@ class RNNRegressor(WindowNetworkModel, RegressorMixin, BaseEstimator):
             if the loss is NaN or inf, or the updated weights are not usable on this batch
             (see :mod:`forecast.models.rnn.divergence`): the weights from before the call are
             restored, or, on the first call, the model is left unfitted.
+        ValueError
+            with an ``lr_schedule``: one epoch per call leaves it nothing to schedule.
         """
         s = check_settings(self)
+        if s.lr_schedule is not None:
+            raise ValueError(
+                f"partial_fit runs one epoch per call and does not schedule the learning rate, "
+                f"got lr_schedule={s.lr_schedule!r}; use fit, or lr_schedule=None"
+            )
         first = not hasattr(self, "network_")
         x, y2 = self._check_data(X, y, reset=first)
         if first:

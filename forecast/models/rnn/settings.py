@@ -38,6 +38,12 @@ TARGETS = ("log_return", "diff", "level")
 TRAINING = ("tbptt", "window")
 #: how RNNForecaster forecasts beyond one step (see :mod:`forecast.models.rnn.rollout`)
 STRATEGIES = ("recursive", "direct")
+#: the parameters of each ``lr_schedule`` that differ from the schedule's own defaults
+#: ("cosine" also takes ``T_max = epochs``): "step" needs a period, and "plateau" must act
+#: before early stopping (``patience`` 5 by default) ends training
+SCHEDULE_DEFAULTS: dict[str, dict[str, Any]] = {
+    "step": {"step_size": 10}, "cosine": {}, "plateau": {"patience": 2},
+}
 #: the ``likelihood`` names RNNForecaster accepts (besides None)
 LIKELIHOOD_NAMES = tuple(LIKELIHOODS)
 
@@ -59,6 +65,8 @@ class Defaults:
     epochs: int = 30
     batch_size: int = 32
     lr: float = 5e-3
+    lr_schedule: str | None = None
+    lr_schedule_params: dict | None = None
     optimizer: str = "adam"
     clip_norm: float | None = 1.0
     loss: str = "mse"
@@ -117,7 +125,22 @@ PARAMETERS: dict[str, tuple[str, str]] = {
         "Parallel TBPTT streams (the total over all series of a global model), or windows "
         "per update (shuffled at every epoch).",
     ),
-    "lr": ("float", "Learning rate."),
+    "lr": ("float", "Learning rate (of the first epoch, with ``lr_schedule``)."),
+    "lr_schedule": (
+        '{None, "step", "cosine", "plateau"}',
+        "How the learning rate changes after each epoch, with PyTorch's rules (see "
+        ":mod:`forecast.nn.schedules`): None keeps ``lr``; \"step\" multiplies it by "
+        "``gamma`` (0.1) every ``step_size`` (10) epochs; \"cosine\" anneals it to "
+        "``eta_min`` (0) over ``T_max`` (``epochs``) epochs; \"plateau\" multiplies it by "
+        "``factor`` (0.1) after more than ``patience`` (2) epochs without a better "
+        "validation loss (training loss without a validation tail).",
+    ),
+    "lr_schedule_params": (
+        "dict or None",
+        "The schedule's parameters (defaults in parentheses above), e.g. "
+        "``{\"step_size\": 5, \"gamma\": 0.5}``; ``forecast.nn.StepLR``, "
+        "``CosineAnnealingLR`` and ``ReduceLROnPlateau`` list them all.",
+    ),
     "optimizer": (
         '{"adam", "adamw", "sgd", "momentum", "nesterov"}',
         '"momentum" and "nesterov" are SGD with momentum 0.9.',
@@ -228,6 +251,8 @@ class Settings:
     k2: int | None = None
     target: str | None = None
     likelihood: str | None = None
+    lr_schedule: str | None = None
+    lr_schedule_params: dict | None = None
 
     @property
     def training_loss(self) -> Any:
@@ -253,6 +278,13 @@ class Settings:
         if self.optimizer == "nesterov":
             return nn.make_optimizer("sgd", lr=self.lr, momentum=0.9, nesterov=True)
         return nn.make_optimizer(self.optimizer, lr=self.lr)
+
+    def build_schedule(self, optimizer: Any) -> Any:
+        """The ``lr_schedule`` on ``optimizer``, None without one (see :func:`schedule_params`)."""
+        if self.lr_schedule is None:
+            return None
+        params = schedule_params(self.lr_schedule, self.epochs, self.lr_schedule_params)
+        return nn.make_schedule(self.lr_schedule, optimizer, **params)
 
     def build_network(
         self, n_inputs: int, n_outputs: int, rng: np.random.Generator, old: Any = None
@@ -311,6 +343,8 @@ def check_settings(est: Any) -> Settings:
                 f"truncated BPTT needs k2 >= k1 (backpropagate at least the k1 new steps), "
                 f"got k1={k1}, k2={k2}"
             )
+    for key, value in check_schedule(est).items():
+        optional[key] = value
     clip_norm = est.clip_norm
     if clip_norm is not None:
         clip_norm = check_float(clip_norm, "clip_norm", min_value=0.0, inclusive=False)
@@ -337,6 +371,34 @@ def check_settings(est: Any) -> Settings:
         dtype=check_dtype(est.dtype),
         **optional,
     )
+
+
+def check_schedule(est: Any) -> dict[str, Any]:
+    """``lr_schedule`` and ``lr_schedule_params`` of ``est`` (if it has them), validated."""
+    name = getattr(est, "lr_schedule", None)
+    params = getattr(est, "lr_schedule_params", None)
+    if params is not None and not isinstance(params, dict):
+        raise TypeError(
+            f"lr_schedule_params must be a dict of the schedule's parameters or None, got "
+            f"{params!r}; e.g. lr_schedule_params={{'step_size': 5}}"
+        )
+    if name is None:
+        if params:
+            raise ValueError(
+                f"lr_schedule_params={params!r} needs an lr_schedule; pass lr_schedule="
+                f"{tuple(nn.SCHEDULES)} or lr_schedule_params=None"
+            )
+        return {}
+    check_choice(name, "lr_schedule", tuple(nn.SCHEDULES))
+    probe = nn.make_optimizer("sgd", lr=1.0)  # validates the parameters by building one
+    nn.make_schedule(name, probe, **schedule_params(name, 1, params))
+    return {"lr_schedule": name, "lr_schedule_params": params}
+
+
+def schedule_params(name: str, epochs: int, params: dict | None) -> dict[str, Any]:
+    """The parameters of schedule ``name``: :data:`SCHEDULE_DEFAULTS`, then ``params``."""
+    defaults = SCHEDULE_DEFAULTS[name] | ({"T_max": epochs} if name == "cosine" else {})
+    return defaults | (params or {})
 
 
 def check_dtype(dtype: Any) -> np.dtype:

@@ -103,6 +103,7 @@ def train(
     verbose: bool = False,
     desc: str = "training",
     hint: str = "",
+    schedule: Any = None,
 ) -> TrainingResult:
     """Run up to ``epochs`` epochs; keep the best *usable* epoch by validation loss.
 
@@ -137,6 +138,9 @@ def train(
         Label of the progress bar, the log lines and the messages.
     hint : str
         Appended to the divergence messages (e.g. the current ``lr`` and ``clip_norm``).
+    schedule : learning-rate schedule of :mod:`forecast.nn.schedules`, optional
+        Stepped after every epoch that training goes on from, with the epoch's validation
+        loss (its training loss without validation) for ``ReduceLROnPlateau``.
 
     Returns
     -------
@@ -217,6 +221,8 @@ def train(
                     best,
                 )
                 break
+            if schedule is not None:
+                schedule.step(train_loss if val_loss is None else val_loss)
     finally:
         bar.close()
     if kept is not None and result.best_epoch != len(result.history["train_loss"]):
@@ -243,14 +249,19 @@ def train(
 
 
 def fit_network(
-    net: RecurrentNetwork, fns: EpochFunctions, s: Settings, *, verbose: bool, desc: str
+    net: RecurrentNetwork, fns: EpochFunctions, s: Settings, *, verbose: bool, desc: str,
+    optimizer: Any = None,
 ) -> TrainingResult:
     """:func:`train` ``net``, or, when every training target is 0 (``fns.constant``), don't.
 
     Targets that are all 0 (a constant series) leave nothing to learn and a zero baseline
     that no epoch can beat: the network's head is set to zero instead (it predicts the
-    targets exactly), the history stays empty and a warning is logged.
+    targets exactly), the history stays empty and a warning is logged. ``optimizer`` (the
+    one ``fns`` updates with) is needed when ``s.lr_schedule`` is set: the schedule sets its
+    ``lr`` after every epoch.
     """
+    if s.lr_schedule is not None and optimizer is None:
+        raise TypeError(f"lr_schedule={s.lr_schedule!r} needs the optimizer: pass optimizer=")
     if fns.constant:
         logger.warning(
             "%s: every training target is the same (a constant series); the network is "
@@ -269,6 +280,7 @@ def fit_network(
         verbose=verbose,
         desc=desc,
         hint=s.hint,
+        schedule=None if optimizer is None else s.build_schedule(optimizer),
     )
 
 
