@@ -45,6 +45,7 @@ _PUBLIC = {
     "list_datasets": "forecast.data.bundled",
     "load_csv": "forecast.data.csv",
     "load_yahoo": "forecast.data.yahoo",
+    "with_calendar": "forecast.data.calendars",
     "make_windows": "forecast.windows",
     "WalkForwardSplit": "forecast.splits",
     "temporal_train_test_split": "forecast.splits",

@@ -9,6 +9,7 @@ is cheap.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from importlib.metadata import version
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -25,6 +26,9 @@ from forecast.uncertainty_plots import (
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
+
+#: boxplot takes orientation= from matplotlib 3.10 (vert= is deprecated there)
+_MPL_ORIENTATION = tuple(int(p) for p in version("matplotlib").split(".")[:2]) >= (3, 10)
 
 __all__ = [
     "binomial_band",
@@ -167,6 +171,10 @@ def plot_cumulative_loss_difference(
     forecasts: Mapping[str, Any],
     benchmark: Any,
     ax: Axes | None = None,
+    *,
+    benchmark_name: str = "benchmark",
+    xlabel: str | None = None,
+    units: str = "price units",
 ) -> Axes:
     r"""Plot the running sum of squared-error differences against a benchmark.
 
@@ -190,6 +198,13 @@ def plot_cumulative_loss_difference(
         The benchmark forecasts (the random walk: the last observed value).
     ax : matplotlib Axes, optional
         Where to draw; a new figure is made when None.
+    benchmark_name : str, default "benchmark"
+        How the title, the y label and the zero line ("as good as the random walk") name
+        the benchmark.
+    xlabel : str, optional
+        The x label (default "date" for a Series with dates, else "time").
+    units : str, default "price units"
+        The units of the values; the y axis is in their square.
 
     Returns
     -------
@@ -209,11 +224,20 @@ def plot_cumulative_loss_difference(
         _, f = check_paired(actual=actual, **{f"forecasts[{label!r}]": forecast})
         cumulative = np.cumsum((a - bench) ** 2 - (a - f) ** 2)
         ax.plot(x, cumulative, lw=1.2, label=label)
-    ax.axhline(0.0, color="black", lw=0.8, ls="--")
-    ax.set_ylabel("cumulative SE(benchmark) - SE(model)")
-    ax.set_title("above zero: better than the benchmark so far")
-    ax.legend(loc="best")
+    ax.axhline(0.0, color="black", lw=0.8, ls="--", label=f"as good as the {benchmark_name}")
+    dates = isinstance(actual, pd.Series) and isinstance(actual.index, pd.DatetimeIndex)
+    ax.set_xlabel(xlabel or ("date" if dates else "time"))
+    ax.set_ylabel(f"cumulative SE({benchmark_name}) - SE(model)\n(squared {units})")
+    ax.set_title(f"Squared error summed against the {benchmark_name}: above zero, "
+                 f"better than the {benchmark_name} so far", fontsize="medium")
+    legend_outside(ax)
     return ax
+
+
+def legend_outside(ax: Axes) -> None:
+    """The legend to the right of the data, where it hides no line."""
+    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0.0,
+              fontsize="small")
 
 
 def plot_error_distribution(
@@ -231,9 +255,11 @@ def plot_error_distribution(
         Forecast errors keyed by model.
     ax : matplotlib Axes, optional
         Where to draw; a new figure is made when None.
-    kind : {"hist", "box"}, default "hist"
+    kind : {"hist", "box", "rows"}, default "hist"
         "hist": overlaid translucent histograms on common bin edges (``bins`` bars per
-        model, counts on the y axis); "box": one box plot per model, in the mapping's order.
+        model, counts on the y axis); "box": one box plot per model, in the mapping's
+        order; "rows": one horizontal box plot per model, a row each, the first model on
+        top, errors on a shared x axis with a line at zero (readable for many models).
     bins : int or sequence of float, default 30
         Number of bins or the bin edges (``kind="hist"`` only), shared by all models.
 
@@ -249,8 +275,8 @@ def plot_error_distribution(
     """
     errors = _named(errors, "errors", "errors")
     errors = {k: check_1d(v, f"errors[{k!r}]")[0] for k, v in errors.items()}
-    if kind not in ("hist", "box"):
-        raise ValueError(f"unknown kind={kind!r}; valid choices are 'hist', 'box'")
+    if kind not in ("hist", "box", "rows"):
+        raise ValueError(f"unknown kind={kind!r}; valid choices are 'hist', 'box', 'rows'")
     ax = _axes(ax)
     if kind == "hist":
         edges = np.histogram_bin_edges(np.concatenate(list(errors.values())), bins=bins)
@@ -259,12 +285,22 @@ def plot_error_distribution(
         ax.set_xlabel("forecast error")
         ax.set_ylabel("count")
         ax.legend(loc="best")
-    else:
+    elif kind == "box":
         ax.boxplot(list(errors.values()))
         ax.set_xticks(np.arange(1, len(errors) + 1), labels=list(errors))
         ax.axhline(0.0, color="black", lw=0.8, ls="--")
         ax.set_ylabel("forecast error")
+    else:
+        rows = np.arange(len(errors), 0, -1)  # the first model on top
+        sideways = {"orientation": "horizontal"} if _MPL_ORIENTATION else {"vert": False}
+        ax.boxplot(list(errors.values()), positions=rows, widths=0.6,
+                   flierprops={"markersize": 2}, **sideways)
+        ax.set_yticks(rows, labels=list(errors))
+        ax.axvline(0.0, color="black", lw=0.8, ls="--")
+        ax.set_xlabel("forecast error (actual - forecast)")
+        ax.set_ylabel("model")
     return ax
+
 
 
 def plot_training_curves(

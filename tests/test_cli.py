@@ -135,7 +135,7 @@ ERRORS = [
     (["compare", "--test-size", "0"], "expected a positive integer, got 0"),
     (["compare", "--test-size", "6000"], "--test-size 6000 is too large"),
     (["compare", "--refit-every", "often"], "positive integer or 'never'"),
-    (["compare", "--dataset", "nasdaq"], "unknown dataset='nasdaq'"),
+    (["compare", "--dataset", "nasdaq"], "unknown --dataset 'nasdaq'; choose one of sp500, msft"),
     (["compare", "--column", "price"], "no column 'price' in sp500"),
     (["compare", "--start", "yesterday-ish"], "--start must be a date"),
     (["compare", "--dataset", "sp500", "--csv", "x.csv"], "not allowed with argument"),

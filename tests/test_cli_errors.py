@@ -85,7 +85,7 @@ def test_offline_download_is_exactly_one_line_naming_the_network_and_dataset(tmp
     lines = done.stderr.splitlines()
     assert len(lines) == 1, done.stderr
     line = lines[0]
-    assert line.startswith(f"forecast {argv[0]}: could not download 'MSFT' from Yahoo Finance")
+    assert line.startswith("forecast: error: could not download 'MSFT' from Yahoo Finance")
     assert "name resolution of query2.finance.yahoo.com failed: no network connection" in line
     assert f"no cached copy at '{tmp_path}" in line
     assert "forecast compare --dataset NAME with NAME one of sp500, msft, stocks_monthly" in line

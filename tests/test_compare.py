@@ -228,15 +228,16 @@ def test_to_csv_directory_and_file(result, tmp_path):
 
 
 @pytest.mark.parametrize(
-    ("kind", "n_lines"), [("forecast", 4), ("loss", 3), ("errors", 0)]
+    ("kind", "n_lines"), [("forecast", 4), ("loss", 3), ("errors", 3 * 7 + 1)]
 )
 def test_plot_kinds_return_axes(result, kind, n_lines):
     fig, ax = plt.subplots()
     out = result.plot(kind, ax=ax, last=50)
     assert out is ax
     assert len(ax.get_lines()) == n_lines  # loss: two models + the zero line
-    if kind == "errors":
-        assert len(ax.patches) == 3 * 30
+    if kind == "errors":  # one box plot (7 lines) per model, a row each, and the zero line
+        rows = dict(zip(ax.get_yticks(), (t.get_text() for t in ax.get_yticklabels()), strict=True))
+        assert rows[max(rows)] == REFERENCE  # on top
     plt.close(fig)
 
 

@@ -257,7 +257,7 @@ def test_cli_bad_coverage_is_one_line_and_exit_2(capsys, bad):
     code, out, err = _cli(capsys, *ARGS, "--coverage", bad)
     assert code == 2 and out == ""
     assert err.count("\n") == 1 and "Traceback" not in err
-    assert err.startswith("forecast compare: argument --coverage: expected a coverage strictly "
+    assert err.startswith("forecast: error: argument --coverage: expected a coverage strictly "
                           f"between 0 and 1 (e.g. 0.9) or 'none' to score no intervals, got "
                           f"{bad!r}")
 

@@ -41,7 +41,7 @@ DAYS = ["2020-01-02", "2020-01-03", "2020-01-06", "2020-01-07", "2020-01-08"]
 @pytest.mark.parametrize("name", ["sp500", "msft"])
 def test_bundled_daily_files_read_like_load_dataset(name):
     frame = load_csv(dataset_path(name))  # gzip, detected from the extension
-    expected = forecast.load_dataset(name)
+    expected = forecast.load_dataset(name, calendar=None)
     pd.testing.assert_frame_equal(frame[expected.columns], expected, check_exact=True)
     if name == "msft":
         assert list(frame.columns) == ["open", "high", "low", "close", "volume", "OpenInt"]
@@ -423,7 +423,7 @@ def test_columns_given_as_one_string_is_one_column(tmp_path):
         ({"columns": 5}, TypeError, "columns must be a column name or a list of them, got 5"),
         ({"columns": []}, ValueError, r"columns=\[\] selects nothing"),
         ({"columns": ["close", "Close"]}, ValueError, r"names \['close'\] more than once"),
-        ({"date_column": 0}, TypeError, "date_column must be a string or None, got 0"),
+        ({"date_column": 1.5}, TypeError, r"date_column must be a column name \(str\), a 0-based"),
         ({"symbol": 1}, TypeError, "symbol must be a string or None, got 1"),
         ({"date_format": 3}, TypeError, "date_format must be a string or None, got 3"),
         ({"encoding": None}, TypeError, "encoding must be a string"),

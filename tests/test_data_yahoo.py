@@ -33,7 +33,7 @@ def _recorded(layout: str, *, ticker: str = "MSFT", adj: bool = False, rows: int
     (Ticker, Price)) or "flat" (one level, the older
     Open/High/Low/Close/Adj Close/Volume order).
     """
-    msft = forecast.load_dataset("msft").iloc[-rows:]
+    msft = forecast.load_dataset("msft", calendar=None).iloc[-rows:]
     prices = {
         "Open": msft["open"],
         "High": msft["high"],
@@ -97,7 +97,8 @@ def serve(monkeypatch):
 
 
 def _expected(rows: int = 20) -> pd.DataFrame:
-    return forecast.load_dataset("msft").iloc[-rows:][["open", "high", "low", "close", "volume"]]
+    msft = forecast.load_dataset("msft", calendar=None)
+    return msft.iloc[-rows:][["open", "high", "low", "close", "volume"]]
 
 
 # --- both layouts -------------------------------------------------------------------------
@@ -437,7 +438,7 @@ import pandas as pd, yfinance
 import forecast
 from forecast.data import yahoo
 
-msft = forecast.load_dataset("msft").iloc[-50:]
+msft = forecast.load_dataset("msft", calendar=None).iloc[-50:]
 raw = msft[["open", "high", "low", "close", "volume"]].set_axis(
     ["Open", "High", "Low", "Close", "Volume"], axis=1)
 yfinance.download = lambda *args, **kwargs: raw

@@ -8,7 +8,8 @@ from forecast._dates import future_index
 
 
 def test_daily_trading_data_continues_with_business_days():
-    index = forecast.load_dataset("sp500").index  # ends Monday 2018-12-31, holidays inside
+    # ends Monday 2018-12-31, holidays inside; no exchange calendar: the business-day rule
+    index = forecast.load_dataset("sp500", calendar=None).index
     assert pd.DatetimeIndex(index[-60:], freq="infer").freq is None
     got = future_index(index, 6)
     assert got.strftime("%Y-%m-%d").tolist() == [

@@ -7,8 +7,9 @@ Commands::
     forecast compare [...]                  AR against RNNs against the random walk
     forecast compare --direction [MODELS]   P(up) of logistic AR and RNNs against the base rate
 
-Errors are one line on stderr with exit code 2, never a traceback; warnings are one line
-each (``forecast: WARNING: ...``). A failed Yahoo download says whether the network is the
+Errors are one line on stderr starting ``forecast: error:``, exit code 2, never a
+traceback; warnings are one line each (``forecast: WARNING: ...``; ``--csv-dir`` names each
+file it skips so). A failed Yahoo download says whether the network is the
 cause and suggests ``--dataset`` (the bundled data works offline).
 
 The package is the top layer: it uses the public API (:func:`forecast.compare`, the

@@ -18,7 +18,7 @@ from typing import Any
 from forecast.cli.models import build_direction_models, build_models
 from forecast.cli.output import check_out, report_direction, report_result
 from forecast.cli.parser import CommandError, build_parser
-from forecast.cli.sources import download, format_day, load_prices, wants_many
+from forecast.cli.sources import download, format_day, load_prices, long_enough, wants_many
 
 logger = logging.getLogger(__name__)
 
@@ -36,7 +36,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.verbose:
             package_logger.setLevel(logging.INFO)
         if args.command is None:
-            raise CommandError("forecast: choose a command: datasets, fetch or compare "
+            raise CommandError("choose a command: datasets, fetch or compare "
                                "(forecast COMMAND --help for more)")
         command = {"datasets": run_datasets, "fetch": run_fetch, "compare": run_compare}
         with warnings.catch_warnings():
@@ -48,7 +48,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print("forecast: interrupted", file=sys.stderr)
         return 130
     except CommandError as err:
-        _fail(str(err))
+        _fail(f"forecast: error: {err}")
         return 2
     except (ValueError, TypeError, LookupError, OSError, ImportError, ArithmeticError) as err:
         logger.debug("error", exc_info=True)
@@ -56,7 +56,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     except Exception as err:  # a bug: still one line, the traceback with --verbose
         logger.info("unexpected error", exc_info=True)
-        _fail(f"forecast: unexpected error ({type(err).__name__}): {err}")
+        _fail(f"forecast: error: unexpected error ({type(err).__name__}): {err}")
         return 2
     finally:
         package_logger.removeHandler(handler)
@@ -92,7 +92,7 @@ def run_datasets(args: argparse.Namespace) -> int:
 
 def run_fetch(args: argparse.Namespace) -> int:
     """``forecast fetch TICKER``: download into the cache, say what came, maybe ``--out``."""
-    frame = download(args.ticker, args.start, args.end, args.cache_dir, "fetch", args.interval)
+    frame = download(args.ticker, args.start, args.end, args.cache_dir, args.interval)
     print(f"{args.ticker.upper()}: {len(frame)} rows, {format_day(frame.index[0])} .. "
           f"{format_day(frame.index[-1])}, columns {', '.join(map(str, frame.columns))}")
     if args.out:
@@ -113,6 +113,8 @@ def run_compare(args: argparse.Namespace) -> int:
     if not many and (args.n_jobs != 1 or args.scheduler):
         logger.info("--n-jobs and --scheduler only act on many series")
     series, source = load_prices(args)
+    if args.csv_dir:
+        series = long_enough(series, args.test_size, args.csv_dir)
     if many:
         data: Any = series
         y_train, options = None, {"progress": args.n_jobs == 1 and not args.scheduler,
@@ -137,7 +139,7 @@ def run_compare(args: argparse.Namespace) -> int:
         counted = f"{len(models) + 1} models on {len(result.results)} series"
     else:
         counted = f"{len(result.models)} models on {result.settings['n_origins']} origins"
-    report_result(result, source, args.out, began, counted=counted, figures=not many)
+    report_result(result, source, args.out, began, counted=counted)
     return 0
 
 
@@ -164,11 +166,11 @@ def _check_length(y: Any, source: str, test_size: int) -> None:
     """Refuse one series too short to compare, or a ``--test-size`` that leaves too little."""
     if len(y) < 3:
         raise CommandError(
-            f"forecast compare: {source} has {len(y)} observation(s); a comparison needs at "
+            f"{source} has {len(y)} observation(s); a comparison needs at "
             "least 3 (2 to fit on, 1 to forecast): use a longer file or a wider --start/--end"
         )
     if test_size > len(y) - 2:
         raise CommandError(
-            f"forecast compare: --test-size {test_size} is too large for {source} with "
+            f"--test-size {test_size} is too large for {source} with "
             f"{len(y)} observations; use at most {len(y) - 2}"
         )

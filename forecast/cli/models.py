@@ -79,7 +79,7 @@ def rnn_forecaster(cell: str, args: argparse.Namespace) -> Any:
         from forecast import RNNForecaster
     except ImportError as err:
         raise CommandError(
-            f"forecast compare: model {cell!r} needs RNNForecaster, which is not available "
+            f"model {cell!r} needs RNNForecaster, which is not available "
             f"({err}); use --models naive,ar"
         ) from None
     return RNNForecaster(

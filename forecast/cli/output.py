@@ -1,5 +1,6 @@
 """What ``forecast compare`` prints and writes: the tables, and with ``--out`` the CSV
-tables, ``report.md`` and (one series) PNG figures."""
+tables, the PNG figures (of each series, and the summary across many) and ``report.md``
+embedding them with captions."""
 
 from __future__ import annotations
 
@@ -11,93 +12,110 @@ from forecast.cli.parser import CommandError
 
 #: how many of the last targets the forecast figure shows
 FIGURE_LAST = 60
+#: resolution of the PNG figures
+DPI = 150
+#: the figure files of one series, by plot kind
+FIGURES = {"forecast.png": "forecast", "cumulative_loss.png": "loss", "errors.png": "errors",
+           "training.png": "training"}
 
 
 def check_out(out: str | None) -> None:
     """Refuse an ``--out`` that exists and is not a folder, before any work is done."""
     if out is not None and Path(out).exists() and not Path(out).is_dir():
-        raise CommandError(f"forecast compare: --out {out!r} is a file; name a folder "
+        raise CommandError(f"--out {out!r} is a file; name a folder "
                            "(it is created if missing)")
 
 
 def report_result(
-    result: Any, source: str, out: str | None, began: float, *, counted: str, figures: bool
+    result: Any, source: str, out: str | None, began: float, *, counted: str
 ) -> None:
     """Print ``result``'s tables under the heading ``source``; write them into ``out``.
 
     Parameters
     ----------
-    result : CompareResult or MultiCompareResult
-        What :func:`forecast.compare` returned.
+    result : CompareResult
+        What :func:`forecast.compare` returned, for one series or many.
     source : str
         Where the prices come from; heads the printout and ``report.md``.
     out : str or None
-        ``--out``: the folder for the CSV tables, ``report.md`` (ending with the run
-        time) and, with ``figures``, the PNG figures.
+        ``--out``: the folder for the CSV tables, the PNG figures of each series (in the
+        series' folder for many, with ``summary.png`` across them) and ``report.md``,
+        which embeds each figure with a one-line caption and ends with the run time.
     began : float
         :func:`time.perf_counter` when the command started.
     counted : str
         What was compared, for the last line (``3 models on 40 origins``).
-    figures : bool
-        Also draw the figures of :func:`write_figures` (one series).
     """
-    elapsed = time.perf_counter() - began
+    from forecast.evaluation.report import figures_markdown
+
     report = f"# {source}\n\n{result.to_markdown()}"
     print(report)
     if out:
         folder = Path(out)
         written = list(result.to_csv(folder))
-        (folder / "report.md").write_text(f"{report}\nRun time: {elapsed:.1f} s\n")
-        written.append(folder / "report.md")
-        if figures:
-            written += write_figures(result, folder, source.split(",")[0])
+        if result.one_series:
+            figures = write_figures(result, folder, source.split(",")[0])
+        else:
+            from forecast.evaluation.results import safe_name
+
+            figures = [write_summary(result, folder, source.split(",")[0])]
+            for name, comparison in result.results.items():
+                figures += write_figures(comparison, folder / safe_name(name), name)
+        shown = [p.relative_to(folder).as_posix() for p in figures]
+        elapsed = time.perf_counter() - began
+        (folder / "report.md").write_text(
+            f"{report}\n{figures_markdown(shown)}\nRun time: {elapsed:.1f} s\n")
+        written += [*figures, folder / "report.md"]
         print(f"wrote {len(written)} files to {out}")
     print(f"compared {counted} in {time.perf_counter() - began:.1f} s")
 
 
-def write_figures(result: Any, out: Path, label: str) -> list[Path]:
-    """Draw ``result``'s forecast, cumulative loss, error and training figures into ``out``.
+def _save(fig: Any, path: Path, title: str) -> Path:
+    """Save ``fig`` at :data:`DPI` with ``title`` above everything, and close it."""
+    import matplotlib.pyplot as plt
 
-    The cumulative loss needs two models and the training figure an RNN; each title
-    starts with ``label``. Returns the paths written.
+    try:
+        heading = fig.get_suptitle() if hasattr(fig, "get_suptitle") else ""  # mpl >= 3.8
+        fig.suptitle(f"{title}: {heading}" if heading else title, fontsize="large")
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fig.savefig(path, dpi=DPI, bbox_inches="tight")
+    finally:
+        plt.close(fig)
+    return path
+
+
+def write_figures(comparison: Any, out: Path, label: str) -> list[Path]:
+    """Draw one series' forecast, cumulative loss, error and training figures into ``out``.
+
+    The cumulative loss needs two models and the training figure an RNN (one with a
+    ``history_``); each figure is titled with ``label``. Returns the paths written.
     """
+    _agg()
+    written = []
+    for filename, kind in FIGURES.items():
+        if kind == "loss" and len(comparison.models) < 2:
+            continue
+        if kind == "training" and not any(
+            getattr(m, "history_", None) for m in comparison.models.values()
+        ):
+            continue
+        ax = comparison.plot(kind, **({"last": FIGURE_LAST} if kind == "forecast" else {}))
+        written.append(_save(ax.figure, out / filename, label))
+    return written
+
+
+def write_summary(result: Any, out: Path, label: str) -> Path:
+    """Draw the cross-series summary figure of a comparison of many series into ``out``,
+    titled with ``label``."""
+    _agg()
+    ax = result.plot("summary")
+    return _save(ax.figure, out / "summary.png", label)
+
+
+def _agg() -> None:
     import matplotlib
 
     matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    h = result.settings["horizon"]
-    ahead = "one-step" if h == 1 else "step-1"
-    titles = {
-        "forecast": f"{ahead} forecasts, last {FIGURE_LAST} targets",
-        "loss": "",
-        "errors": f"{ahead} forecast errors",
-        "training": "RNN training loss (final fit)",
-    }
-    figures = {
-        "forecast.png": dict(kind="forecast", last=FIGURE_LAST),
-        "cumulative_loss.png": dict(kind="loss"),
-        "errors.png": dict(kind="errors"),
-        "training.png": dict(kind="training"),
-    }
-    written = []
-    for filename, options in figures.items():
-        if options["kind"] == "loss" and len(result.models) < 2:
-            continue
-        if options["kind"] == "training" and not any(
-            getattr(m, "history_", None) for m in result.models.values()
-        ):
-            continue
-        fig, ax = plt.subplots(figsize=(10, 5))
-        try:
-            result.plot(ax=ax, **options)
-            ax.set_title(f"{label}: {titles[options['kind']] or ax.get_title()}")
-            fig.tight_layout()
-            fig.savefig(out / filename, dpi=110)
-        finally:
-            plt.close(fig)
-        written.append(out / filename)
-    return written
 
 
 def report_direction(result: Any, source: str, out: str | None, began: float) -> None:
@@ -106,24 +124,18 @@ def report_direction(result: Any, source: str, out: str | None, began: float) ->
     report = f"# {source}\n\n{result.to_markdown()}"
     print(report)
     if out:
-        import matplotlib
-
-        matplotlib.use("Agg")
+        _agg()
         import matplotlib.pyplot as plt
 
         folder = Path(out)
         written = list(result.to_csv(folder))
         (folder / "report.md").write_text(
-            f"{report}\nRun time: {time.perf_counter() - began:.1f} s\n")
+            f"{report}\n![reliability of P(up)](reliability.png)\n\n"
+            f"Run time: {time.perf_counter() - began:.1f} s\n")
         fig, ax = plt.subplots(figsize=(6, 6))
-        try:
-            result.plot(ax=ax)
-            ax.set_title(f"{source.split(',')[0]}: reliability of P(up), "
-                         f"{result.settings['n_origins']} days")
-            fig.tight_layout()
-            fig.savefig(folder / "reliability.png", dpi=110)
-        finally:
-            plt.close(fig)
+        result.plot(ax=ax)
+        _save(fig, folder / "reliability.png",
+              f"{source.split(',')[0]}: {result.settings['n_origins']} days")
         written += [folder / "report.md", folder / "reliability.png"]
         print(f"wrote {len(written)} files to {out}")
     print(f"compared {len(result.models)} up/down models on {result.settings['n_origins']} "

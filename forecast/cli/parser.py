@@ -38,7 +38,7 @@ class _Parser(argparse.ArgumentParser):
     """An ArgumentParser whose errors are exceptions, reported by ``main`` in one line."""
 
     def error(self, message: str) -> None:  # type: ignore[override]
-        raise CommandError(f"{self.prog}: {message}")
+        raise CommandError(f"{message} (see {self.prog} --help)")
 
 
 def positive_int(text: str) -> int:
@@ -133,7 +133,7 @@ def ticker_list(text: str) -> list[str]:
 COMPARE_DESCRIPTION = f"""\
 Walk-forward comparison of the random walk, the drift, AR(tau) and NumPy RNNs.
 
-Defaults (the README's main job; 26-35 s measured on a busy 2-core machine, limit 90 s):
+Defaults (the README's main job, whose run time the README reports; budget 90 s):
 the bundled S&P 500 closes; models {DEFAULT_MODELS}; the last {DEFAULT_TEST_SIZE}
 trading days are forecast one day ahead from rolling origins, expanding window. Every
 model is first fitted on everything before the test period. The random walk ("Random
@@ -190,8 +190,26 @@ def build_parser() -> argparse.ArgumentParser:
     cmp.add_argument("--scheduler", metavar="ADDRESS",
                      help="many series: run on this Dask cluster, e.g. tcp://host:8786 "
                      "(needs pip install forecast[dask])")
-    cmp.add_argument("--column", help="price column (default: close); for stocks_monthly a "
-                     "symbol, default all five symbols")
+    cmp.add_argument("--column", help="price column (default: close, or the only column of "
+                     "a one-column file); for stocks_monthly a symbol, default all five symbols")
+    cmp.add_argument("--date-column", metavar="NAME_OR_POSITION",
+                     help="--csv/--csv-dir: the date column, by name or 0-based position "
+                     "(default: date, datetime, timestamp or time in any case, else an "
+                     "unnamed first column as pandas' to_csv writes it)")
+    cmp.add_argument("--date-format", metavar="FORMAT",
+                     help="--csv/--csv-dir: strftime format of the dates, e.g. %%d/%%m/%%Y, or "
+                     "ISO8601 (default: inferred from the first date)")
+    cmp.add_argument("--encoding", help="--csv/--csv-dir: text encoding of the files, e.g. "
+                     "latin-1 or cp1252 (default: UTF-8, with or without a byte-order mark)")
+    cmp.add_argument("--missing", choices=("error", "drop", "ffill"), default="error",
+                     help="--csv/--csv-dir: missing values (empty cells, '.', 'NA', ...): "
+                     "stop with an error naming them, drop their rows, or carry the last "
+                     "value forward (default: error)")
+    cmp.add_argument("--calendar", metavar="EXCHANGE",
+                     help="date forecasts on this exchange's sessions, e.g. XNYS (needs pip "
+                     "install forecast[calendars]; default: XNYS for the bundled sp500 and "
+                     "msft when it is installed, else business days Mon-Fri, holidays "
+                     "included); daily data only")
     cmp.add_argument("--start", help="first date of the data used")
     cmp.add_argument("--end", help="last date of the data used (for --ticker: exclusive)")
     cmp.add_argument("--cache-dir", help="Yahoo cache folder (with --ticker)")

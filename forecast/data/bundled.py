@@ -12,6 +12,7 @@ from pathlib import Path
 import pandas as pd
 
 from forecast._validation import check_choice
+from forecast.data.calendars import DATASET_CALENDARS, calendars_available, with_calendar
 from forecast.data.frame import normalize_price_frame
 
 _FILES = {
@@ -60,7 +61,9 @@ def dataset_path(name: str) -> Path:
     return _data_dir() / _FILES[name]
 
 
-def load_dataset(name: str = DEFAULT_DATASET, *, symbol: str | None = None) -> pd.DataFrame:
+def load_dataset(
+    name: str = DEFAULT_DATASET, *, symbol: str | None = None, calendar: str | None = "auto"
+) -> pd.DataFrame:
     """Load a bundled dataset as a price frame.
 
     Parameters
@@ -72,6 +75,14 @@ def load_dataset(name: str = DEFAULT_DATASET, *, symbol: str | None = None) -> p
         result is that symbol's price frame with a single ``close`` column; without it the
         result is wide, one column of closes per symbol (upper-case tickers), and GOOG is
         NaN before its listing in 2004-08 (the only missing values, and only there).
+    calendar : str or None, default "auto"
+        An exchange code such as ``"XNYS"``: the index's ``freq`` follows its sessions, so
+        forecasts are dated on them (see :func:`forecast.data.calendars.with_calendar`).
+        ``"auto"``: the dataset's exchange (XNYS for sp500 and msft) when the
+        ``calendars`` extra is installed, else none; None: none (forecasts continue on
+        business days, Mon-Fri). The values are the same either way; only dates of
+        forecasts beyond the data change (2019-01-02, not the holiday 2019-01-01, after
+        the S&P 500's last day).
 
     Returns
     -------
@@ -89,6 +100,11 @@ def load_dataset(name: str = DEFAULT_DATASET, *, symbol: str | None = None) -> p
     100.52
     """
     path = dataset_path(name)
+    if calendar == "auto":
+        calendar = DATASET_CALENDARS.get(name) if calendars_available() else None
+    if calendar is not None:
+        frame = load_dataset(name, symbol=symbol, calendar=None)
+        return with_calendar(frame, calendar)
     if name == "stocks_monthly":
         long = pd.read_csv(path)
         long["date"] = pd.to_datetime(long["date"], format="%b %d %Y")

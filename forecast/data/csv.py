@@ -19,7 +19,6 @@ from __future__ import annotations
 import io
 import logging
 import os
-import warnings
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -27,6 +26,8 @@ import numpy as np
 import pandas as pd
 
 from forecast._validation import check_choice
+from forecast.data.calendars import with_calendar
+from forecast.data.csv_dates import check_date_column, find_date_column, parse_dates
 from forecast.data.csv_input import (
     MAX_CSV_BYTES,
     check_columns,
@@ -39,7 +40,6 @@ from forecast.data.csv_input import (
 from forecast.data.frame import (
     canonical_field,
     missing_report,
-    mixed_offsets,
     normalize_price_frame,
 )
 
@@ -48,7 +48,6 @@ logger = logging.getLogger(__name__)
 #: cell contents read as "missing" (compared after stripping spaces, case-insensitively)
 MISSING_MARKERS = frozenset({"", ".", "-", "null", "na", "n/a", "#n/a", "nan", "none"})
 
-_DATE_NAMES = ("date", "datetime", "timestamp", "time")
 _SYMBOL_NAMES = ("symbol", "ticker")
 #: in a long file with one value column, these names become ``close``
 _CLOSE_ALIASES = ("price", "value", "close")
@@ -57,13 +56,14 @@ _CLOSE_ALIASES = ("price", "value", "close")
 def load_csv(
     path: str | os.PathLike,
     *,
-    date_column: str | None = None,
+    date_column: str | int | None = None,
     columns: str | Sequence[str] | None = None,
     symbol: str | None = None,
     missing: str = "raise",
     date_format: str | None = None,
     encoding: str = "utf-8-sig",
     max_bytes: int | None = MAX_CSV_BYTES,
+    calendar: str | None = None,
 ) -> pd.DataFrame:
     """Load a price file (CSV, optionally compressed) as a price frame.
 
@@ -71,9 +71,11 @@ def load_csv(
     ----------
     path : str or path-like
         The file; ``.gz``, ``.zip``, ``.bz2``, ``.xz`` compression is read by extension.
-    date_column : str, optional
-        The column holding the dates. By default the column named ``date``,
-        ``datetime``, ``timestamp`` or ``time`` (any case); a file without one is refused.
+    date_column : str or int, optional
+        The column holding the dates: its name (``""`` for an unnamed one) or its 0-based
+        position. By default the column named ``date``, ``datetime``, ``timestamp`` or
+        ``time`` (any case), else an unnamed first column (``DataFrame.to_csv`` writes its
+        unnamed index so); a file with neither is refused.
     columns : str or sequence of str, optional
         Keep only these output columns, in this order: price fields (``"close"`` or
         ``"Close"``), or symbols for a long file read without ``symbol=``. A single string
@@ -97,6 +99,10 @@ def load_csv(
     max_bytes : int or None, default MAX_CSV_BYTES
         Refuse files with more text than this (bytes, after decompression; 128 MiB by
         default); None reads any size.
+    calendar : str, optional
+        An exchange code such as ``"XNYS"``: the index's ``freq`` follows its sessions, so
+        forecasts are dated on them (see :func:`forecast.data.calendars.with_calendar`;
+        needs the ``calendars`` extra). Daily dates only.
 
     Returns
     -------
@@ -132,8 +138,8 @@ def load_csv(
     check_choice(missing, "missing", ("raise", "drop", "ffill"))
     path = check_path(path)
     wanted = check_columns(columns)
-    for name, value in [("date_column", date_column), ("symbol", symbol),
-                        ("date_format", date_format)]:
+    date_column = check_date_column(date_column)
+    for name, value in [("symbol", symbol), ("date_format", date_format)]:
         if value is not None and not isinstance(value, str):
             raise TypeError(
                 f"{name} must be a string or None, got {value!r} of type {type(value).__name__}"
@@ -150,8 +156,8 @@ def load_csv(
     source = path.name
     table, lines = _read_table(path, source, encoding, max_bytes)
 
-    date_col = _find_column(table, date_column, _DATE_NAMES, "date", source)
-    dates = _parse_dates(table[date_col], lines, date_format, source)
+    date_col = find_date_column(table, date_column, source)
+    dates = parse_dates(table[date_col], lines, date_format, source)
     check_date_range(dates, table[date_col], lines, source)
     symbol_col = _find_column(table, None, _SYMBOL_NAMES, "symbol", source, required=False)
     if symbol_col is None:
@@ -170,14 +176,16 @@ def load_csv(
     if wanted is not None:
         absent = [c for c in wanted if c not in frame.columns]
         if absent:
-            raise ValueError(f"{source}: no column(s) {absent}; available: {list(frame.columns)}")
+            raise ValueError(f"{source}: no column(s) {absent} (columns=, command line: "
+                             f"--column); available: {list(frame.columns)}")
         frame = frame[wanted]
     if not frame.index.is_monotonic_increasing:
         logger.info("%s: dates are not in increasing order; sorting them", source)
         frame = frame.sort_index(kind="stable")
     long_hint = symbol_col is not None and symbol is None
     frame = _handle_missing(frame, missing, source, long_hint)
-    return normalize_price_frame(frame, source)
+    frame = normalize_price_frame(frame, source)
+    return frame if calendar is None else with_calendar(frame, calendar)
 
 
 def _read_table(
@@ -185,7 +193,7 @@ def _read_table(
 ) -> tuple[pd.DataFrame, np.ndarray]:
     """Read every cell as a string; return the table and each row's line in the file."""
     text = read_text(path, source, encoding, max_bytes)
-    check_header(text, source)
+    header = check_header(text, source)
     try:
         table = pd.read_csv(
             io.StringIO(text),
@@ -199,7 +207,10 @@ def _read_table(
     except pd.errors.ParserError as err:
         raise ValueError(f"{source}: not a well-formed CSV file: {err}") from err
     del text
-    table.columns = [str(c).strip() for c in table.columns]
+    if len(header) == table.shape[1]:  # as written: pandas calls an empty name "Unnamed: 0"
+        table.columns = header
+    else:
+        table.columns = [str(c).strip() for c in table.columns]
     # line 1 is the header; blank lines are kept by the reader so that numbers stay right
     lines = np.arange(len(table)) + 2
     blank = (table.apply(lambda col: col.str.strip()) == "").all(axis=1).to_numpy()
@@ -234,46 +245,6 @@ def _find_column(
             f"the columns are {list(table.columns)}. Pass {what}_column= to name it."
         )
     return None
-
-
-def _parse_dates(
-    cells: pd.Series, lines: np.ndarray, date_format: str | None, source: str
-) -> pd.DatetimeIndex:
-    """Parse the date column with one format (given or inferred); name the first bad cell."""
-    text = cells.str.strip()
-    empty = np.flatnonzero((text == "").to_numpy())
-    if empty.size:
-        raise ValueError(
-            f"{source}: {empty.size} row(s) without a date; the first is line {lines[empty[0]]}"
-        )
-    try:  # offsets that differ (a daylight-saving change) are held in UTC
-        utc = mixed_offsets(text, lines)
-    except ValueError as err:
-        raise ValueError(f"{source}: {err}") from None
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        try:
-            parsed = pd.to_datetime(text, format=date_format, errors="coerce", utc=utc)
-        except (ValueError, TypeError) as err:
-            raise ValueError(f"{source}: could not parse the dates: {err}") from err
-    for warning in caught:
-        message = str(warning.message)
-        if "Could not infer format" in message:
-            raise ValueError(
-                f"{source}: could not infer a date format from the first date "
-                f"{text.iloc[0]!r}; pass date_format= (e.g. '%d/%m/%Y' or 'ISO8601')"
-            )
-        logger.info("%s: %s", source, message)
-    bad = np.flatnonzero(pd.isna(parsed).to_numpy())
-    if bad.size:
-        i = int(bad[0])
-        how = f"the format {date_format!r}" if date_format else "the format of the first date"
-        raise ValueError(
-            f"{source}: {bad.size} date(s) could not be parsed with {how} "
-            f"({text.iloc[0]!r}); the first is {text.iloc[i]!r} at line {lines[i]}. "
-            "Pass date_format= if the file mixes formats."
-        )
-    return pd.DatetimeIndex(parsed, name="date")
 
 
 def _numeric(table: pd.DataFrame, lines: np.ndarray, source: str) -> pd.DataFrame:
@@ -333,7 +304,8 @@ def _from_long(
     if values.shape[1] != 1:
         raise ValueError(
             f"{source}: a long file with several price columns {list(values.columns)}; "
-            f"pass symbol= to load one of {sorted(symbols.unique())}"
+            f"pass symbol= to load one of {sorted(symbols.unique())} (the command line reads "
+            "long files with one price column)"
         )
     keys = pd.MultiIndex.from_arrays([symbols.to_numpy(), dates])
     dup = keys.duplicated(keep=False)
@@ -361,13 +333,15 @@ def _handle_missing(
     if missing == "raise":
         hint = (
             " In a long file a symbol without a row for a date counts as missing; "
-            "pass symbol= to load one symbol."
+            "pass symbol= to load one symbol (command line: --missing drop keeps the dates "
+            "every symbol has)."
             if long_hint
             else ""
         )
         raise ValueError(
-            f"{source}: {report}. Pass missing='drop' to drop those rows or "
-            f"missing='ffill' to carry the last value forward.{hint}"
+            f"{source}: {report}. Pass missing='drop' (command line: --missing drop) to drop "
+            "those rows or missing='ffill' (--missing ffill) to carry the last value "
+            f"forward.{hint}"
         )
     if missing == "drop":
         kept = frame.dropna(how="any")
@@ -381,7 +355,8 @@ def _handle_missing(
         )
         raise ValueError(
             f"{source}: missing='ffill' cannot fill values missing before a column's first "
-            f"observation: {report}. Select other columns or use missing='drop'."
+            f"observation: {report}. Select other columns (columns=, command line: "
+            "--column) or use missing='drop' (--missing drop)."
         )
     logger.info("%s: filled %d missing value(s) forward", source, int(frame.isna().sum().sum()))
     return frame.ffill()

@@ -157,7 +157,8 @@ def read_text(path: Path, source: str, encoding: str, max_bytes: int | None) -> 
         raise ValueError(
             f"{source}: more than max_bytes={max_bytes} bytes of text"
             + (" after decompression" if suffix in _OPENERS or suffix == ".zip" else "")
-            + "; pass a larger max_bytes= (or None) to read it"
+            + "; pass a larger max_bytes= (or None) to read it (the command line reads at "
+            "most the default: split the file)"
         )
     try:
         return data.decode(encoding)
@@ -168,13 +169,14 @@ def read_text(path: Path, source: str, encoding: str, max_bytes: int | None) -> 
         raise ValueError(
             f"{source}: line {line} is not valid {shown} text (byte "
             f"{data[err.start:err.start + 1]!r} at offset {err.start}). Pass the file's "
-            "encoding, e.g. encoding='latin-1' or 'cp1252', or save it as UTF-8; a compressed "
-            "file needs a .gz, .bz2, .xz or .zip extension"
+            "encoding, e.g. encoding='latin-1' or 'cp1252' (command line: --encoding latin-1), "
+            "or save it as UTF-8; a compressed file needs a .gz, .bz2, .xz or .zip extension"
         ) from None
 
 
-def check_header(text: str, source: str) -> None:
-    """Refuse a header that names a column twice (the reader would rename one ``x.1``)."""
+def check_header(text: str, source: str) -> list[str]:
+    """The column names of the header, stripped; refuse one named twice (the reader would
+    rename one ``x.1``)."""
     header = next(csv.reader(io.StringIO(text[: text.find("\n") + 1 or len(text)])), [])
     names = [name.strip() for name in header]
     twice = sorted({n for n in names if names.count(n) > 1})
@@ -183,3 +185,4 @@ def check_header(text: str, source: str) -> None:
             f"{source}: the header names the column(s) {twice} more than once: {names}. "
             "Rename or remove the duplicates"
         )
+    return names

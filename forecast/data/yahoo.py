@@ -45,6 +45,7 @@ import pandas as pd
 
 from forecast._validation import check_choice
 from forecast.data.bundled import list_datasets
+from forecast.data.calendars import check_calendar_name, with_calendar
 from forecast.data.frame import (
     PRICE_COLUMNS,
     normalize_price_frame,
@@ -118,6 +119,7 @@ def load_yahoo(
     cache_dir: str | os.PathLike | None = None,
     refresh: bool = False,
     max_age: float | datetime.timedelta | None = DEFAULT_MAX_AGE,
+    calendar: str | None = None,
 ) -> pd.DataFrame:
     """Download one ticker's prices from Yahoo Finance, through a disk cache.
 
@@ -141,6 +143,9 @@ def load_yahoo(
     max_age : float (seconds) or timedelta or None, default one day
         How old a cached copy may be to be served without downloading; None never
         expires.
+    calendar : str, optional
+        An exchange code such as ``"XNYS"``: the index's ``freq`` follows its sessions
+        (see :func:`forecast.data.calendars.with_calendar`; needs the ``calendars`` extra).
 
     Returns
     -------
@@ -178,6 +183,10 @@ def load_yahoo(
     first, last = _timestamp(start, "start"), _timestamp(end, "end")
     if first is not None and last is not None and first >= last:
         raise ValueError(f"start must be before end, got start={start!r} and end={end!r}")
+    if calendar is not None:
+        frame = load_yahoo(ticker, start, end, interval, auto_adjust=auto_adjust,
+                           cache_dir=cache_dir, refresh=refresh, max_age=max_age)
+        return with_calendar(frame, check_calendar_name(calendar))
     seconds = _max_age_seconds(max_age)
     path = cache_path(ticker, start, end, interval, auto_adjust=auto_adjust, cache_dir=cache_dir)
     source = f"yahoo:{ticker}"

@@ -14,7 +14,25 @@ import pandas as pd
 from forecast._validation import label_text
 from forecast.evaluation.scoring import ALPHA, LAG_TRAP_DISTANCE, LAG_TRAP_R2
 
-__all__ = ["fmt", "markdown_table", "series_markdown", "summary_markdown"]
+__all__ = ["FIGURE_CAPTIONS", "figures_markdown", "fmt", "markdown_table", "series_markdown",
+           "summary_markdown"]
+
+#: the one-line caption of each figure file the command line writes
+FIGURE_CAPTIONS = {
+    "forecast.png": "One panel per model: the actual price (black), the model's forecast "
+    "and, where it has one, its prediction interval (shaded), over the last targets.",
+    "cumulative_loss.png": "Squared error of the random walk minus each model's, summed "
+    "over origin dates: a rising line is a model beating the random walk, a falling one a "
+    "model losing to it; the dashed zero line is 'as good as the random walk'.",
+    "errors.png": "Forecast errors (actual - forecast), one row per model, the random walk "
+    "on top: the box holds the middle half of the errors; a box off zero is a bias.",
+    "training.png": "Training and validation loss per epoch of each RNN's final fit, on one "
+    "scale. Validation loss can sit below training loss: the validation block is the last "
+    "part of the training data, often a calmer period than the whole, and the training "
+    "loss is averaged over each epoch while the weights still move.",
+    "summary.png": "Each model's skill against the random walk (1 - MSE / MSE of the random "
+    "walk) on each series; right of the dashed line is better than the random walk.",
+}
 
 
 def _pvalue(p: float) -> str:
@@ -239,6 +257,29 @@ def summary_markdown(result: Any) -> str:
     ]
     for name, res in result.results.items():
         lines += [f"# {name}", "", series_markdown(res)]
+    return "\n".join(lines)
+
+
+def figures_markdown(files: Sequence[str]) -> str:
+    """A ``## Figures`` section embedding each figure file with its one-line caption.
+
+    Parameters
+    ----------
+    files : sequence of str
+        Paths relative to the report (``forecast.png``, ``AAPL/errors.png``); the caption
+        is that of the file name in :data:`FIGURE_CAPTIONS`, headed by the folder (the
+        series) when there is one.
+
+    Returns
+    -------
+    str
+    """
+    lines = ["## Figures", ""]
+    for file in files:
+        folder, _, name = file.rpartition("/")
+        caption = FIGURE_CAPTIONS.get(name, name)
+        lines += [f"![{name.removesuffix('.png')}]({file})", "",
+                  f"*{folder + ': ' if folder else ''}{caption}*", ""]
     return "\n".join(lines)
 
 

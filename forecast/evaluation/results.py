@@ -15,11 +15,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import numpy as np
 import pandas as pd
 
-from forecast import plots
-from forecast._validation import check_choice, check_int
+from forecast._validation import check_choice
+from forecast.evaluation.figures import plot_comparison, plot_summary
 from forecast.evaluation.report import series_markdown, summary_markdown
 
 if TYPE_CHECKING:
@@ -155,12 +154,15 @@ class SeriesComparison:
         Parameters
         ----------
         kind : {"forecast", "loss", "errors", "training"}, default "forecast"
-            ``"forecast"``: actuals and forecasts (with intervals when present);
-            ``"loss"``: the cumulative squared-error difference of each model against the
-            random walk; ``"errors"``: the error distributions; ``"training"``: the loss
-            curves (``history_``) of the models that have one.
+            ``"forecast"``: actuals and forecasts (with intervals when present), one panel
+            per model; ``"loss"``: the cumulative squared-error difference of each model
+            against the random walk, by origin date; ``"errors"``: the error
+            distributions, one row per model, the random walk first; ``"training"``: the
+            loss curves (``history_``) of the models that have one, one panel per model.
+            See :mod:`forecast.evaluation.figures`.
         ax : matplotlib Axes, optional
-            Where to draw; a new figure is made when None.
+            Where to draw; a new figure is made when None. Given an Axes, "forecast" and
+            "training" draw every model on it rather than one panel per model.
         step : int, default 1
             Which forecast step to show.
         models : sequence of str, optional
@@ -171,54 +173,10 @@ class SeriesComparison:
         Returns
         -------
         matplotlib Axes
+            The Axes drawn on; for panels, the first (``ax.figure.axes`` holds them all).
         """
         check_choice(kind, "kind", PLOT_KINDS)
-        names = list(self.models) if models is None else list(models)
-        unknown = [m for m in names if m not in self.models]
-        if unknown:
-            raise ValueError(f"unknown model(s) {unknown}; the models are {list(self.models)}")
-        if kind == "training":
-            return self._plot_training(names, ax)
-        step = check_int(step, "step", min_value=1)
-        horizon = int(self.settings.get("horizon", 1))
-        if step > horizon:
-            raise ValueError(f"step={step} is beyond the horizon of the comparison ({horizon})")
-        bt = self.backtests[self.backtests["step"] == step]
-        if last is not None:
-            last = check_int(last, "last", min_value=1)
-            keep = bt["target"].drop_duplicates().iloc[-last:]
-            bt = bt[bt["target"].isin(keep)]
-        series = {m: g.set_index("target") for m, g in bt.groupby("model", sort=False)}
-        actual = series[self.reference]["actual"].rename("actual")
-        forecasts = {m: series[m]["forecast"].rename(m) for m in names}
-        if kind == "forecast":
-            intervals = None
-            if "lower" in bt.columns:
-                intervals = {m: series[m][["lower", "upper"]] for m in names}
-            return plots.plot_forecast(actual, forecasts, intervals=intervals, ax=ax)
-        if kind == "loss":
-            others = {m: f for m, f in forecasts.items() if m != self.reference}
-            if not others:
-                raise ValueError("kind='loss' needs a model other than the random walk")
-            benchmark = series[self.reference]["forecast"]
-            return plots.plot_cumulative_loss_difference(actual, others, benchmark, ax=ax)
-        errors = {m: (actual - f).to_numpy() for m, f in forecasts.items()}
-        return plots.plot_error_distribution(errors, ax=ax)
-
-    def _plot_training(self, names: list[str], ax: Axes | None) -> Axes:
-        curves = {}
-        for name in names:
-            history = getattr(self.models[name], "history_", None)
-            if not history:
-                continue
-            for key, values in dict(history).items():
-                if "loss" in str(key) and len(np.atleast_1d(values)):
-                    curves[f"{name}: {key}"] = values
-        if not curves:
-            raise ValueError(
-                f"none of the models {names} has a training history (a history_ with losses)"
-            )
-        return plots.plot_training_curves(curves, ax=ax, log=True)
+        return plot_comparison(self, kind, ax=ax, step=step, models=models, last=last)
 
 
 @dataclass
@@ -325,7 +283,16 @@ class CompareResult:
 
     def plot(self, kind: str = "forecast", **options: Any) -> Axes:
         """One figure of the one series' comparison: :meth:`SeriesComparison.plot` with the
-        same ``kind`` and keyword options (``ax``, ``step``, ``models``, ``last``)."""
+        same ``kind`` and keyword options (``ax``, ``step``, ``models``, ``last``).
+
+        Many series: ``kind="summary"`` draws each model's skill
+        against the random walk on each series (options ``ax``, ``step``); the figures of
+        one series are ``result[name].plot(...)``.
+        """
+        if kind == "summary":
+            if self.one_series:
+                raise ValueError("kind='summary' is for a comparison of many series")
+            return plot_summary(self, **options)
         return self._only.plot(kind, **options)
 
     def to_markdown(self) -> str:
@@ -359,7 +326,7 @@ class CompareResult:
         self.summary.to_csv(path / "summary.csv")
         written = [path / "summary.csv"]
         for name, res in self.results.items():
-            written += res.to_csv(path / _safe(name))
+            written += res.to_csv(path / safe_name(name))
         return written
 
 
@@ -367,6 +334,6 @@ class CompareResult:
 MultiCompareResult = CompareResult
 
 
-def _safe(name: str) -> str:
+def safe_name(name: str) -> str:
     """A file-system-safe folder name for a series (``^GSPC`` -> ``_GSPC``)."""
     return "".join(c if c.isalnum() or c in "-_." else "_" for c in str(name)) or "series"

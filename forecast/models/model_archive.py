@@ -25,6 +25,7 @@ import numpy as np
 import pandas as pd
 
 import forecast
+from forecast._dates import business_days
 from forecast.models.rnn.training import network_from_state
 from forecast.nn.network import CELLS
 
@@ -414,11 +415,9 @@ def _decode_index(node: Any, arrays: dict, path: Path, where: str) -> pd.Index:
     kind = node.get("kind")
     fields = {
         "range": {"kind", "start", "stop", "step", "name"},
-        "datetime": {"kind", "values", "freq", "name"},
+        "datetime": {"kind", "values", "freq", "name"} | {"tz", "weekmask", "holidays"} & set(node),
         "index": {"kind", "values", "name"},
     }
-    if kind == "datetime" and "tz" in node:  # a tz-aware index: UTC labels and the zone
-        fields["datetime"] = fields["datetime"] | {"tz"}
     if not isinstance(kind, str) or set(node) != fields.get(kind):
         raise ModelFileError(f"{path}: field {where}: unknown index {node!r:.80}")
     name = decode_node(node["name"], arrays, path, where)
@@ -435,12 +434,14 @@ def _decode_index(node: Any, arrays: dict, path: Path, where: str) -> pd.Index:
                 node["freq"] is None or isinstance(node["freq"], str)
             ):
                 raise TypeError("a datetime index needs datetime64 labels and a str freq")
+            freq = node["freq"] if "holidays" not in node else business_days(
+                node["weekmask"], decode_node(node["holidays"], arrays, path, where), node["freq"])
             if "tz" not in node:
-                return pd.DatetimeIndex(values, freq=node["freq"], name=name)
+                return pd.DatetimeIndex(values, freq=freq, name=name)
             if not isinstance(node["tz"], str):
                 raise TypeError("the time zone must be a name")
             index = pd.DatetimeIndex(values).tz_localize("UTC").tz_convert(node["tz"])
-            return pd.DatetimeIndex(index, freq=node["freq"], name=name)
+            return pd.DatetimeIndex(index, freq=freq, name=name)
         if values.dtype.kind not in "iu":
             raise TypeError(f"an integer index cannot hold {values.dtype} labels")
         return pd.Index(values, name=name)

@@ -61,6 +61,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from pandas.tseries.frequencies import to_offset
 
 import forecast
 from forecast._validation import check_series
@@ -320,6 +321,10 @@ def _encode_index(index: pd.Index, arrays: dict[str, np.ndarray], where: str) ->
     if isinstance(index, pd.DatetimeIndex):
         freq = index.freqstr if index.freq is not None else None
         node = {"kind": "datetime", "freq": freq, "name": name}
+        if freq is not None and to_offset(freq) != index.freq:  # an exchange's sessions
+            holidays = np.asarray(index.freq.holidays, dtype="datetime64[D]")
+            node["weekmask"] = str(index.freq.weekmask)
+            node["holidays"] = _encode(holidays, arrays, f"{where}.holidays")
         if index.tz is not None:  # UTC instants and the zone's name
             node["tz"] = str(index.tz)
             index = index.tz_convert("UTC").tz_localize(None)
