@@ -55,11 +55,10 @@ def calendar_features(index: Any, *, freq: Any = None) -> pd.DataFrame:
 
     Examples
     --------
-    >>> days = pd.DatetimeIndex(["2024-01-29", "2024-01-30", "2024-01-31", "2024-02-01",
-    ...                          "2024-02-02"])
+    >>> days = pd.bdate_range("2024-01-29", "2024-02-05")  # Monday to Monday, business days
     >>> calendar_features(days).astype(int).to_dict("list")  # doctest: +NORMALIZE_WHITESPACE
-    {'day_of_week': [0, 1, 2, 3, 4], 'month': [1, 1, 1, 2, 2],
-     'turn_of_month': [0, 0, 1, 1, 1], 'days_to_next': [1, 1, 1, 1, 3]}
+    {'day_of_week': [0, 1, 2, 3, 4, 0], 'month': [1, 1, 1, 2, 2, 2],
+     'turn_of_month': [0, 0, 1, 1, 1, 1], 'days_to_next': [1, 1, 1, 1, 3, 1]}
     """
     index = _check_dates(index)
     step = _check_freq(freq, index)
@@ -108,10 +107,10 @@ def future_calendar(forecaster: Any, horizon: int) -> pd.DataFrame:
     Examples
     --------
     >>> import forecast
-    >>> close = forecast.load_dataset("sp500")["close"].loc[:"2016"]
+    >>> close = forecast.load_dataset("sp500")["close"].loc[:"2016-03-15"]
     >>> model = forecast.NaiveForecaster().fit(close)
-    >>> future_calendar(model, 2).index.strftime("%Y-%m-%d").tolist()
-    ['2017-01-02', '2017-01-03']
+    >>> future_calendar(model, 2).astype(int).to_dict("list")  # doctest: +NORMALIZE_WHITESPACE
+    {'day_of_week': [2, 3], 'month': [3, 3], 'turn_of_month': [0, 0], 'days_to_next': [1, 1]}
     """
     horizon = check_int(horizon, "horizon", min_value=1)
     seen = getattr(forecaster, "index_", None)

@@ -125,9 +125,9 @@ class RNNForecaster(ProbabilisticForecaster, RecurrentForecaster):
     >>> import forecast
     >>> close = forecast.load_dataset("sp500")["close"]
     >>> model = RNNForecaster("lstm", hidden_size=8, epochs=3, random_state=0)
-    >>> model = model.fit(close.loc[:"2016"])
+    >>> model = model.fit(close.loc[:"2016-03-15"])
     >>> model.predict(3).index.strftime("%Y-%m-%d").tolist()
-    ['2017-01-02', '2017-01-03', '2017-01-04']
+    ['2016-03-16', '2016-03-17', '2016-03-18']
     >>> list(model.predict_interval(3, coverage=0.9).columns)
     ['lower', 'upper']
     """
