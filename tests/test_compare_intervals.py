@@ -292,3 +292,48 @@ def test_a_series_with_values_below_zero_has_no_return_width(close):
     assert res.return_metrics is None
     row = res.intervals.loc[("Random walk", 1)]
     assert np.isnan(row["return_width"]) and np.isfinite(row["width"])
+
+
+@pytest.mark.parametrize(("likelihood", "target"), [("normal", "log_return"),
+                                                    ("student_t", "diff")])
+def test_likelihood_rnn_crps_is_the_closed_form_at_step_one_and_of_its_paths_beyond(
+    close, likelihood, target
+):
+    from forecast.evaluation.intervals import distribution_crps
+    from forecast.models.rnn.likelihood_paths import PREDICT_SAMPLES, PREDICT_SEED
+
+    model = forecast.RNNForecaster(hidden_size=4, epochs=2, random_state=0,
+                                   likelihood=likelihood, target=target).fit(close.iloc[:-3])
+    last, actual = close.iloc[-4], close.iloc[-3:].to_numpy()
+    got = distribution_crps(model, last, actual)
+    p = model.predictive_parameters()
+    if target == "log_return":  # the CRPS of the log return, in price units
+        want = last * scoringrules.crps_normal(np.log(actual[0] / last), p["loc"], p["scale"])
+    else:  # the price is the last one plus the increment: exact
+        want = scoringrules.crps_t(actual[0] - last, p["df"], p["loc"], p["scale"])
+    assert got[0] == pytest.approx(want, rel=1e-9)
+    paths = model.sample_paths(3, PREDICT_SAMPLES, PREDICT_SEED)
+    np.testing.assert_allclose(
+        got[1:], scoringrules.crps_ensemble(actual[1:], paths[:, 1:].T, estimator="fair"),
+        rtol=1e-9,
+    )
+
+
+def test_compare_scores_a_likelihood_rnn_by_the_crps_of_its_distribution_at_each_origin(close):
+    """The backtest's CRPS replayed: the model fitted before the first target, moved one
+    day at a time with update (refit_every=None), each day scored by scoringrules."""
+    y = close.iloc[-150:]
+    make = lambda: forecast.RNNForecaster(hidden_size=4, epochs=2, random_state=0,  # noqa: E731
+                                          likelihood="student_t")
+    res = forecast.compare({"T": make()}, y, test_size=10, coverage=NOMINAL)
+    model, want = make().fit(y.iloc[:-10]), []
+    for i in range(len(y) - 10, len(y)):
+        p, last = model.predictive_parameters(), y.iloc[i - 1]
+        want.append(last * scoringrules.crps_t(np.log(y.iloc[i] / last), p["df"], p["loc"],
+                                               p["scale"]))
+        model.update(y.iloc[i : i + 1])
+    bt = res.backtests
+    np.testing.assert_allclose(bt.loc[bt["model"] == "T", "crps"], want, rtol=1e-9)
+    assert res.intervals.loc[("T", 1), "crps"] == pytest.approx(np.mean(want), rel=1e-12)
+    assert np.isnan(bt.loc[bt["model"] == "Random walk", "crps"]).all()
+    assert not np.isnan(res.intervals.loc[("Random walk", 1), "crps"])  # Gaussian: implied sd

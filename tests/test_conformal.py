@@ -40,7 +40,8 @@ def _hand_conformal(y, inner, window, coverage, gamma, method, n_origins):
 
     The inner forecaster is fitted on the data before the last ``window`` training points,
     walked over them one at a time, refitted on all training data and walked over the test
-    points; each one-step error joins the list once its target is observed.
+    points; each one-step error joins the list once its target is observed. ACI's level
+    restarts at the nominal one at the first test origin.
     """
     values = y.to_numpy()
     n_train = len(values) - n_origins
@@ -72,6 +73,7 @@ def _hand_conformal(y, inner, window, coverage, gamma, method, n_origins):
     for t in range(n_train - window, n_train):
         step(seed, t, record=False)
         seed.update(y.iloc[t : t + 1])
+    alpha_t = alpha_nominal  # ACI starts at the first origin: alpha_1 = alpha
     model = clone(inner).fit(y.iloc[:n_train])
     for t in range(n_train, len(values)):
         step(model, t, record=True)
@@ -100,7 +102,7 @@ def test_aci_alpha_follows_the_update_formula_step_by_step(returns):
         forecast.ARForecaster(1), method="aci", window=60, gamma=gamma, coverage=coverage
     ).fit(returns.iloc[:-300])
     alpha_t = float(model.alpha_[0])
-    assert alpha_t != pytest.approx(1 - coverage)  # the seed walk already moved it
+    assert alpha_t == 1 - coverage  # alpha_1 = alpha: the seed walk fills the errors only
     misses = 0
     for t in range(len(returns) - 300, len(returns)):
         band = model.predict_interval(1)
@@ -190,15 +192,16 @@ def test_aci_covers_90_percent_of_the_last_500_sp500_days_within_2_points(close,
 
 
 def test_coverage_of_default_gamma_and_rolling_on_the_last_500_sp500_days(returns):
-    # measured: rolling 0.852, ACI gamma=0.005 0.848 (2017-18: a calm year, then the
-    # volatility of 2018; gamma=0.005 adapts too slowly for 500 days)
+    # measured: rolling 0.852, ACI gamma=0.005 0.876 (2017-18: a calm year, then the
+    # volatility of 2018; gamma=0.005 adapts too slowly for 500 days). It was 0.848 while
+    # ACI started from the alpha_t its seeding walk over 2016 left (0.156, a level of 84.4%)
     rolling = forecast.backtest(ConformalForecaster(forecast.ARForecaster(1)), returns,
                                 start=-TEST_DAYS, coverage=0.9)
     assert _covered(rolling) == pytest.approx(0.852, abs=0.01)
     gamma = 0.005
     aci = forecast.backtest(ConformalForecaster(forecast.ARForecaster(1), method="aci"),
                             returns, start=-TEST_DAYS, coverage=0.9)
-    assert _covered(aci) == pytest.approx(0.848, abs=0.01)
+    assert _covered(aci) == pytest.approx(0.876, abs=0.01)
     # Gibbs and Candes (2021), Prop. 4.1: |mean err - alpha| <= (max(a1, 1 - a1) + g) / (g T)
     assert abs(_covered(aci) - 0.9) <= (0.9 + gamma) / (gamma * TEST_DAYS)
 

@@ -18,6 +18,7 @@ from sklearn.base import clone
 from tqdm.std import tqdm  # text bar: no ipywidgets needed in notebooks
 
 from forecast._validation import check_float, check_series
+from forecast.evaluation.intervals import distribution_crps, gives_distribution
 from forecast.evaluation.schedule import WalkForward
 from forecast.models.base import walks_by_position
 from forecast.models.direction import forecasts_direction
@@ -133,7 +134,9 @@ def run_backtest(
     Returns
     -------
     frame : DataFrame
-        The backtest, columns :data:`COLUMNS` (and ``lower``, ``upper`` with ``coverage``).
+        The backtest, columns :data:`COLUMNS` (and ``lower``, ``upper`` with ``coverage``,
+        and ``crps`` then for a model with a predictive distribution, see
+        :func:`~forecast.evaluation.intervals.distribution_crps`).
     model : forecaster
         The clone used at the last origin.
 
@@ -163,6 +166,9 @@ def run_backtest(
     # a forecaster of P(up) gives its call and P(up) as arrays: no labels built per origin
     direction = forecasts_direction(forecaster)
     prob_up = np.empty((n_origins, horizon)) if direction else None
+    # a predictive distribution is scored by CRPS at each origin, as its band is recorded
+    crps = np.empty((n_origins, horizon)) if bounds is not None and gives_distribution(
+        forecaster) else None
     model = None
     seen = 0  # how many observations the current model has seen
     bar = tqdm(
@@ -199,6 +205,8 @@ def run_backtest(
         if prob_up is not None:
             prob_up[i] = _checked(model.proba_values(horizon), horizon, name, index, q - 1,
                                   "predict_proba")
+        if crps is not None:
+            crps[i] = distribution_crps(model, values[q - 1], values[q : q + horizon])
     bar.close()
     logger.debug("backtest of %s: %d origins, horizon %d", name, n_origins, horizon)
 
@@ -219,6 +227,8 @@ def run_backtest(
         frame["upper"] = bounds[..., 1].ravel()
     if prob_up is not None:
         frame["prob_up"] = prob_up.ravel()
+    if crps is not None:
+        frame["crps"] = crps.ravel()
     return frame, model
 
 

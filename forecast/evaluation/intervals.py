@@ -21,11 +21,20 @@ interval, ``L`` the last observed value at the origin):
 * ``christoffersen_pvalue`` and ``independence_pvalue``: Christoffersen's joint test of
   conditional coverage (right rate and independent violations, chi2(2)) and its
   independence part (chi2(1)) (:func:`forecast.significance.christoffersen`);
-* ``crps``: for the models whose intervals are Gaussian (:func:`is_gaussian`: the AR and
-  naive forecasters), the mean CRPS of their predictive ``N(mu, sigma^2)`` with
-  ``mu = (l + u) / 2`` and ``sigma = (u - l) / (2 z)``, ``z = Phi^{-1}(1 - alpha / 2)``, the
-  sd the interval implies (:func:`forecast.metrics.crps_normal`), price units; NaN for the
-  other models (their predictive distribution is not known);
+* ``crps``, price units, for the models with a predictive distribution; NaN for the others
+  (conformal bands and point forecasters: their distribution is not known):
+
+  - Gaussian intervals (:func:`is_gaussian`: the AR and naive forecasters): the mean CRPS
+    of their predictive ``N(mu, sigma^2)`` with ``mu = (l + u) / 2`` and
+    ``sigma = (u - l) / (2 z)``, ``z = Phi^{-1}(1 - alpha / 2)``, the sd the interval
+    implies (:func:`forecast.metrics.crps_normal`);
+  - likelihood RNNs (:func:`gives_distribution`: ``RNNForecaster`` or a global model's
+    series forecaster with ``likelihood``): the mean of the ``crps`` column the backtest
+    records at every origin (:func:`distribution_crps`), from the model's own predictive
+    distribution: at step 1 the closed form of its Normal or Student-t
+    (:func:`forecast.metrics.crps_normal`, :func:`forecast.metrics.crps_student_t`) at the
+    predictive parameters, beyond step 1 the fair sample CRPS of its price paths
+    (:func:`forecast.metrics.crps_sample`);
 * ``coverage_flag``: ``kupiec_pvalue < ALPHA`` (5 %): the coverage differs from nominal,
   logged as a warning as lag traps are.
 
@@ -51,8 +60,8 @@ from forecast.evaluation.scoring import ALPHA
 logger = logging.getLogger(__name__)
 
 __all__ = [
-    "INTERVAL_COLUMNS", "check_coverage", "coverage_message", "gives_intervals", "is_gaussian",
-    "score_intervals",
+    "INTERVAL_COLUMNS", "check_coverage", "coverage_message", "distribution_crps",
+    "gives_distribution", "gives_intervals", "is_gaussian", "score_intervals",
 ]
 
 #: the columns of :func:`score_intervals`, in order
@@ -91,6 +100,81 @@ def gives_intervals(model: Any) -> bool:
     return callable(getattr(model, "predict_interval", None))
 
 
+def gives_distribution(model: Any) -> bool:
+    """Whether ``model`` states a predictive distribution the backtest can score with CRPS
+    (:func:`distribution_crps`): it has ``predictive_parameters`` and a ``likelihood``.
+
+    Examples
+    --------
+    >>> import forecast
+    >>> gives_distribution(forecast.RNNForecaster(likelihood="student_t"))
+    True
+    >>> gives_distribution(forecast.RNNForecaster()), gives_distribution(forecast.ARForecaster())
+    (False, False)
+    """
+    return callable(getattr(model, "predictive_parameters", None)) and (
+        getattr(model, "likelihood", None) is not None
+    )
+
+
+def distribution_crps(model: Any, last: float, actual: np.ndarray) -> np.ndarray:
+    r"""The CRPS of a fitted likelihood model's forecasts of ``actual`` (steps 1..H), in price
+    units: what the backtest records at each origin for :func:`gives_distribution` models.
+
+    *Step 1*, closed form at the predictive parameters (``loc``, ``scale``, ``df``) of the
+    next increment ``r`` (:meth:`predictive_parameters
+    <forecast.models.rnn.likelihood_paths.ProbabilisticForecaster.predictive_parameters>`),
+    with ``L = last``, the value at the origin:
+
+    * ``"diff"``: ``CRPS(F_r, A - L)``, exact (the price ``L + r`` is a shift of ``r``);
+    * ``"level"``: ``CRPS(F_r, A)``, exact;
+    * ``"log_return"``: ``L * CRPS(F_r, log(A / L))``, the CRPS of the log return in price
+      units: exact for the linearised price ``L (1 + r)`` (the CRPS scales with an affine
+      map), which differs from ``L exp(r)`` by ``O(r^2)`` (a relative error of the order of
+      the daily volatility, about 1 %). The exact price CRPS of a Student-t log return does
+      not exist (``exp(r)`` has no mean).
+
+    ``F_r`` is ``N(loc, scale^2)`` (:func:`forecast.metrics.crps_normal`) or the
+    location-scale Student-t (:func:`forecast.metrics.crps_student_t`).
+
+    *Steps 2..H*: the fair ensemble CRPS (:func:`forecast.metrics.crps_sample`,
+    ``fair=True``) of the model's price paths, those its ``predict`` uses
+    (:meth:`sample_paths` with ``PREDICT_SAMPLES`` paths and ``PREDICT_SEED``).
+
+    Parameters
+    ----------
+    model : RNNForecaster or GlobalSeriesForecaster
+        Fitted, with a likelihood.
+    last : float
+        The value at the origin.
+    actual : ndarray of shape (H,)
+        The values of steps 1..H.
+
+    Returns
+    -------
+    ndarray of shape (H,)
+    """
+    from forecast.models.rnn.likelihood_paths import PREDICT_SAMPLES, PREDICT_SEED
+
+    p = model.predictive_parameters()
+    target = model.predictive_target
+    a = float(actual[0])
+    x, unit = {"log_return": (np.log(a / last), last), "diff": (a - last, 1.0)}.get(
+        target, (a, 1.0)
+    )
+    if "df" in p:
+        first = metrics.crps_student_t([x], p["loc"], p["scale"], p["df"])
+    else:
+        first = metrics.crps_normal([x], p["loc"], p["scale"])
+    out = np.empty(len(actual), dtype=np.float64)
+    out[0] = unit * first
+    if len(actual) > 1:
+        paths = model.sample_paths(len(actual), PREDICT_SAMPLES, PREDICT_SEED)
+        for h in range(1, len(actual)):
+            out[h] = metrics.crps_sample([actual[h]], paths[:, h][None, :], fair=True)
+    return out
+
+
 def is_gaussian(model: Any) -> bool:
     """Whether ``model``'s intervals are Gaussian, ``forecast -/+ z sigma_h``: an
     :class:`~forecast.ARForecaster` or :class:`~forecast.NaiveForecaster` (then CRPS is
@@ -110,9 +194,10 @@ def is_gaussian(model: Any) -> bool:
 
 def _interval_row(
     a: np.ndarray, lo: np.ndarray, hi: np.ndarray, last: np.ndarray, coverage: float,
-    gaussian: bool, returns: bool, what: str,
+    gaussian: bool, returns: bool, what: str, recorded: np.ndarray | None = None,
 ) -> dict[str, Any]:
-    """The scores and tests of one model's intervals at one step."""
+    """The scores and tests of one model's intervals at one step (``recorded``: the CRPS
+    the backtest recorded at each origin, or None)."""
     hits = (lo <= a) & (a <= hi)
     kup = significance.kupiec(hits, coverage)
     chris = significance.christoffersen(hits, coverage)
@@ -122,7 +207,9 @@ def _interval_row(
     elif returns:
         logger.warning("%s has a lower bound <= 0; its return-scale width is NaN", what)
     crps = np.nan
-    if gaussian:
+    if recorded is not None and not np.isnan(recorded).all():
+        crps = float(np.mean(recorded))
+    elif gaussian:
         z = NormalDist().inv_cdf(1.0 - (1.0 - coverage) / 2.0)
         sigma = (hi - lo) / (2.0 * z)
         if (sigma > 0).all():
@@ -154,7 +241,9 @@ def score_intervals(
     ----------
     bt : DataFrame
         All models' backtests with ``actual``, ``last``, ``lower`` and ``upper`` columns
-        (NaN bounds for a model without intervals), in origin order per model and step.
+        (NaN bounds for a model without intervals), in origin order per model and step,
+        and the ``crps`` column the backtest records for the models with a predictive
+        distribution (NaN for the others) if any model has one.
     coverage : float
         The nominal coverage of the intervals, in (0, 1).
     gaussian : mapping of str to bool
@@ -179,8 +268,9 @@ def score_intervals(
             rows[key] = dict.fromkeys(INTERVAL_COLUMNS, np.nan) | {"coverage_flag": False}
             continue
         what = f"{model} (step {step})"
+        recorded = part["crps"].to_numpy(np.float64) if "crps" in part else None
         rows[key] = _interval_row(a, lo, hi, last, coverage, gaussian.get(str(model), False),
-                                  returns, what)
+                                  returns, what, recorded)
         if rows[key]["coverage_flag"]:
             logger.warning("coverage: %s", coverage_message(*key, rows[key], coverage))
     table = pd.DataFrame.from_dict(rows, orient="index", columns=INTERVAL_COLUMNS)

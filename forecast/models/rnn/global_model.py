@@ -44,6 +44,7 @@ from sklearn.exceptions import NotFittedError
 from forecast._validation import check_random_state, check_series
 from forecast.models.rnn.divergence import unfitted_on_error
 from forecast.models.rnn.global_series import GlobalSeriesForecaster
+from forecast.models.rnn.likelihood_paths import check_scale
 from forecast.models.rnn.settings import FORECASTER_DEFAULTS as D
 from forecast.models.rnn.settings import check_settings, document_parameters
 from forecast.models.rnn.streams import (
@@ -53,7 +54,8 @@ from forecast.models.rnn.streams import (
     tbptt_functions,
 )
 from forecast.models.rnn.target import TargetTransform, check_target_values
-from forecast.models.rnn.training import fit_network
+from forecast.models.rnn.training import NetworkPickling, fit_network
+from forecast.nn import head_size
 
 logger = logging.getLogger(__name__)
 
@@ -61,7 +63,7 @@ __all__ = ["GlobalRNNForecaster", "GlobalSeriesForecaster"]
 
 
 @document_parameters
-class GlobalRNNForecaster(BaseEstimator):
+class GlobalRNNForecaster(NetworkPickling, BaseEstimator):
     """One LSTM, GRU or RNN trained on many series, each with its own scaler.
 
     It trains as :class:`~forecast.models.rnn.forecaster.RNNForecaster` with
@@ -76,6 +78,17 @@ class GlobalRNNForecaster(BaseEstimator):
 
     Notes
     -----
+    *Likelihood (DeepAR).* With ``likelihood="normal"`` or ``"student_t"`` the shared head
+    gives the distribution of each series' next scaled increment and is trained by its
+    negative log-likelihood over the streams of all series (early stopping on the NLL of
+    their validation tails). ``for_series(name)`` then forecasts from that distribution:
+    ``sample_paths`` draws price paths by ancestral sampling, ``predict`` is its mean
+    (Normal) or median (Student-t), ``predict_interval`` and ``predict_quantiles`` its
+    quantiles, analytic at step 1 and from paths beyond (see
+    :mod:`forecast.models.rnn.likelihood_paths`); in :func:`forecast.compare` with
+    ``coverage`` its CRPS is scored. A fit whose predicted scale collapses on any series
+    raises DivergenceError and leaves the model unfitted.
+
     The network learns from every observation passed to :meth:`fit_many`. To backtest a
     global model, pass it to :func:`forecast.compare` (``global_models``) or
     :func:`forecast.backtest` with a dict of series rather than backtesting a
@@ -107,6 +120,10 @@ class GlobalRNNForecaster(BaseEstimator):
     >>> g = GlobalRNNForecaster(hidden_size=4, epochs=2, random_state=0).fit_many(series)
     >>> g.for_series("IBM").predict(2).index.strftime("%Y-%m").tolist()
     ['2010-04', '2010-05']
+    >>> deepar = GlobalRNNForecaster(hidden_size=4, epochs=2, likelihood="student_t",
+    ...                              random_state=0).fit_many(series)
+    >>> deepar.for_series("IBM").sample_paths(3, n_samples=100, random_state=0).shape
+    (100, 3)
     """
 
     def __init__(
@@ -128,9 +145,11 @@ class GlobalRNNForecaster(BaseEstimator):
         optimizer=D.optimizer,
         clip_norm=D.clip_norm,
         loss=D.loss,
+        likelihood=D.likelihood,
         dtype=D.dtype,
         validation_fraction=D.validation_fraction,
         patience=D.patience,
+        warm_start=False,
         random_state=D.random_state,
         verbose=D.verbose,
     ) -> None:
@@ -150,9 +169,11 @@ class GlobalRNNForecaster(BaseEstimator):
         self.optimizer = optimizer
         self.clip_norm = clip_norm
         self.loss = loss
+        self.likelihood = likelihood
         self.dtype = dtype
         self.validation_fraction = validation_fraction
         self.patience = patience
+        self.warm_start = warm_start
         self.random_state = random_state
         self.verbose = verbose
 
@@ -206,14 +227,16 @@ class GlobalRNNForecaster(BaseEstimator):
         owner = streams[2]
         logger.info("global %s: %d series, %d streams of %d steps", s.cell, len(names),
                     len(owner), len(streams[0]))
-        net = s.build_network(1, 1, rng)
+        old = getattr(self, "network_", None) if self.warm_start else None
+        net = s.build_network(1, head_size(s.training_loss), rng, old)
         optimizer = s.build_optimizer()
         fns = tbptt_functions(net, inputs, tails, streams, s, optimizer, rng)
+        desc = f"{type(self).__name__}({s.cell})"
         with unfitted_on_error(self):
-            result = fit_network(
-                net, fns, s, verbose=self.verbose, desc=f"{type(self).__name__}({s.cell})",
-                optimizer=optimizer,
-            )
+            result = fit_network(net, fns, s, verbose=self.verbose, desc=desc, optimizer=optimizer)
+            if s.likelihood is not None:
+                for name, u in zip(names, inputs, strict=True):
+                    check_scale(net, s.training_loss, u, f"{desc}, series {name!r}")
         self.network_, self.scalers_, self.series_ = net, scalers, data
         self.n_streams_ = len(owner)
         self.stream_owner_ = np.array(names, dtype=object)[owner]
@@ -236,5 +259,6 @@ class GlobalRNNForecaster(BaseEstimator):
             network=self.network_,
             scaler=self.scalers_[name],
             validation_fraction=self.validation_fraction,
+            likelihood=self.likelihood,
         )
         return view.fit(self.series_[name])

@@ -22,6 +22,7 @@ from sklearn.utils.validation import check_is_fitted
 from forecast._validation import check_float, check_series
 from forecast.models.base import check_refit, refuse_exog
 from forecast.models.history import SeriesHistory
+from forecast.models.rnn.likelihood_paths import ProbabilisticForecaster, check_head
 from forecast.models.rnn.rollout import RecurrentForecaster
 from forecast.models.rnn.settings import FORECASTER_DEFAULTS
 from forecast.models.rnn.target import TargetTransform, check_target_values
@@ -122,6 +123,7 @@ def global_forecasters(
             network=fits[labels[0]].network_,
             scaler=fits[labels[0]].scalers_[name],
             validation_fraction=model.validation_fraction,
+            likelihood=model.likelihood,
             refits=tuple((c, fits[c].network_, fits[c].scalers_[name]) for c in labels[1:]),
         )
         for name, labels in origins.items()
@@ -134,7 +136,7 @@ def _calendar(index: pd.Index) -> str:
     return "positions"
 
 
-class GlobalSeriesForecaster(RecurrentForecaster):
+class GlobalSeriesForecaster(ProbabilisticForecaster, RecurrentForecaster):
     """A trained network (shared) and one series' scaler, as a forecaster.
 
     ``fit(y)`` does **not** train: it runs the network over ``y``, scaled with the series'
@@ -162,6 +164,12 @@ class GlobalSeriesForecaster(RecurrentForecaster):
         :meth:`predict_interval` (in-sample for the global model); :meth:`for_series
         <forecast.models.rnn.global_model.GlobalRNNForecaster.for_series>` passes on the
         global model's.
+    likelihood : {None, "normal", "student_t"}, default=None
+        The head the network was trained with (that of the global model): with a name,
+        ``predict``, ``predict_interval``, ``predict_quantiles`` and ``sample_paths`` come
+        from the predictive distribution (ancestral sampling across the horizon, see
+        :mod:`forecast.models.rnn.likelihood_paths`); None gives the point forecasts and
+        the conformal intervals of the validation tail.
     refits : sequence of (label, RecurrentNetwork, TargetTransform), default=()
         Later networks with this series' scaler, in increasing order of the label (the date
         of the last observation of any series they were trained on).
@@ -176,11 +184,13 @@ class GlobalSeriesForecaster(RecurrentForecaster):
         network: Any = None,
         scaler: Any = None,
         validation_fraction: float = FORECASTER_DEFAULTS.validation_fraction,
+        likelihood: str | None = None,
         refits: Any = (),
     ) -> None:
         self.network = network
         self.scaler = scaler
         self.validation_fraction = validation_fraction
+        self.likelihood = likelihood
         self.refits = refits
 
     def _check_refits(self) -> list[tuple[Any, RecurrentNetwork, Any]]:
@@ -233,7 +243,8 @@ class GlobalSeriesForecaster(RecurrentForecaster):
         refuse_exog(X, "the global model")
         check_float(self.validation_fraction, "validation_fraction", min_value=0.0,
                     max_value=1.0)
-        self._check_refits()
+        for net in [self.network] + [entry[1] for entry in self._check_refits()]:
+            check_head(net, self.likelihood)
         values, index = check_series(y, "y", min_length=3)
         self._active = self._weights_at(index[-1])
         check_target_values(values, index, self._transform.target)

@@ -1,4 +1,8 @@
-"""The predictive distribution of a likelihood RNNForecaster: parameters, paths, quantiles.
+"""The predictive distribution of a likelihood RNN forecaster: parameters, paths, quantiles.
+
+Shared by :class:`~forecast.models.rnn.forecaster.RNNForecaster` and the series forecasters
+of a :class:`~forecast.models.rnn.global_model.GlobalRNNForecaster` (DeepAR: one network
+across series, each series with its own scaler).
 
 With ``likelihood="normal"`` or ``"student_t"`` the network's head gives, at every step, the
 raw parameters of the distribution of the next *scaled* increment ``s(r_{t+1})``
@@ -38,10 +42,18 @@ import pandas as pd
 from scipy import stats
 from sklearn.utils.validation import check_is_fitted
 
-from forecast._validation import check_float, check_int, check_random_state
+from forecast._validation import check_choice, check_float, check_int, check_random_state
 from forecast.models.base import check_horizon
 from forecast.models.rnn.divergence import DivergenceError
-from forecast.nn import NormalNLL, RecurrentNetwork, StudentTNLL, check_quantiles, get_likelihood
+from forecast.nn import (
+    LIKELIHOODS,
+    NormalNLL,
+    RecurrentNetwork,
+    StudentTNLL,
+    check_quantiles,
+    get_likelihood,
+    head_size,
+)
 
 #: paths drawn for ``predict`` and the intervals beyond step 1
 PREDICT_SAMPLES = 1000
@@ -74,6 +86,22 @@ def check_scale(
             "left unfitted. Lower the learning rate lr, train fewer epochs or set "
             "likelihood=None"
         )
+
+
+def check_head(net: RecurrentNetwork, likelihood: Any) -> NormalNLL | StudentTNLL | None:
+    """The likelihood named ``likelihood`` (None for a point forecaster), checked against the
+    width of the head of ``net``: a ValueError names both when they do not fit."""
+    loss = None
+    if likelihood is not None:
+        loss = get_likelihood(check_choice(likelihood, "likelihood", tuple(LIKELIHOODS)))
+    width = 1 if loss is None else head_size(loss)
+    if net.output_size != width:
+        raise ValueError(
+            f"likelihood={likelihood!r} needs a network whose head gives {width} output(s), "
+            f"but the network has {net.output_size}; pass the likelihood the network was "
+            "trained with (GlobalRNNForecaster.for_series does)"
+        )
+    return loss
 
 
 def head_output(net: RecurrentNetwork, state: tuple[np.ndarray, ...]) -> np.ndarray:
@@ -139,6 +167,14 @@ class ProbabilisticForecaster:
                 "refit with likelihood='normal' or likelihood='student_t'"
             )
         return loss
+
+    @property
+    def predictive_target(self) -> str:
+        """What :meth:`predictive_parameters` gives the distribution of: ``"log_return"``
+        (``log(p_{n+1} / p_n)``), ``"diff"`` (``p_{n+1} - p_n``) or ``"level"``
+        (``p_{n+1}``)."""
+        check_is_fitted(self)
+        return self._transform.target
 
     def predictive_parameters(self) -> dict[str, float]:
         """The distribution of the next increment ``r_{n+1}``, unscaled.
