@@ -260,5 +260,7 @@ class GlobalRNNForecaster(NetworkPickling, BaseEstimator):
             scaler=self.scalers_[name],
             validation_fraction=self.validation_fraction,
             likelihood=self.likelihood,
+            strategy=self.strategy,
+            max_horizon=self.max_horizon,
         )
         return view.fit(self.series_[name])

@@ -88,13 +88,16 @@ def check_scale(
         )
 
 
-def check_head(net: RecurrentNetwork, likelihood: Any) -> NormalNLL | StudentTNLL | None:
+def check_head(
+    net: RecurrentNetwork, likelihood: Any, steps: int = 1
+) -> NormalNLL | StudentTNLL | None:
     """The likelihood named ``likelihood`` (None for a point forecaster), checked against the
-    width of the head of ``net``: a ValueError names both when they do not fit."""
+    width of the head of ``net`` (``steps`` outputs for a direct point head): a ValueError
+    names both when they do not fit."""
     loss = None
     if likelihood is not None:
         loss = get_likelihood(check_choice(likelihood, "likelihood", tuple(LIKELIHOODS)))
-    width = 1 if loss is None else head_size(loss)
+    width = steps if loss is None else head_size(loss)
     if net.output_size != width:
         raise ValueError(
             f"likelihood={likelihood!r} needs a network whose head gives {width} output(s), "
