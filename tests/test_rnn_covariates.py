@@ -126,3 +126,14 @@ def test_covariates_of_both_kinds_round_trip_through_a_model_file(close, tmp_pat
     pd.testing.assert_series_equal(
         loaded.predict(3, X_known=future), model.predict(3, X_known=future), check_exact=True
     )
+
+
+def test_a_likelihood_model_with_x_draws_one_step_and_imputes_nothing(close):
+    X = pd.DataFrame({"x": np.linspace(0.0, 1.0, len(close))}, index=close.index)
+    model = RNNForecaster("gru", likelihood="normal", **TINY).fit(close, X=X)
+    assert model.sample_paths(1, n_samples=5, random_state=0).shape == (5, 1)
+    assert np.isfinite(model.predict_quantiles(1)).all().all()
+    with pytest.raises(ValueError, match="forecasts one step"):
+        model.sample_paths(2, n_samples=5, random_state=0)
+    with pytest.raises(ValueError, match="forecasts one step"):
+        model.predict(2)

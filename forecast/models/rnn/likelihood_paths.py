@@ -125,26 +125,24 @@ def sample_increments(
     net: RecurrentNetwork,
     loss: NormalNLL | StudentTNLL,
     state: tuple[np.ndarray, ...],
-    hold: np.ndarray | None,
     horizon: int,
     n_samples: int,
     rng: np.random.Generator,
 ) -> np.ndarray:
     """Scaled increments of ``n_samples`` ancestral paths from ``state``: (horizon, n_samples).
 
-    ``state`` is the recurrent state at the origin (batch 1); ``hold`` (1, k) or None are
-    inputs repeated after each draw (None for the forecasters, whose covariates observed
-    up to the origin allow one step only).
+    ``state`` is the recurrent state at the origin (batch 1); each draw is the next input
+    (a model with covariates observed up to the origin draws one step only: they are not
+    known after it).
     """
     state = tuple(np.repeat(p, n_samples, axis=1) for p in state)
-    held = None if hold is None else np.repeat(hold, n_samples, axis=0)
     raw = head_output(net, state)
     out = np.empty((horizon, n_samples), dtype=np.float64)
     with np.errstate(over="ignore", invalid="ignore"):  # checked on the prices
         for h in range(horizon):
             out[h] = draw(loss, raw, rng)
             if h + 1 < horizon:
-                x = out[h][:, None] if held is None else np.column_stack([out[h], held])
+                x = out[h][:, None]
                 y_hat, state, _ = net.forward(x.astype(net.dtype)[None], state)
                 raw = y_hat[0].astype(np.float64)
     return out
@@ -221,7 +219,7 @@ class ProbabilisticForecaster:
         n_samples = check_int(n_samples, "n_samples", min_value=1)
         rng = check_random_state(random_state)
         self._check_steps(horizon)
-        r = sample_increments(self._network, loss, self.state_, None, horizon, n_samples, rng)
+        r = sample_increments(self._network, loss, self.state_, horizon, n_samples, rng)
         return self._prices(r).T
 
     def _prices(self, r_scaled: np.ndarray) -> np.ndarray:
