@@ -18,6 +18,26 @@ and the next value is forecast:
 
 Prints both times, their ratio, the largest relative difference between the forecasts and
 the load average before and after.
+
+Then three more tables (``--tables`` picks among expanding, arx, rolling, naive):
+
+* **ARX**: the same expanding walk-forward with 3 observed covariates (the day's volume
+  change, range and open-to-close move, entering lagged by one step), against
+  ``AutoReg(y[:q], tau, exog=X.shift(1)[:q]).fit().forecast(1, exog=X[q-1])``;
+* **rolling window**: AR(5) on a 2,000-day window refit at every origin,
+  ``backtest(ARForecaster(5), y, window="rolling", train_size=2000, refit_every=1)``
+  (the least squares slide: a row in, a row out), against ``AutoReg(y[q-2000:q], 5)`` on
+  the same windows, on all 3,031 origins the series allows;
+* **naive refits**: ``NaiveForecaster("drift"/"mean")`` refit at every one of 10k, 20k and
+  40k origins (a price path of 41,000 days made by cycling the S&P 500's daily returns),
+  against the same backtest of a forecaster whose refits recompute over the whole history
+  (the behaviour before the running sums, quadratic): the running sums make the total time
+  linear in the number of origins.
+
+Each of our runs is repeated ``--repeat`` times: the median and the range (min-max) of the
+wall time are printed, with the ratio to the reference's single run, and the same ratio of
+CPU times (this process only: on a busy shared machine the wall clock also counts the
+other processes' turns, the CPU time does not).
 A walk-forward of ours takes a fraction of a second, so a burst of other work on a shared
 machine can double one run of it: it is repeated ``--repeat`` times and the median run is
 reported (the reference, a single run of several seconds, averages such bursts out).
@@ -32,6 +52,7 @@ import argparse
 import os
 import platform
 import time
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -41,6 +62,7 @@ from threadpoolctl import threadpool_limits
 
 import forecast
 from forecast.models.ar import ARForecaster
+from forecast.models.naive import NaiveForecaster
 
 
 def reference(y: np.ndarray, first: int, steps: int, order: int) -> tuple[np.ndarray, Timing]:
@@ -101,6 +123,9 @@ def main() -> None:
         "--repeat", type=int, default=5, help="runs of each incremental walk-forward (median)"
     )
     parser.add_argument(
+        "--tables", default="expanding,arx,rolling,naive", help="comma-separated tables to run"
+    )
+    parser.add_argument(
         "--blas-threads",
         type=int,
         default=1,
@@ -108,8 +133,16 @@ def main() -> None:
         "spinning on busy cores make the reference erratic)",
     )
     args = parser.parse_args()
+    tables = args.tables.split(",")
     with threadpool_limits(limits=args.blas_threads):
-        run(args.steps, args.order, args.blas_threads, args.repeat)
+        if "expanding" in tables:
+            run(args.steps, args.order, args.blas_threads, args.repeat)
+        if "arx" in tables:
+            run_arx(args.steps, args.order, args.repeat)
+        if "rolling" in tables:
+            run_rolling(args.repeat)
+        if "naive" in tables:
+            run_naive(args.repeat)
 
 
 def run(steps: int, order: int, blas_threads: int, repeat: int) -> None:
@@ -154,6 +187,144 @@ def run(steps: int, order: int, blas_threads: int, repeat: int) -> None:
                 f"  {t.cpu:7.3f} {t_ref.cpu / t.cpu:6.0f}x   {rel:.1e}"
             )
     print(f"\n{_load()}")
+
+
+def _timed(run: Any, repeat: int) -> tuple[Any, list[Timing]]:
+    """The result of ``run()`` and the times of ``repeat`` runs of it."""
+    times, out = [], None
+    for _ in range(repeat):
+        clock = Timing.start()
+        out = run()
+        times.append(clock.stop())
+    return out, times
+
+
+HEADER = (f"  {'':34s} {'wall s (range)':>22s} {'faster (range)':>16s} {'CPU s':>7s} "
+          f"{'faster':>7s}   max rel diff")
+
+
+def _ref(label: str, ref: Timing) -> None:
+    print(f"  {label:34s} {ref.wall:7.3f} {'':31s} {ref.cpu:7.3f}")
+
+
+def _row(label: str, ref: Timing, times: list[Timing], diff: float | None = None) -> None:
+    """One line: the median and range of our times, the ratios to the reference's."""
+    walls = [t.wall for t in times]
+    med, lo, hi = float(np.median(walls)), min(walls), max(walls)
+    cpu = float(np.median([t.cpu for t in times]))
+    tail = "" if diff is None else f"   {diff:.1e}"
+    print(
+        f"  {label:34s} {med:7.3f} ({lo:.3f}-{hi:.3f}) {ref.wall / med:6.0f}x "
+        f"({ref.wall / hi:.0f}-{ref.wall / lo:.0f}x) {cpu:7.3f} {ref.cpu / cpu:6.0f}x{tail}"
+    )
+
+
+def covariates(frame: pd.DataFrame) -> pd.DataFrame:
+    """The 3 observed covariates of the S&P 500 days: volume change, range, open-to-close."""
+    close = frame["close"]
+    return pd.DataFrame(
+        {
+            "volume": np.log(frame["volume"]).diff(),
+            "range": (frame["high"] - frame["low"]) / close,
+            "move": np.log(close / frame["open"]),
+        }
+    ).iloc[1:]
+
+
+def run_arx(steps: int, order: int, repeat: int) -> None:
+    """ARX(tau) with 3 observed covariates, expanding window, refit at every origin."""
+    frame = forecast.load_dataset("sp500")
+    X = covariates(frame)
+    y = frame["close"].iloc[1:]
+    values, exog = y.to_numpy(), X.shift(1).fillna(0.0).to_numpy()
+    first = len(values) - steps
+    print(f"\nARX({order}) + 3 observed covariates, close prices, {steps} refits; {_load()}")
+    print(HEADER)
+    clock = Timing.start()
+    ref = np.array([
+        AutoReg(values[:q], order, trend="c", exog=exog[:q]).fit()
+        .forecast(1, exog=X.to_numpy()[q - 1 : q])[0]
+        for q in range(first, len(values))
+    ])
+    t_ref = clock.stop()
+    _ref("AutoReg(..., exog=X.shift(1)) loop", t_ref)
+    bt, times = _timed(
+        lambda: forecast.backtest(ARForecaster(order), y, X=X, start=first, refit_every=1),
+        repeat,
+    )
+    diff = float(np.max(np.abs(bt["forecast"].to_numpy() - ref) / np.abs(ref)))
+    _row("backtest(ARForecaster, X=X)", t_ref, times, diff)
+    print(f"  {_load()}")
+
+
+def run_rolling(repeat: int, order: int = 5, window: int = 2000) -> None:
+    """AR(5) on a rolling 2,000-day window refit at every origin, returns and prices."""
+    close = forecast.load_dataset("sp500")["close"]
+    returns = np.log(close).diff().dropna()
+    print(f"\nrolling window: AR({order}), {window} days, refit at every origin; {_load()}")
+    print(HEADER)
+    for name, series in (("log returns", returns), ("close prices", close)):
+        values = series.to_numpy()
+        origins = range(window, len(values))
+        clock = Timing.start()
+        ref = np.array([
+            AutoReg(values[q - window : q], order, trend="c").fit().forecast(1)[0]
+            for q in origins
+        ])
+        t_ref = clock.stop()
+        print(f"  {name}, {len(origins)} origins")
+        _ref("AutoReg on each window", t_ref)
+        bt, times = _timed(
+            lambda s=series: forecast.backtest(
+                ARForecaster(order), s, start=window, window="rolling", train_size=window,
+                refit_every=1,
+            ),
+            repeat,
+        )
+        got = bt["forecast"].to_numpy()
+        diff = float(np.max(np.abs(got - ref)) / np.max(np.abs(ref)))
+        _row("backtest(window='rolling')", t_ref, times, diff)
+    print(f"  {_load()}")
+
+
+def run_naive(repeat: int) -> None:
+    """Drift and mean refit at every origin: running sums against the recomputation."""
+    returns = np.diff(np.log(forecast.load_dataset("sp500")["close"].to_numpy()))
+    path = 100 * np.exp(np.cumsum(np.resize(returns, 41_000)))
+    print(f"\nnaive refits at every origin, a 41,000-day price path; {_load()}")
+    print(HEADER)
+    for strategy in ("drift", "mean"):
+        for n_origins in (10_000, 20_000, 40_000):
+            y = path[-(n_origins + 1000) :]
+
+            def ours(y=y, strategy=strategy):
+                return forecast.backtest(
+                    NaiveForecaster(strategy=strategy), y, start=1000, refit_every=1
+                )
+
+            def recompute(y=y, strategy=strategy):
+                return forecast.backtest(
+                    RecomputingNaive(strategy=strategy), y, start=1000, refit_every=1
+                )["forecast"].to_numpy()
+
+            clock = Timing.start()
+            ref = recompute()
+            t_ref = clock.stop()
+            bt, times = _timed(ours, repeat)
+            med = float(np.median([t.wall for t in times]))
+            label = f"{strategy}, {n_origins:,} origins"
+            diff = float(np.max(np.abs(bt["forecast"].to_numpy() - ref) / np.abs(ref)))
+            _ref(label + ", recomputed", t_ref)
+            _row(label + f", {med / n_origins * 1e6:.0f} us/origin", t_ref, times, diff)
+    print(f"  {_load()}")
+
+
+class RecomputingNaive(NaiveForecaster):
+    """The refit before the running sums: every refit recomputes over the whole history."""
+
+    def _observed(self, new: np.ndarray, refit: bool) -> None:
+        if refit:
+            self._estimate(self._history.values)
 
 
 def _load() -> str:

@@ -45,6 +45,7 @@ def backtest(
     train_size: int | None = None,
     warm_start: bool = True,
     X: Any = None,
+    X_known: Any = None,
     coverage: float | None = None,
     progress: bool = False,
     model_name: str | None = None,
@@ -86,8 +87,12 @@ def backtest(
         window's length and whether an expanding refit goes through
         ``update(y_new, refit=True)``.
     X : DataFrame or array-like of shape (n, n_features), optional
-        Exogenous inputs aligned with ``y`` by position. Sliced like ``y`` and passed as
-        ``fit(y, X=...)`` and ``update(y_new, X=...)``.
+        Observed covariates aligned with ``y`` by position. Sliced like ``y`` and passed as
+        ``fit(y, X=...)`` and ``update(y_new, X=...)`` (rows up to the origin only).
+    X_known : DataFrame or array-like of shape (n, n_known), optional
+        Known-in-advance covariates (calendar), aligned with ``y`` by position: passed like
+        ``X``, and their rows of the forecast targets as ``predict(horizon, X_known=...)``
+        (see :mod:`forecast.models.covariates`).
     coverage : float in (0, 1), optional
         Also ask ``predict_interval(horizon, coverage)`` and add ``lower`` and ``upper``
         columns.
@@ -132,15 +137,18 @@ def backtest(
     many = is_many(y)
     if not (many and callable(getattr(forecaster, "fit_many", None))):  # global: many only
         check_forecaster(forecaster, interval=coverage is not None)
-    if many and X is not None:
-        raise ValueError("X is not supported with many series; backtest each series alone")
+    for name, value in (("X", X), ("X_known", X_known)):
+        if many and value is not None:
+            raise ValueError(
+                f"{name} is not supported with many series; backtest each series alone"
+            )
     schedule = WalkForward(start=start, horizon=horizon, step=step, refit_every=refit_every,
                            window=window, train_size=train_size, warm_start=warm_start)
     options = dict(coverage=coverage, progress=progress, model_name=model_name)
     if many:
         return backtest_many(forecaster, y, schedule, n_jobs=n_jobs, scheduler=scheduler,
                              **options)
-    frame, _ = run_backtest(forecaster, y, schedule, X=X, **options)
+    frame, _ = run_backtest(forecaster, y, schedule, X=X, X_known=X_known, **options)
     return frame
 
 

@@ -23,7 +23,7 @@ def test_public_signatures_keep_their_keywords_and_defaults():
     backtest = inspect.signature(forecast.backtest).parameters
     assert {k: v.default for k, v in backtest.items() if k not in ("forecaster", "y")} == {
         "start": 0.8, "horizon": 1, "step": 1, "refit_every": None, "window": "expanding",
-        "train_size": None, "warm_start": True, "X": None, "coverage": None,
+        "train_size": None, "warm_start": True, "X": None, "X_known": None, "coverage": None,
         "progress": False, "model_name": None, "n_jobs": None, "scheduler": None,
     }
     compare = inspect.signature(forecast.compare).parameters

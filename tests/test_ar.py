@@ -191,7 +191,8 @@ def test_bad_series_are_refused_with_the_position(returns):
     shuffled = returns.iloc[:100].iloc[::-1]
     with pytest.raises(ValueError, match=r"index is not sorted"):
         ARForecaster(2).fit(shuffled)
-    with pytest.raises(ValueError, match=r"exogenous regressors, got X of type ndarray"):
+    # X is accepted since issue 16 (tests/test_arx.py); a constant column is collinear
+    with pytest.raises(ValueError, match=r"collinear: column 3 \(X0.L1\)"):
         ARForecaster(2).fit(returns, X=np.ones((len(returns), 1)))
     constant = pd.Series(1.0, index=returns.index[:50])
     with pytest.raises(ValueError, match=r"collinear: column 1 \(y.L1\)"):

@@ -154,3 +154,47 @@ def test_bad_horizon_and_coverage(close):
         model.predict(-2)
     with pytest.raises(ValueError, match=r"coverage must be > 0.0, got coverage=0.0"):
         model.predict_interval(3, coverage=0.0)
+
+
+# ----------------------------------------------- running sums: constant-time refits (#18)
+
+
+@pytest.mark.parametrize("strategy", ["mean", "drift", "last", "seasonal_last"])
+@pytest.mark.parametrize("name", ["prices", "returns"])
+def test_refits_by_running_sums_equal_a_full_recomputation_at_every_origin(strategy, name):
+    msft = forecast.load_dataset("msft")["close"]
+    y = (msft if name == "prices" else np.log(msft).diff().dropna()).to_numpy()
+    model = NaiveForecaster(strategy=strategy, sp=5).fit(y[:100])
+    chunks = [1] * 2000 + [7, 1, 250, 1, 1]  # mostly one value, some refits after gaps
+    seen = 100
+    for i, size in enumerate(chunks):
+        model.update(y[seen : seen + size], refit=i % 50 != 3)  # a few without refit
+        seen += size
+        if i % 50 == 3 or (i % 9 and size == 1):  # compared at every 9th refit and gap
+            continue
+        full = NaiveForecaster(strategy=strategy, sp=5).fit(y[:seen])  # the recomputation
+        for attr in ("mean_", "drift_", "sigma2_"):
+            assert getattr(model, attr) == pytest.approx(getattr(full, attr), rel=1e-10, abs=0)
+        assert model.nobs_ == full.nobs_ == seen
+
+
+@pytest.mark.parametrize("strategy", ["mean", "drift", "last"])
+def test_a_refit_reads_only_the_new_values_not_the_history(strategy):
+    """Constant time per refit: with the history overwritten by NaN after each update (all
+    but the first and the last value, which drift_ and the next change need), the refits
+    still give the estimates of the true series."""
+    y = np.cumsum(np.random.default_rng(1).normal(size=3000)) + 100
+    model = NaiveForecaster(strategy=strategy).fit(y[:10])
+    for t in range(10, 3000):
+        model.update(y[t : t + 1], refit=True)
+        model._history.values[1:t] = np.nan  # the buffer: only y_0 and y_t stay
+    full = NaiveForecaster(strategy=strategy).fit(y)
+    for attr in ("mean_", "drift_", "sigma2_"):
+        assert getattr(model, attr) == pytest.approx(getattr(full, attr), rel=1e-10)
+
+
+def test_huge_values_fall_back_to_the_scaled_recomputation():
+    model = NaiveForecaster(strategy="mean").fit(np.array([1e150, 2e150, 3e150]))
+    model.update(np.array([4e150]), refit=True)  # squares near 1e300: recomputed, scaled
+    assert model.mean_ == pytest.approx(2.5e150, rel=1e-12)
+    assert model.sigma2_ == pytest.approx(5 / 3 * 1e300, rel=1e-12)

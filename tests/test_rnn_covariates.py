@@ -88,12 +88,12 @@ def test_missing_short_or_misaligned_known_covariates_are_refused(close):
     model = RNNForecaster("gru", **TINY).fit(close.iloc[:300], X_known=K.iloc[:300])
     assert model.n_known_ == 4 and model.network_.input_size == 5
     future = future_calendar(model, 3)
-    with pytest.raises(ValueError, match=r"needs X_known with one row per forecast step.*future_"):
+    with pytest.raises(ValueError, match=r"X_known is missing in predict\(3\).*3 row"):
         model.predict(3)
-    with pytest.raises(ValueError, match=r"predict\(3\) got 2 row\(s\) of X_known"):
+    with pytest.raises(ValueError, match=r"per forecast step: got 2 row\(s\) for horizon=3"):
         model.predict(3, X_known=future.iloc[:2])
     shifted = future.set_axis(future.index + pd.offsets.BDay(1))
-    with pytest.raises(ValueError, match="not aligned with the forecast dates: its row 0"):
+    with pytest.raises(ValueError, match="X_known is misaligned with the forecast dates: step 1"):
         model.predict(3, X_known=shifted)
     with pytest.raises(ValueError, match="X_known has 3 column.*fitted with 4"):
         model.predict(3, X_known=future.iloc[:, :3])

@@ -5,6 +5,12 @@ schedules it. At every origin the forecaster has seen only the observations up t
 including the origin; it forecasts the next ``horizon`` values, which are then paired with
 what happened. Between refits the forecaster's state is moved forward with ``update``, as a
 deployed model would be. :func:`forecast.backtest` is the user-facing entry.
+
+Covariates follow :mod:`forecast.models.covariates`: ``X`` (observed) and ``X_known`` (known
+in advance) have one row per observation of ``y``; ``fit`` and ``update`` get the rows of
+the observations they get, and ``predict`` the rows of ``X_known`` of the forecast targets
+``q .. q + horizon - 1`` (as an array: positions, not dates, since a business-day calendar
+does not know the exchange holidays). No row after the origin of ``X`` is ever passed.
 """
 
 from __future__ import annotations
@@ -104,6 +110,7 @@ def run_backtest(
     schedule: WalkForward,
     *,
     X: Any = None,
+    X_known: Any = None,
     coverage: float | None = None,
     progress: bool = False,
     model_name: str | None = None,
@@ -116,7 +123,11 @@ def run_backtest(
     ``update_slice`` and is asked for ``forecast_values(horizon)`` (the values of
     ``predict``): the same numbers without building two pandas objects per origin, which
     made the walk-forward of an AR(20) with a refit at every origin about 3x faster
-    (``benchmarks/bench_ar_walkforward.py``). A forecaster of P(up) (see
+    (``benchmarks/bench_ar_walkforward.py``). A rolling window whose refits the forecaster
+    can make by sliding (``forecaster.slides_window(train_size)``, AR with an int order) is
+    fitted once and then refit through ``update(..., refit=True)`` on a clone with
+    ``window=train_size``: the same forecasts as a fresh fit per window, in O(k^2) per row.
+    A forecaster of P(up) (see
     :func:`~forecast.models.direction.forecasts_direction`) is asked for
     ``forecast_values`` and ``proba_values``, and its P(up) is recorded as ``prob_up``.
 
@@ -128,7 +139,7 @@ def run_backtest(
         The series, oldest first.
     schedule : WalkForward
         The origins, refits and training windows.
-    X, coverage, progress, model_name
+    X, X_known, coverage, progress, model_name
         As in :func:`forecast.backtest`.
 
     Returns
@@ -156,7 +167,7 @@ def run_backtest(
     plan = schedule.plan(index)
     horizon, refit_every, window = schedule.horizon, schedule.refit_every, schedule.window
     warm_start, train_size, targets = schedule.warm_start, plan.train_size, plan.targets
-    exog = check_exog(X, n)
+    exog, known = check_exog(X, n), check_exog(X_known, n, "X_known")
     series = pd.Series(values, index=index, name=getattr(y, "name", None))
     name = model_name if model_name is not None else type(forecaster).__name__
 
@@ -180,24 +191,38 @@ def run_backtest(
         leave=False,
     )
     # forecasters that keep the contract's update and predict take their new observations
-    # by position and give their forecasts as arrays: the same numbers, no pandas objects.
-    fast = exog is None and walks_by_position(forecaster)
+    # by position and give their forecasts as arrays: the same numbers, no pandas object.
+    rows = {"X": _floats(exog), "X_known": _floats(known)}
+    fast = walks_by_position(forecaster) and all(
+        v is None or isinstance(v, np.ndarray) for v in rows.values()
+    )
+    fast_rows = {key: value for key, value in rows.items() if value is not None}
+    slides = window == "rolling" and warm_start and _slides(forecaster, train_size)
     for i, q in bar:
         q = int(q)
         refit = i == 0 or (refit_every is not None and i % refit_every == 0)
-        if refit and (i == 0 or window == "rolling" or not warm_start):
+        fresh = window == "expanding" and not warm_start or window == "rolling" and not slides
+        if refit and (i == 0 or fresh):
             lo = q - train_size if window == "rolling" else 0
             model = clone(forecaster)
-            _call(model.fit, series.iloc[lo:q], exog, lo, q)
+            if slides:
+                model.set_params(window=train_size)
+            _call(model.fit, series.iloc[lo:q], exog, known, lo, q)
         elif fast:
-            model.update_slice(values, index, seen, q, refit=refit)
+            model.update_slice(values, index, seen, q, refit=refit, **fast_rows)
         else:
-            _call(model.update, series.iloc[seen:q], exog, seen, q, refit=refit)
+            _call(model.update, series.iloc[seen:q], exog, known, seen, q, refit=refit)
         seen = q
-        point = model.forecast_values(horizon) if fast or direction else model.predict(horizon)
+        ahead = {}  # the known covariates of the targets, by position
+        if known is not None:
+            ahead["X_known"] = _rows(rows["X_known"], q, q + horizon)
+        if fast or direction:
+            point = model.forecast_values(horizon, **ahead)
+        else:
+            point = model.predict(horizon, **ahead)
         forecasts[i] = _checked(point, horizon, name, index, q - 1, "predict")
         if bounds is not None:
-            band = model.predict_interval(horizon, coverage=coverage)
+            band = model.predict_interval(horizon, coverage=coverage, **ahead)
             for j, col in enumerate(("lower", "upper")):
                 bounds[i, :, j] = _checked(
                     band[col], horizon, name, index, q - 1, "predict_interval"
@@ -232,21 +257,49 @@ def run_backtest(
     return frame, model
 
 
-def check_exog(X: Any, n: int) -> Any:
+def check_exog(X: Any, n: int, name: str = "X") -> Any:
     """``X`` (if given) as a frame or array with one row per observation of ``y``."""
     if X is None:
         return None
     if not hasattr(X, "iloc"):
         X = np.asarray(X)
     if len(X) != n:
-        raise ValueError(f"X must have one row per observation of y: len(X)={len(X)}, len(y)={n}")
+        raise ValueError(
+            f"{name} must have one row per observation of y: len({name})={len(X)}, len(y)={n}"
+        )
     return X
 
 
-def _call(method: Any, y_part: pd.Series, exog: Any, lo: int, hi: int, **kwargs: Any) -> None:
-    """Call ``fit`` or ``update`` with ``y[lo:hi]`` (and ``X[lo:hi]`` when there is one)."""
+def _slides(forecaster: Any, train_size: int) -> bool:
+    """Whether the forecaster's rolling refits can slide (see :func:`run_backtest`)."""
+    slides_window = getattr(forecaster, "slides_window", None)
+    return callable(slides_window) and bool(slides_window(train_size))
+
+
+def _floats(X: Any) -> Any:
+    """``X`` as a float64 array when it is numeric (the rows the forecaster gets by
+    position), else as given (the forecaster refuses it, naming it)."""
+    if X is None:
+        return None
+    try:
+        return np.asarray(X, dtype=np.float64)
+    except (TypeError, ValueError):
+        return X
+
+
+def _rows(X: Any, lo: int, hi: int) -> Any:
+    return X.iloc[lo:hi] if hasattr(X, "iloc") else X[lo:hi]
+
+
+def _call(
+    method: Any, y_part: pd.Series, exog: Any, known: Any, lo: int, hi: int, **kwargs: Any
+) -> None:
+    """Call ``fit`` or ``update`` with ``y[lo:hi]`` (and the rows ``lo:hi`` of ``X`` and
+    ``X_known`` when they are given)."""
     if exog is not None:
-        kwargs["X"] = exog.iloc[lo:hi] if hasattr(exog, "iloc") else exog[lo:hi]
+        kwargs["X"] = _rows(exog, lo, hi)
+    if known is not None:
+        kwargs["X_known"] = _rows(known, lo, hi)
     method(y_part, **kwargs)
 
 

@@ -10,6 +10,12 @@ holds, in statsmodels ``AutoReg``'s column order::
 
 The recursive AR(tau) uses ``lags = 1..tau``; the direct strategy's model for step h uses
 ``lags = h..h+tau-1`` (the newest value it can see is ``y[t - h]``).
+
+With covariates (see :mod:`forecast.models.covariates`) the row goes on with the observed
+covariates of ``step`` positions earlier, ``X[t - step]``, then the known-in-advance ones of
+``t`` itself, ``X_known[t]``: ``cov`` holds both side by side, one row per observation,
+the first ``n_exog`` columns observed, the others known in advance. ``offset`` moves the
+time trend: a rolling window starting at position ``lo`` counts time from it (``offset=-lo``).
 """
 
 from __future__ import annotations
@@ -25,33 +31,59 @@ def n_trend(trend: str) -> int:
     return len(trend) if trend != "n" else 0
 
 
-def column_names(trend: str, lags: np.ndarray) -> list[str]:
-    """Names of the design columns, e.g. ``["const", "trend", "y.L1", "y.L2"]``."""
+def column_names(
+    trend: str, lags: np.ndarray, n_exog: int = 0, n_known: int = 0, step: int = 1
+) -> list[str]:
+    """Names of the design columns, e.g. ``["const", "trend", "y.L1", "y.L2", "X0.L1"]``."""
     names = (["const"] if "c" in trend else []) + (["trend"] if "t" in trend else [])
-    return names + [f"y.L{lag}" for lag in lags]
+    names += [f"y.L{lag}" for lag in lags] + [f"X{j}.L{step}" for j in range(n_exog)]
+    return names + [f"X_known{j}" for j in range(n_known)]
 
 
-def design_row(y: np.ndarray, trend: str, lags: np.ndarray, t: int, offset: int = 0) -> np.ndarray:
+def design_row(
+    y: np.ndarray,
+    trend: str,
+    lags: np.ndarray,
+    t: int,
+    offset: int = 0,
+    cov: np.ndarray | None = None,
+    n_exog: int = 0,
+    step: int = 1,
+) -> np.ndarray:
     """The one row of :func:`design_matrix` for the target ``y[t]`` (the walk-forward path).
 
     ``lags`` are consecutive (``lag_1, lag_1 + 1, ...``), so the lagged values are a reversed
     slice. ``offset`` is the position of ``y[0]`` in the whole series, for the time trend:
-    the row holds ``[1, offset + t + 1, y[t - lag_1], y[t - lag_1 - 1], ...]``.
+    the row holds ``[1, offset + t + 1, y[t - lag_1], y[t - lag_1 - 1], ..., X[t - step],
+    X_known[t]]`` (the last two when ``cov`` is given).
     """
     k_trend, n_lags = n_trend(trend), len(lags)
-    x = np.empty(k_trend + n_lags)
+    k_cov = 0 if cov is None else cov.shape[1]
+    x = np.empty(k_trend + n_lags + k_cov)
     if "c" in trend:
         x[0] = 1.0
     if "t" in trend:
         x[k_trend - 1] = offset + t + 1.0
     if n_lags:
         newest = t - int(lags[0])  # position of the lag_1 value
-        x[k_trend:] = y[newest - n_lags + 1 : newest + 1][::-1]
+        x[k_trend : k_trend + n_lags] = y[newest - n_lags + 1 : newest + 1][::-1]
+    if k_cov:
+        start = k_trend + n_lags
+        x[start : start + n_exog] = cov[t - step, :n_exog]
+        x[start + n_exog :] = cov[t, n_exog:]
     return x
 
 
 def design_matrix(
-    y: np.ndarray, trend: str, lags: np.ndarray, start: int, stop: int
+    y: np.ndarray,
+    trend: str,
+    lags: np.ndarray,
+    start: int,
+    stop: int,
+    offset: int = 0,
+    cov: np.ndarray | None = None,
+    n_exog: int = 0,
+    step: int = 1,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Regressors and targets for the targets ``y[start:stop]``.
 
@@ -63,12 +95,22 @@ def design_matrix(
     lags : ndarray of int, shape (n_lags,)
         The lags of the columns, e.g. ``np.arange(1, tau + 1)``.
     start, stop : int
-        Target positions ``start <= t < stop``; ``start >= max(lags)``.
+        Target positions ``start <= t < stop``; ``start >= max(lags)`` (and ``>= step``
+        with observed covariates).
+    offset : int, default=0
+        Added to the time trend ``t + 1``.
+    cov : ndarray of shape (n, n_exog + n_known), optional
+        The covariates, one row per observation: observed ones first, then known ones.
+    n_exog : int, default=0
+        How many columns of ``cov`` are observed covariates (used ``step`` rows earlier).
+    step : int, default=1
+        The lag of the observed covariates (the direct model of step h uses h).
 
     Returns
     -------
-    X : ndarray of shape (stop - start, n_trend + n_lags)
-        ``X[i] = [trend terms of t, y[t - lags[0]], y[t - lags[1]], ...]`` for ``t = start + i``.
+    X : ndarray of shape (stop - start, n_trend + n_lags + n_exog + n_known)
+        ``X[i] = [trend terms of t, y[t - lags[0]], y[t - lags[1]], ..., X[t - step],
+        X_known[t]]`` for ``t = start + i``.
     target : ndarray of shape (stop - start,)
 
     Examples
@@ -81,11 +123,17 @@ def design_matrix(
     array([8., 9.])
     """
     t = np.arange(start, stop)
-    k_trend = n_trend(trend)
-    X = np.empty((stop - start, k_trend + len(lags)))
+    k_trend, n_lags = n_trend(trend), len(lags)
+    k_cov = 0 if cov is None else cov.shape[1]
+    X = np.empty((stop - start, k_trend + n_lags + k_cov))
     if "c" in trend:
         X[:, 0] = 1.0
     if "t" in trend:
-        X[:, k_trend - 1] = t + 1.0
-    X[:, k_trend:] = y[t[:, None] - lags[None, :]]  # X[i, k_trend + j] = y[t_i - lag_j]
+        X[:, k_trend - 1] = t + 1.0 + offset
+    # X[i, k_trend + j] = y[t_i - lag_j]
+    X[:, k_trend : k_trend + n_lags] = y[t[:, None] - lags[None, :]]
+    if k_cov:
+        first = k_trend + n_lags
+        X[:, first : first + n_exog] = cov[start - step : stop - step, :n_exog]
+        X[:, first + n_exog :] = cov[start:stop, n_exog:]
     return X, y[start:stop]

@@ -26,6 +26,21 @@ the eigenvalues 1 and ``1 / sqrt(d)``, so its norm is at most 1 and rounding err
 days and then updated one day at a time for 4,931 days, still equals a fresh ``AutoReg``
 fit to 2e-11 relative (``tests/test_ar_update.py``; 4e-11 when the row is folded into
 ``R^{-1}`` by Givens rotations, which takes twice as many of these tiny array operations).
+
+A rolling window also removes its oldest row (:meth:`QRLeastSquares.remove_row`), the same
+step with the sign of the row's weight flipped: with ``d = 1 - p . p = 1 - x^T P x`` (one
+minus the row's leverage) and ``r = y - x . b``::
+
+    b'   = b - (r / d) S p        S' = S (I + gamma p p^T),  gamma = 1 / (d + sqrt(d))
+    ssr' = ssr - r^2 / d
+
+which is ``(X^T X - x x^T)^{-1}`` by Sherman-Morrison (``(I + gamma p p^T)^2 = I + p p^T / d``
+with this gamma). A downdate is not norm-reducing: ``I + gamma p p^T`` stretches by
+``1 / sqrt(d)``, and ``1 / d`` is at the same time how much the condition number of
+``X^T X`` can grow by losing the row (``lambda_min' >= d lambda_min``). A row of leverage
+near 1 (the window without it is near-collinear) leaves ``d`` near 0 and would cost
+``log10(1 / d)`` digits: :meth:`remove_row` refuses such a step (``d <= min_d``) and the
+caller refactorises the window from its data instead (:mod:`forecast.models.ar_window`).
 """
 
 from __future__ import annotations
@@ -101,21 +116,111 @@ class QRLeastSquares:
         """The least-squares coefficients ``b``, shape (k,) (a copy)."""
         return self.coef.copy()
 
-    def add_row(self, x: np.ndarray, y: float) -> None:
+    def add_row(self, x: np.ndarray, y: float) -> float:
         """Fold the observation ``(x, y)`` into ``S``, ``b`` and ``ssr`` in O(k^2).
 
         Potter's square-root update (see the module docstring).
+
+        Returns
+        -------
+        float
+            ``d = 1 + x^T P x``: a large ``d`` means the rows before had almost no
+            information in the direction of ``x`` (they were near-collinear).
         """
+        # ndarray.dot: a fraction of the call overhead of the @ operator on these small arrays
         S = self.S
-        p = x @ S  # p = S^T x
-        d = 1.0 + float(p @ p)  # d = 1 + x^T P x
-        gain = S @ p  # S p = P x
-        r = float(y - x @ self.coef)  # the new row's residual under the old fit
-        self.coef = self.coef + (r / d) * gain  # b' = b + (r / d) P x
+        p = x.dot(S)  # p = S^T x
+        d = 1.0 + float(p.dot(p))  # d = 1 + x^T P x
+        gain = S.dot(p)  # S p = P x
+        r = float(y - x.dot(self.coef))  # the new row's residual under the old fit
+        self.coef = self.coef + gain * (r / d)  # b' = b + (r / d) P x
         gamma = 1.0 / (d + math.sqrt(d))
-        self.S = S - np.multiply.outer(gamma * gain, p)  # S' = S (I - gamma p p^T)
+        self.S = S - (gain * gamma)[:, None] * p  # S' = S (I - gamma p p^T)
         self.ssr += r * r / d
         self.nobs += 1
+        return d
+
+    def remove_row(self, x: np.ndarray, y: float, min_d: float = 0.0) -> float:
+        """Take the observation ``(x, y)`` (one of the rows folded in) out in O(k^2).
+
+        The downdate of the module docstring. It is made only when ``d = 1 - x^T P x``
+        exceeds ``min_d``; otherwise the state is left unchanged (the caller refactorises).
+
+        Returns
+        -------
+        float
+            ``d``, one minus the leverage of the row removed: ``1 / d`` bounds the growth of
+            the condition number of ``X^T X`` by this step.
+        """
+        S = self.S
+        p = x.dot(S)  # p = S^T x
+        d = 1.0 - float(p.dot(p))  # d = 1 - x^T P x
+        if d <= min_d:
+            return d
+        gain = S.dot(p)  # S p = P x
+        r = float(y - x.dot(self.coef))
+        self.coef = self.coef - gain * (r / d)  # b' = b - (r / d) P x
+        gamma = 1.0 / (d + math.sqrt(d))
+        self.S = S + (gain * gamma)[:, None] * p  # S' = S (I + gamma p p^T)
+        self.ssr -= r * r / d
+        self.nobs -= 1
+        return d
+
+    def replace_row(
+        self, x_in: np.ndarray, y_in: float, x_out: np.ndarray, y_out: float, min_d: float
+    ) -> tuple[float, float] | None:
+        """:meth:`add_row` ``(x_in, y_in)`` then :meth:`remove_row` ``(x_out, y_out)`` in one
+        rank-2 step (a rolling window's refit: fewer, larger array operations).
+
+        With ``U = [x_in; x_out]``, ``W = U S`` (rows ``p_in``, ``p_out``), ``C = W W^T = L
+        L^T`` (Cholesky), ``J = diag(1, -1)``, ``M = (J + C)^{-1}`` and the residuals
+        ``r = [y_in, y_out] - U b``::
+
+            b' = b + (S W^T) M r          ssr' = ssr + r^T M r
+            S' = S (I + W^T N W),         N = L^{-T} ((I + L^T J L)^{-1/2} - I) L^{-1}
+
+        (``(I + W^T N W)^2 = I - W^T M W``, Woodbury), which is what the two steps give.
+
+        Returns
+        -------
+        (d_in, d_out) or None
+            ``d_in = 1 + x_in^T P x_in`` and the removed row's ``d_out = 1 - leverage``
+            after the addition; None (state unchanged) when ``d_out <= min_d`` or the two
+            rows are (numerically) parallel in ``S``'s coordinates: take the steps one by one.
+        """
+        S = self.S
+        U = np.array((x_in, x_out))
+        W = U.dot(S)
+        (c11, c12), (_, c22) = W.dot(W.T).tolist()
+        d_in = 1.0 + c11
+        d_out = 1.0 - c22 + c12 * c12 / d_in
+        l11 = math.sqrt(c11)
+        l21 = c12 / l11 if l11 > 0 else 0.0
+        l22_sq = c22 - l21 * l21
+        if d_out <= max(min_d, 1e-8) or l11 == 0 or l22_sq <= 1e-12 * c22:
+            return None  # (the 2 x 2 algebra below wants d_out clear of 0)
+        l22 = math.sqrt(l22_sq)
+        det = -d_in * d_out  # det(J + C) = (1 + c11)(c22 - 1) - c12^2
+        m11, m12, m22 = (c22 - 1.0) / det, -c12 / det, d_in / det  # M = (J + C)^{-1}
+        r_in, r_out = (y_in - x_in.dot(self.coef), y_out - x_out.dot(self.coef))
+        v1, v2 = m11 * r_in + m12 * r_out, m12 * r_in + m22 * r_out  # M r
+        G = W.dot(S.T)  # rows P x_in, P x_out
+        self.coef = self.coef + np.array((v1, v2)).dot(G)
+        self.ssr += float(r_in * v1 + r_out * v2)
+        # Q = I + L^T J L, its square root by the 2 x 2 formula, then E = Q^{-1/2}
+        qa, qb, qc = 1.0 + l11 * l11 - l21 * l21, -l21 * l22, 1.0 - l22 * l22
+        root = math.sqrt(qa * qc - qb * qb)
+        scale = math.sqrt(qa + qc + 2.0 * root)
+        sa, sb, sc = (qa + root) / scale, qb / scale, (qc + root) / scale  # sqrt(Q)
+        inv = 1.0 / (sa * sc - sb * sb)
+        ea, eb, ec = sc * inv - 1.0, -sb * inv, sa * inv - 1.0  # Q^{-1/2} - I
+        # N = L^{-T} (E - I) L^{-1}, L^{-1} = [[1/l11, 0], [-l21/(l11 l22), 1/l22]]
+        i11, i21, i22 = 1.0 / l11, -l21 / (l11 * l22), 1.0 / l22
+        a1, a2 = ea * i11 + eb * i21, eb * i22  # first row of (E - I) L^{-1}
+        b1, b2 = eb * i11 + ec * i21, ec * i22  # second row
+        n11, n12, n22 = i11 * a1 + i21 * b1, i11 * a2 + i21 * b2, i22 * b2
+        self.S = S + G.T.dot(np.array(((n11, n12), (n12, n22))).dot(W))
+        return d_in, d_out
 
     def add_rows(self, X: np.ndarray, y: np.ndarray) -> None:
         """Fold the rows of ``X`` (shape (m, k)) and ``y`` (shape (m,)) in, one by one."""

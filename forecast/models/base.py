@@ -69,8 +69,16 @@ class SeriesForecaster(BaseEstimator):
             raise NotImplementedError(f"{name} defines neither forecast_values nor predict")
         return np.asarray(self.predict(horizon), dtype=np.float64)
 
-    def predict(self, horizon: int) -> pd.Series:
+    def predict(self, horizon: int, X_known: Any = None) -> pd.Series:
         """Forecast the next ``horizon`` values from the end of the data seen so far.
+
+        Parameters
+        ----------
+        horizon : int
+            Number of steps.
+        X_known : DataFrame or array-like of shape (horizon, k), optional
+            Known-in-advance covariates of the forecast steps, required when the forecaster
+            was fitted with ``X_known`` (see :mod:`forecast.models.covariates`).
 
         Returns
         -------
@@ -81,9 +89,21 @@ class SeriesForecaster(BaseEstimator):
         if not hasattr(self, "_history"):  # cheap test first: predict runs once per step
             check_is_fitted(self)
         horizon = check_horizon(horizon)
-        return forecast_series(self.forecast_values(horizon), self._history.future_index(horizon))
+        future = self._history.future_index(horizon)
+        if X_known is None:
+            return forecast_series(self.forecast_values(horizon), future)
+        known = self._known_future(X_known, horizon, future)
+        values = self.forecast_values(horizon, X_known=known)  # type: ignore[call-arg]
+        return forecast_series(values, future)
 
-    def update(self, y_new: Any, refit: bool = False, X: Any = None) -> SeriesForecaster:
+    def _known_future(self, X_known: Any, horizon: int, future: pd.Index) -> Any:
+        """Validate ``predict``'s ``X_known`` (not None); a forecaster without covariates
+        refuses it (the default)."""
+        refuse_exog(X_known, type(self).__name__, "X_known")
+
+    def update(
+        self, y_new: Any, refit: bool = False, X: Any = None, X_known: Any = None
+    ) -> SeriesForecaster:
         """Append observations that follow the data seen so far; the origin moves to their end.
 
         Parameters
@@ -94,8 +114,9 @@ class SeriesForecaster(BaseEstimator):
         refit : bool, default=False
             False keeps the estimated parameters (the forecasts still start from the new
             end); True re-estimates them on all data seen (the class docstring says how).
-        X : None
-            Not supported (no exogenous regressors).
+        X, X_known : DataFrame or array-like of shape (m, k), optional
+            The observed and known-in-advance covariates of the new observations, required
+            exactly when ``fit`` had them (see :mod:`forecast.models.covariates`).
 
         Returns
         -------
@@ -110,12 +131,23 @@ class SeriesForecaster(BaseEstimator):
             if ``y_new`` is empty, holds NaN/inf, or its first label is not after the last
             label seen so far.
         """
-        self._check_update(refit, X)
-        self._observed(self._history.append(y_new, "y_new"), refit)
+        self._check_update(refit)
+        rows = self._covariates_for(X, X_known, y_new)
+        new = self._history.append(y_new, "y_new")
+        if rows is not None:
+            self._append_covariates(rows)
+        self._observed(new, refit)
         return self
 
     def update_slice(
-        self, values: np.ndarray, index: pd.Index, start: int, stop: int, refit: bool = False
+        self,
+        values: np.ndarray,
+        index: pd.Index,
+        start: int,
+        stop: int,
+        refit: bool = False,
+        X: Any = None,
+        X_known: Any = None,
     ) -> SeriesForecaster:
         """:meth:`update` with ``pd.Series(values[start:stop], index=index[start:stop])``.
 
@@ -134,24 +166,44 @@ class SeriesForecaster(BaseEstimator):
             The positions ``start .. stop - 1`` to append.
         refit : bool, default=False
             As in :meth:`update`.
+        X, X_known : ndarray of shape (n, k), optional
+            The covariates of the whole series, one row per value of ``values``: rows
+            ``start .. stop - 1`` are passed on as :meth:`update`'s.
 
         Returns
         -------
         self
         """
+        X_new = None if X is None else X[start:stop]
+        known_new = None if X_known is None else X_known[start:stop]
         if type(self).update is not SeriesForecaster.update:  # the subclass's own update
-            return self.update(pd.Series(values[start:stop], index=index[start:stop]), refit=refit)
-        self._check_update(refit, None)
-        self._observed(self._history.append_slice(values, index, start, stop), refit)
+            new = pd.Series(values[start:stop], index=index[start:stop])
+            pairs = (("X", X_new), ("X_known", known_new))
+            # passed only when given: an update of its own may take neither
+            covariates = {key: rows for key, rows in pairs if rows is not None}
+            return self.update(new, refit=refit, **covariates)
+        self._check_update(refit)
+        rows = self._covariates_for(X_new, known_new, values[start:stop])
+        new = self._history.append_slice(values, index, start, stop)
+        if rows is not None:
+            self._append_covariates(rows)
+        self._observed(new, refit)
         return self
 
-    def _check_update(self, refit: Any, X: Any) -> None:
-        """Refuse an unfitted forecaster, exogenous regressors and a non-bool ``refit``."""
+    def _check_update(self, refit: Any) -> None:
+        """Refuse an unfitted forecaster and a non-bool ``refit``."""
         if not hasattr(self, "_history"):  # cheap test first: update runs once per step
             check_is_fitted(self)
-        if X is not None:
-            refuse_exog(X, type(self).__name__)
         check_refit(refit)
+
+    def _covariates_for(self, X: Any, X_known: Any, y_new: Any) -> Any:
+        """Validate the covariates of ``update``'s new observations (before they are
+        appended); a forecaster without covariates refuses them and returns None."""
+        refuse_exog(X, type(self).__name__)
+        refuse_exog(X_known, type(self).__name__, "X_known")
+
+    def _append_covariates(self, rows: Any) -> None:
+        """Keep what :meth:`_covariates_for` returned, once the new values are appended."""
 
     def _observed(self, new: np.ndarray, refit: bool) -> None:
         """Called by ``update`` after ``new`` values were appended: re-estimate if ``refit``."""
@@ -225,9 +277,10 @@ def interval_frame(mean: np.ndarray, std: np.ndarray, z: float, index: pd.Index)
     return pd.DataFrame({"lower": mean - z * std, "upper": mean + z * std}, index=index)
 
 
-def refuse_exog(X: Any, owner: str) -> None:
-    """Raise if exogenous regressors are passed to a forecaster that has none."""
+def refuse_exog(X: Any, owner: str, name: str = "X") -> None:
+    """Raise if covariates (``X`` or ``X_known``) are passed to a forecaster that has none."""
     if X is not None:
         raise ValueError(
-            f"{owner} uses no exogenous regressors, got X of type {type(X).__name__}; pass X=None"
+            f"{owner} uses no exogenous regressors, got {name} of type {type(X).__name__}; "
+            f"pass {name}=None"
         )

@@ -123,6 +123,18 @@ class SeriesHistory:
             )
         new = values[start:stop]
         last = self._pending[-1] if self._pending else None
+        if (
+            type(last) is tuple
+            and last[0] is index  # an index already checked when its slice began
+            and last[2] == start
+            and stop > start
+            and new.dtype == np.float64
+            and new.ndim == 1
+            and _finite(new)
+        ):  # a walk-forward's next slice, quickly
+            self._pending[-1] = (index, last[1], stop)
+            self._extend(new)
+            return new
         if not (
             stop > start
             and isinstance(index, pd.Index)

@@ -166,8 +166,7 @@ class ModelSchema:
     """Parameters, fitted state (all present or all absent) and cross-field checks.
 
     ``added`` maps the parameters added after files of the class were written to the
-    default they take when a file lacks them (its model was fitted without them);
-    ``added_fitted`` does the same for fitted attributes, in the files of fitted models.
+    default they take when a file lacks them (``added_fitted``: fitted attributes).
     """
 
     def __init__(
@@ -186,12 +185,13 @@ class ModelSchema:
 
 
 def _ar_checks(s: dict[str, Any], cls: type) -> str | None:
-    k, p = n_trend(s["_trend"]) + s["order_"], s["order_"]
+    p, n_cov = s["order_"], s["n_exog_"] + s["n_known_"]
+    k = n_trend(s["_trend"]) + p + n_cov
     if s["_trend"] != s["trend"] or s["_direct"] != (s["strategy"] == "direct"):
         return "_trend/_direct: do not match the parameters trend and strategy"
     if not isinstance(s["order"], str) and s["order_"] != s["order"]:
         return f"order_: {s['order_']} differs from the parameter order={s['order']}"
-    hold_back = p if s["hold_back"] is None else s["hold_back"]
+    hold_back = max(p, 1 if s["n_exog_"] else 0) if s["hold_back"] is None else s["hold_back"]
     if s["hold_back_"] != hold_back:
         return f"hold_back_: {s['hold_back_']} differs from the {hold_back} fit would use"
     ics = s["ics_"]
@@ -202,7 +202,11 @@ def _ar_checks(s: dict[str, Any], cls: type) -> str | None:
     ):
         return f"ics_: must map 0..max_order to criteria whose minimum is at order_={p}"
     if s["coef_"].shape != (p,) or s["params_"].shape != (k,) or k == 0:
-        return f"coef_: needs order_={p} and params_ {k} values (order_ + trend terms)"
+        return f"coef_: needs order_={p} and params_ {k} values (order_ + trend + covariates)"
+    cov = s["_cov"]
+    shape = (0, True) if cov is None else (cov.shape[1], len(cov) >= len(s["_history"]))
+    if shape != (n_cov, True):
+        return f"_cov: must hold n_exog_ + n_known_ = {n_cov} columns, a row per observation"
     if not np.array_equal(s["_lags"], np.arange(1, p + 1)):
         return f"_lags: must be 1..{p}"
     steps = s["max_horizon"] if s["_direct"] else 1
@@ -253,9 +257,16 @@ _AR = ModelSchema(
         "hold_back": Opt(Int(0)),
         "strategy": Choice("recursive", "direct"),
         "max_horizon": Int(1),
+        "window": Opt(Int(2)),
     },
     fitted={
         "order_": Int(0, bind="p"),
+        "n_exog_": Int(0),
+        "n_known_": Int(0),
+        "_cov": Opt(Arr("f", (None, None))),
+        "_lo": Int(0),
+        "_loss": Float(0.0),
+        "n_refactorizations_": Int(0),
         "hold_back_": Int(0),
         "ics_": Opt(MapOf(Int(0), Float(finite=False))),
         "_trend": Choice(*TRENDS),
@@ -277,6 +288,8 @@ _AR = ModelSchema(
         "direct_sigma2_": Opt(Arr("f", ("h",))),
     },
     checks=(_ar_checks, _ar_derived),
+    added={"window": None},  # files written before issue 16
+    added_fitted=dict(n_exog_=0, n_known_=0, _cov=None, _lo=0, _loss=0.0, n_refactorizations_=0),
 )
 _NAIVE = ModelSchema(
     params={"strategy": Choice("last", "mean", "drift", "seasonal_last"), "sp": Int(1)},
@@ -288,8 +301,9 @@ _NAIVE = ModelSchema(
         "mean_": _F,
         "drift_": _F,
         "sigma2_": Float(0.0),
+        "_moments": Opt(Arr("f", (8,))),
     },
-    checks=(_naive_checks,),
+    checks=(_naive_checks,), added_fitted={"_moments": None},  # None: recomputed at refits
 )
 _RNN_FORECASTER = ModelSchema(
     params={

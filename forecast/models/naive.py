@@ -24,6 +24,7 @@ from forecast.models.base import (
     refuse_exog,
 )
 from forecast.models.history import SeriesHistory
+from forecast.models.running_moments import fold, moments_of, safe
 
 logger = logging.getLogger(__name__)
 
@@ -51,7 +52,9 @@ class NaiveForecaster(SeriesForecaster):
     interval uses ``T - 1`` (the
     number of changes ``d`` averages): ``Var(y_{n+h} - y^_{n+h}) = sigma^2 (h + h^2 / (T-1))``.
     ``update(y_new, refit=True)`` re-estimates ``mean_``, ``drift_`` and ``sigma2_`` on all
-    data seen; ``refit=False`` keeps them (the last value and the last season still move on).
+    data seen, in constant time per new value (running compensated sums and Welford's
+    moments, :mod:`forecast.models.running_moments`, equal to a recomputation to rounding);
+    ``refit=False`` keeps them (the last value and the last season still move on).
 
     Parameters
     ----------
@@ -112,13 +115,34 @@ class NaiveForecaster(SeriesForecaster):
         self._strategy, self._sp = strategy, sp
         self._history = SeriesHistory(values, index)
         self._estimate(values)
+        self._moments = moments_of(values, strategy, sp) if safe(values) else None
         return self
 
     def _observed(self, new: np.ndarray, refit: bool) -> None:
         """After ``update``: ``refit`` re-estimates ``mean_``, ``drift_`` and ``sigma2_`` on
         all data seen; without it they stay (the last value and season still move on)."""
         if refit:
-            self._estimate(self._history.values)
+            y = self._history.values
+            if self._moments is not None and safe(y[int(self._moments[-1]) :]):
+                self._moments = fold(self._moments, y, self._strategy, self._sp)
+                self._from_moments(y)
+            else:  # values whose squares could leave float64: the scaled recomputation
+                self._estimate(y)
+                self._moments = None
+
+    def _from_moments(self, y: np.ndarray) -> None:
+        """Set ``mean_``, ``drift_``, ``sigma2_`` and ``nobs_`` from the running sums."""
+        s, s_comp, n_b, mean_b, m2_b, sq, sq_comp, _ = self._moments.tolist()
+        T, strategy = len(y), self._strategy
+        self.nobs_ = T
+        self.mean_ = (s + s_comp) / T
+        self.drift_ = (float(y[-1]) - float(y[0])) / (T - 1)  # values below 1e100: no overflow
+        if strategy == "mean":
+            self.sigma2_ = m2_b / (T - 1)
+        elif strategy == "drift":  # residuals around drift_, not around the mean of b
+            self.sigma2_ = (m2_b + n_b * (mean_b - self.drift_) ** 2) / (T - 2)
+        else:  # "last", "seasonal_last": no parameter removed
+            self.sigma2_ = (sq + sq_comp) / (T - (self._sp if strategy == "seasonal_last" else 1))
 
     def predict_interval(self, horizon: int, coverage: float = 0.95) -> pd.DataFrame:
         """Gaussian prediction intervals ``forecast -/+ z * sigma_h``.

@@ -9,9 +9,10 @@
   :func:`forecast.calendar_features`). One row per observation of ``y`` in ``fit``/``update``,
   and in ``predict`` one row per forecast step, for the forecast dates.
 
-:func:`check_known_future` validates the ``X_known`` of ``predict``, :func:`check_steps` the
-horizon a model can forecast, :func:`known_after` the known inputs of rollouts from the
-validation origins.
+:func:`known_future` validates the ``X_known`` of ``predict`` (with
+:func:`forecast.models.covariates.check_known_future`, as for every forecaster),
+:func:`check_steps` the horizon a model can forecast, :func:`known_after` the known inputs of
+rollouts from the validation origins.
 """
 
 from __future__ import annotations
@@ -21,17 +22,17 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from forecast._validation import check_series
+from forecast.models.covariates import check_known_future
 
 
-def check_known_future(
+def known_future(
     X_known: Any, horizon: int, dates: pd.Index, n_known: int, owner: str
 ) -> np.ndarray | None:
     """The ``X_known`` of ``predict(horizon)`` as float64 (horizon, q), or None without any.
 
-    One row per forecast step; a DataFrame or Series with a DatetimeIndex must be indexed
-    by the forecast dates ``dates``. Raises ValueError naming what is missing, too short or
-    misaligned (and the fix).
+    One row per forecast step, indexed by the forecast ``dates`` if a pandas object with a
+    DatetimeIndex; ValueError names what is missing, too short, misaligned, or given to a
+    model fitted without known-in-advance covariates.
     """
     if n_known == 0:
         if X_known is not None:
@@ -40,37 +41,7 @@ def check_known_future(
                 f"{type(X_known).__name__}; pass X_known=None (or refit with X_known)"
             )
         return None
-    if X_known is None:
-        raise ValueError(
-            f"{owner} was fitted with {n_known} known-in-advance column(s) (X_known): "
-            f"predict({horizon}) needs X_known with one row per forecast step, for the dates "
-            f"{_dates_text(dates)}; e.g. X_known=forecast.future_calendar(model, {horizon})"
-        )
-    values, index = check_series(X_known, "X_known", allow_2d=True)
-    values = values.reshape(len(values), -1)
-    if len(values) != horizon:
-        raise ValueError(
-            f"X_known must have one row per forecast step: predict({horizon}) got "
-            f"{len(values)} row(s) of X_known; pass the rows of the dates {_dates_text(dates)}"
-        )
-    if values.shape[1] != n_known:
-        raise ValueError(
-            f"X_known has {values.shape[1]} column(s) but the model was fitted with {n_known}"
-        )
-    if (
-        isinstance(X_known, (pd.Series, pd.DataFrame))
-        and isinstance(index, pd.DatetimeIndex)
-        and not index.equals(dates)
-    ):
-        bad = next(
-            (i for i, (a, b) in enumerate(zip(index, dates, strict=True)) if a != b), 0
-        )
-        raise ValueError(
-            f"X_known is not aligned with the forecast dates: its row {bad} is dated "
-            f"{index[bad]}, the forecast of step {bad + 1} is for {dates[bad]}; pass the rows "
-            f"of the dates {_dates_text(dates)}"
-        )
-    return values
+    return check_known_future(X_known, horizon, n_known, dates)
 
 
 def check_steps(horizon: int, strategy: str, max_horizon: int, n_exog: int, owner: str) -> None:
@@ -101,8 +72,3 @@ def known_after(u: np.ndarray, positions: np.ndarray, horizon: int, n_known: int
     inside = steps < len(u)
     rows = u[np.minimum(steps, len(u) - 1), -n_known:]
     return np.where(inside[..., None], rows, 0.0)
-
-
-def _dates_text(dates: pd.Index) -> str:
-    first, last = dates[0], dates[-1]
-    return f"{first} .. {last}" if len(dates) > 1 else f"{first}"

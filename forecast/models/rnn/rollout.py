@@ -29,7 +29,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from forecast._validation import check_float
 from forecast.models.base import SeriesForecaster, check_horizon, forecast_series
-from forecast.models.rnn.covariates import check_known_future, check_steps, known_after
+from forecast.models.rnn.covariates import check_steps, known_after, known_future
 from forecast.models.rnn.divergence import check_finite_values
 from forecast.models.rnn.target import TargetTransform
 from forecast.models.rnn.training import NetworkPickling
@@ -275,7 +275,7 @@ class RecurrentForecaster(NetworkPickling, SeriesForecaster):
         """The scaled known inputs of the forecast steps (horizon, 1, q), or None."""
         self._check_steps(horizon)
         dates = self._history.future_index(horizon)
-        raw = check_known_future(X_known, horizon, dates, self._n_known, type(self).__name__)
+        raw = known_future(X_known, horizon, dates, self._n_known, type(self).__name__)
         return None if raw is None else self._transform.scale_known(raw)[:, None, :]
 
     def _origin(self, known: np.ndarray | None) -> tuple[Any, np.ndarray | None, np.ndarray]:

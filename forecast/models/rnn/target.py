@@ -29,7 +29,8 @@ import numpy as np
 import pandas as pd
 
 from forecast._numeric import FloatRangeError
-from forecast._validation import check_positive, check_series
+from forecast._validation import check_positive
+from forecast.models.covariates import check_covariates
 from forecast.models.rnn.divergence import DivergenceError
 from forecast.transforms import Differencer, LogReturns, Standardizer
 
@@ -256,26 +257,8 @@ def check_exog(
 ) -> np.ndarray:
     """Validate covariates (``X`` or ``X_known``) aligned with ``n`` observations of y.
 
-    Returns them as a float64 array of shape ``(n, k)``.
-
-    When both ``X`` and y are pandas objects (``index`` given) their indexes must be equal;
-    otherwise rows are aligned by position. ``n_columns`` (from ``fit``) is required again in
-    ``update``.
+    Returns them as a float64 array of shape ``(n, k)``: the checks of
+    :func:`forecast.models.covariates.check_covariates` (rows aligned by ``index`` when both
+    are pandas objects, by position otherwise; ``n_columns`` as fitted, in ``update``).
     """
-    values, x_index = check_series(X, name, allow_2d=True)
-    values = values.reshape(len(values), -1)
-    if len(values) != n:
-        raise ValueError(
-            f"{name} must have one row per observation of y: len({name})={len(values)}, len(y)={n}"
-        )
-    if index is not None and isinstance(X, (pd.Series, pd.DataFrame)) and not x_index.equals(index):
-        bad = next(i for i, (a, b) in enumerate(zip(x_index, index, strict=True)) if a != b)
-        raise ValueError(
-            f"{name} and y have different indexes: {name} has {x_index[bad]} where y has "
-            f"{index[bad]} at position {bad}; align them (or pass {name}.to_numpy())"
-        )
-    if n_columns is not None and values.shape[1] != n_columns:
-        raise ValueError(
-            f"{name} has {values.shape[1]} column(s) but the model was fitted with {n_columns}"
-        )
-    return values
+    return check_covariates(X, n, name, index=index, n_columns=n_columns)
