@@ -137,3 +137,22 @@ def test_a_likelihood_model_with_x_draws_one_step_and_imputes_nothing(close):
         model.sample_paths(2, n_samples=5, random_state=0)
     with pytest.raises(ValueError, match="forecasts one step"):
         model.predict(2)
+
+
+@pytest.mark.parametrize("strategy", ["recursive", "direct"])
+def test_changing_known_covariates_changes_no_backtest_forecast_of_an_earlier_target(
+    close, strategy
+):
+    """X_known rows are read up to the forecast targets' dates, never beyond."""
+    K = calendar_features(close.index)
+    model = RNNForecaster("gru", strategy=strategy, max_horizon=2, **TINY)
+    run = dict(start=-30, horizon=2, refit_every=10, coverage=0.9)
+    before = forecast.backtest(model, close, X_known=K, **run)
+    changed = K.copy()
+    changed.iloc[-15:] += 3.0  # the rows of the last 15 dates
+    after = forecast.backtest(model, close, X_known=changed, **run)
+    last_target = before.groupby("origin")["target"].transform("max")
+    early = last_target < close.index[-15]
+    assert early.sum() >= 20
+    pd.testing.assert_frame_equal(before[early], after[early])
+    assert not np.allclose(before.loc[~early, "forecast"], after.loc[~early, "forecast"])
