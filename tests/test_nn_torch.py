@@ -11,10 +11,22 @@ import numpy as np
 import pytest
 
 from forecast.nn import SGD, Adam, AdamW, RecurrentNetwork, clip_grad_norm, huber, mae, mse
+from forecast.nn.engine import ENV_VAR, numba_available
 
 torch = pytest.importorskip("torch")
 
 D, H, O, LAYERS, T, B = 3, 5, 2, 2, 7, 4
+NEEDS_NUMBA = pytest.mark.skipif(not numba_available(), reason='needs "forecast[fast]"')
+ENGINES = ["numpy", pytest.param("numba", marks=NEEDS_NUMBA)]
+
+
+@pytest.fixture(autouse=True, params=ENGINES)
+def engine(request, monkeypatch):
+    """Every oracle test runs on both engines (the default engine, "auto", follows this)."""
+    monkeypatch.setenv(ENV_VAR, request.param)
+    return request.param
+
+
 CELLS = [("rnn", "tanh"), ("rnn", "relu"), ("lstm", "tanh"), ("gru", "tanh")]
 TORCH_DTYPE = {np.float64: torch.float64, np.float32: torch.float32}
 

@@ -145,6 +145,7 @@ _RNN_SETTINGS = {
     "clip_norm": Opt(Float(0.0, open_lo=True, ints=True)),
     "loss": Choice(*LOSSES),
     "dtype": Choice("float32", "float64"),
+    "engine": Choice("auto", "numpy", "numba"),
     "validation_fraction": Float(0.0, 1.0, ints=True),
     "patience": Opt(Int(1)),
     "warm_start": Bool(),
@@ -346,8 +347,10 @@ _RNN_FORECASTER = ModelSchema(
     },
     checks=(network_check, forecaster_check),
     param_checks=(rnn_settings_check,),
-    # files written before issue 14 (likelihood) and 16 (strategy, X_known, schedules)
-    added={"likelihood": None, "strategy": "recursive", "max_horizon": 20, **_SCHEDULE_ADDED},
+    # files written before issue 14: point forecasters; before 16: no schedule, recursive,
+    # no X_known; before 18: engine auto
+    added={"likelihood": None, "strategy": "recursive", "max_horizon": 20, **_SCHEDULE_ADDED,
+           "engine": "auto"},
     added_fitted={"_known": None, "n_known_": 0},
 )
 _RNN_REGRESSOR = ModelSchema(
@@ -365,7 +368,7 @@ _RNN_REGRESSOR = ModelSchema(
     },
     checks=(network_check,),
     param_checks=(rnn_settings_check,),
-    added=_SCHEDULE_ADDED,
+    added={**_SCHEDULE_ADDED, "engine": "auto"},  # files written before issues 16 and 18
 )
 _AR_REGRESSOR = ModelSchema(
     params={"alpha": Float(0.0, ints=True), "fit_intercept": Bool()},

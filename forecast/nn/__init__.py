@@ -1,4 +1,4 @@
-"""The NumPy recurrent engine: RNN, LSTM and GRU with exact BPTT and truncated BPTT(k1, k2).
+"""The recurrent engine: RNN, LSTM and GRU with exact BPTT and truncated BPTT(k1, k2).
 
 Every array is time-major, ``(T, B, D)``: steps, batch, features (PyTorch's default
 ``batch_first=False``); windows of shape ``(B, T, D)`` go in as ``x.transpose(1, 0, 2)``.
@@ -10,7 +10,7 @@ The API::
 
     RecurrentNetwork(cell, input_size, hidden_size, num_layers=1, output_size=1, *,
                      nonlinearity="tanh", dropout=0.0, forget_bias=0.0, dtype=np.float32,
-                     rng=None)
+                     rng=None, engine="auto")
         .params                                   dict: weight_ih_l0, ..., head.weight, head.bias
         .forward(x, state=None, *, train=False, rng=None) -> (y, state_T, cache)
         .backward(dy, cache, dstate=None)         -> (grads, dstate_0); fills cache.grad_norms
@@ -41,6 +41,11 @@ The API::
         target_size(loss, output_size)           the head width a loss needs, and back
     NonFiniteError                            a NaN or inf in an input, state, weight or
                                               gradient (a ValueError)
+
+Engines (``engine``): the layers run on NumPy (``rnn``, ``lstm``, ``gru``, the readable
+reference) or as numba-compiled kernels (``kernels``, with ``pip install "forecast[fast]"``);
+"auto" picks numba when it is installed unless ``FORECAST_ENGINE`` says otherwise
+(``forecast.nn.engine``). The engines agree to rounding.
 
 Modules: ``rnn``, ``lstm``, ``gru`` (one layer's forward and backward over a sequence, side by
 side, equations in comments; inside a layer each step works on column vectors ``(D, B)``),

@@ -53,6 +53,16 @@ def single_threaded_blas() -> AbstractContextManager:
     return _controller.limit(limits=1, user_api="blas")
 
 
+def rescan_blas() -> None:
+    """Make ``single_threaded_blas`` look for BLAS libraries again at its next use.
+
+    The libraries are found once; the numba engine calls this after loading the BLAS its
+    compiled products use (SciPy's), which may come after that first look.
+    """
+    global _controller
+    _controller = None
+
+
 def affine_weights(W_hh: np.ndarray, W_ih: np.ndarray, b: np.ndarray) -> np.ndarray:
     """Return ``W = [W_hh | W_ih | b]`` of shape (G*H, H + D + 1), so that a step's affine map
     ``W_hh h_{t-1} + W_ih x_t + b`` is the single product ``W z_t`` (see ``affine_inputs``)."""

@@ -13,7 +13,7 @@ Layout (``(T, D, B)`` inside a layer, one column per sequence) and the step as o
 ``W z_t`` with ``W = [W_hh | W_ih | b]`` and ``z_t = [h_{t-1}; x_t; 1]``, forward and
 backward: see ``forecast.nn._linalg``.
 Because r_t multiplies only the hidden part of the candidate, ``W`` has four row blocks here:
-r, z, the candidate's input part and its hidden part ``hn_t`` (see ``_weights``).
+r, z, the candidate's input part and its hidden part ``hn_t`` (see ``stacked_weights``).
 
 Speed: the two sigmoids are computed as 1 / (1 + exp(-a)) with the factor -1 folded into the
 r and z rows of ``W`` once per call.
@@ -37,11 +37,14 @@ STATE_NAMES = ("h",)
 
 
 def _gates(a: np.ndarray) -> list[np.ndarray]:
-    """Named views (r, z, n, hn) of the four row blocks of shape (T, 4H, B) (see ``_weights``)."""
+    """Named views (r, z, n, hn) of the four row blocks of shape (T, 4H, B)
+    (see ``stacked_weights``)."""
     return np.split(a, 4, axis=1)
 
 
-def _weights(W_ih: np.ndarray, W_hh: np.ndarray, b_ih: np.ndarray, b_hh: np.ndarray) -> np.ndarray:
+def stacked_weights(
+    W_ih: np.ndarray, W_hh: np.ndarray, b_ih: np.ndarray, b_hh: np.ndarray
+) -> np.ndarray:
     """Stack the step's affine maps as one (4H, H + D + 1) matrix acting on [h_{t-1}; x_t; 1].
 
     Row blocks: r and z get ``[W_h. | W_i. | b_i. + b_h.]``; the candidate needs its input part
@@ -73,7 +76,7 @@ def forward(
     T, _, B = x.shape
     (h0,) = state
     H = len(h0)
-    W = _weights(W_ih, W_hh, b_ih, b_hh)
+    W = stacked_weights(W_ih, W_hh, b_ih, b_hh)
     W_s = W.copy()
     W_s[: 2 * H] *= -1  # r and z become 1 / (1 + exp(-a))
     Z = affine_inputs(x, h0)

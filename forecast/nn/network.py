@@ -18,6 +18,7 @@ from forecast._validation import check_choice, check_float, check_int
 from forecast.nn import _buffers, gru, lstm, rnn
 from forecast.nn._checks import check_array, check_dtype, check_state, shape_mismatch
 from forecast.nn._linalg import sum_outer
+from forecast.nn.engine import cell_module, resolve_engine
 
 logger = logging.getLogger(__name__)
 
@@ -81,9 +82,17 @@ class RecurrentNetwork:
     dtype : float32 or float64, default float32
     rng : numpy.random.Generator, int or None
         Draws the initial weights and, unless ``forward`` gets its own, the dropout masks.
+    engine : {"auto", "numpy", "numba"}, default "auto"
+        What runs the recurrent layers: the NumPy reference or numba-compiled kernels
+        (``pip install "forecast[fast]"``); "auto" is the ``FORECAST_ENGINE`` environment
+        variable when set, else numba when installed, else NumPy (see
+        ``forecast.nn.engine``). The engines agree to rounding; weights, dropout masks and
+        everything outside the layers are the same.
 
     Attributes
     ----------
+    engine : {"numpy", "numba"}
+        The engine that runs (``engine`` resolved).
     params : dict of str to ndarray
         PyTorch's names: ``weight_ih_l{k}`` (G*H, D_k), ``weight_hh_l{k}`` (G*H, H),
         ``bias_ih_l{k}`` and ``bias_hh_l{k}`` (G*H,), ``head.weight`` (O, H), ``head.bias``
@@ -117,6 +126,7 @@ class RecurrentNetwork:
         forget_bias: float = 0.0,
         dtype: Any = np.float32,
         rng: np.random.Generator | int | None = None,
+        engine: str = "auto",
     ) -> None:
         self.cell = check_choice(cell, "cell", tuple(CELLS))
         self.input_size = check_int(input_size, "input_size", min_value=1)
@@ -139,7 +149,8 @@ class RecurrentNetwork:
             )
         self.dtype = check_dtype(dtype)
         self.rng = np.random.default_rng(rng)
-        self._cell = CELLS[cell]
+        self.engine = resolve_engine(engine)
+        self._cell = cell_module(cell, self.engine)
         self.state_names: tuple[str, ...] = self._cell.STATE_NAMES
         self.shapes = self._parameter_shapes()
         self.params = self._init_params()
@@ -149,7 +160,7 @@ class RecurrentNetwork:
             f"RecurrentNetwork({self.cell!r}, input_size={self.input_size}, "
             f"hidden_size={self.hidden_size}, num_layers={self.num_layers}, "
             f"output_size={self.output_size}, dropout={self.dropout}, "
-            f"forget_bias={self.forget_bias}, dtype={self.dtype.name})"
+            f"forget_bias={self.forget_bias}, dtype={self.dtype.name}, engine={self.engine!r})"
         )
 
     def _parameter_shapes(self) -> dict[str, tuple[int, ...]]:

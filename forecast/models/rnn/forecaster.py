@@ -155,6 +155,7 @@ class RNNForecaster(ProbabilisticForecaster, RecurrentForecaster):
         loss=D.loss,
         likelihood=D.likelihood,
         dtype=D.dtype,
+        engine=D.engine,
         validation_fraction=D.validation_fraction,
         patience=D.patience,
         warm_start=D.warm_start,
@@ -181,6 +182,7 @@ class RNNForecaster(ProbabilisticForecaster, RecurrentForecaster):
         self.loss = loss
         self.likelihood = likelihood
         self.dtype = dtype
+        self.engine = engine
         self.validation_fraction = validation_fraction
         self.patience = patience
         self.warm_start = warm_start

@@ -147,6 +147,7 @@ class GlobalRNNForecaster(NetworkPickling, BaseEstimator):
         loss=D.loss,
         likelihood=D.likelihood,
         dtype=D.dtype,
+        engine=D.engine,
         validation_fraction=D.validation_fraction,
         patience=D.patience,
         warm_start=False,
@@ -171,6 +172,7 @@ class GlobalRNNForecaster(NetworkPickling, BaseEstimator):
         self.loss = loss
         self.likelihood = likelihood
         self.dtype = dtype
+        self.engine = engine
         self.validation_fraction = validation_fraction
         self.patience = patience
         self.warm_start = warm_start

@@ -95,6 +95,7 @@ class RNNRegressor(WindowNetworkModel, RegressorMixin, BaseEstimator):
         clip_norm=D.clip_norm,
         loss=D.loss,
         dtype=D.dtype,
+        engine=D.engine,
         scale=D.scale,
         validation_fraction=D.validation_fraction,
         patience=D.patience,
@@ -114,6 +115,7 @@ class RNNRegressor(WindowNetworkModel, RegressorMixin, BaseEstimator):
         self.clip_norm = clip_norm
         self.loss = loss
         self.dtype = dtype
+        self.engine = engine
         self.scale = scale
         self.validation_fraction = validation_fraction
         self.patience = patience

@@ -27,6 +27,7 @@ import numpy as np
 from forecast import nn
 from forecast._validation import check_choice, check_float, check_int
 from forecast.nn import CELLS, LIKELIHOODS, LOSSES
+from forecast.nn.engine import resolve_engine
 
 logger = logging.getLogger(__name__)
 
@@ -72,6 +73,7 @@ class Defaults:
     loss: str = "mse"
     likelihood: str | None = None
     dtype: str = "float32"
+    engine: str = "auto"
     scale: bool = True
     validation_fraction: float = 0.1
     patience: int | None = 5
@@ -158,6 +160,14 @@ PARAMETERS: dict[str, tuple[str, str]] = {
         '``training="tbptt"`` only); see :mod:`forecast.models.rnn.likelihood_paths`.',
     ),
     "dtype": ('{"float32", "float64"}', "Precision of the network."),
+    "engine": (
+        '{"auto", "numpy", "numba"}',
+        "What runs the recurrent layers: the NumPy reference or numba-compiled kernels "
+        '(``pip install "forecast[fast]"``, faster; "numba" without numba raises an '
+        'ImportError). "auto" is the ``FORECAST_ENGINE`` environment variable when set, '
+        "else numba when installed, else NumPy. The engines agree to rounding; see "
+        ":mod:`forecast.nn.engine`.",
+    ),
     "scale": (
         "bool",
         "Standardise every input feature (pooled over time steps) and every target column "
@@ -226,9 +236,10 @@ def document_parameters(cls: T) -> T:
 class Settings:
     """The validated parameters of an RNN model (see :func:`check_settings`).
 
-    ``k2`` is resolved (``k1`` when None); the parameters a model does not have are None
-    (a global model trains by TBPTT: no ``training``, no ``window``; a classifier has no
-    ``loss`` parameter: its loss follows from its classes, set with ``dataclasses.replace``).
+    ``k2`` is resolved (``k1`` when None), ``engine`` too ("numpy" or "numba"); the
+    parameters a model does not have are None (a global model trains by TBPTT: no
+    ``training``, no ``window``; a classifier has no ``loss`` parameter: its loss follows
+    from its classes, set with ``dataclasses.replace``).
     """
 
     cell: str
@@ -243,6 +254,7 @@ class Settings:
     validation_fraction: float
     patience: int | None
     dtype: np.dtype
+    engine: str = "numpy"
     training: str | None = None
     strategy: str | None = None
     max_horizon: int | None = None
@@ -289,20 +301,25 @@ class Settings:
     def build_network(
         self, n_inputs: int, n_outputs: int, rng: np.random.Generator, old: Any = None
     ) -> nn.RecurrentNetwork:
-        """The network these settings ask for: ``old`` if it has their shape (a warm start),
-        otherwise a new one drawn from ``rng``. Its head gives ``n_outputs`` per forecast
-        step for each of the :attr:`n_steps` steps (a direct head: ``max_horizon`` steps)."""
+        """The network these settings ask for: ``old`` if it has their shape (a warm start;
+        on another engine, a new network with ``old``'s weights), otherwise a new one drawn
+        from ``rng``. Its head gives ``n_outputs`` per forecast step for each of the
+        :attr:`n_steps` steps (a direct head: ``max_horizon`` steps)."""
         n_outputs = n_outputs * self.n_steps
         shape = (self.cell, n_inputs, self.hidden_size, self.num_layers, n_outputs, self.dtype)
-        if old is not None and shape == (
+        warm = old is not None and shape == (
             old.cell, old.input_size, old.hidden_size, old.num_layers, old.output_size, old.dtype
-        ):
+        )
+        if warm and old.engine == self.engine:
             logger.debug("warm start from the current weights")
             return old
-        return nn.RecurrentNetwork(
+        net = nn.RecurrentNetwork(
             self.cell, n_inputs, self.hidden_size, self.num_layers, n_outputs, dtype=self.dtype,
-            rng=rng,
+            rng=rng, engine=self.engine,
         )
+        if warm:  # the same weights on the other engine
+            net.set_weights(old.get_weights())
+        return net
 
 
 def check_settings(est: Any) -> Settings:
@@ -369,6 +386,7 @@ def check_settings(est: Any) -> Settings:
         validation_fraction=fraction,
         patience=patience,
         dtype=check_dtype(est.dtype),
+        engine=resolve_engine(getattr(est, "engine", "auto")),
         **optional,
     )
 
