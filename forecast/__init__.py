@@ -63,6 +63,8 @@ _PUBLIC = {
     "GlobalRNNForecaster": "forecast.models.rnn.global_model",
     "load_model": "forecast.models.persistence",
     "save_model": "forecast.models.persistence",
+    "calendar_features": "forecast.calendar_features",
+    "future_calendar": "forecast.calendar_features",
     "backtest": "forecast.api",
     "compare": "forecast.api",
     "compare_direction": "forecast.api",

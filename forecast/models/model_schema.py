@@ -8,8 +8,9 @@ whose symbols must agree across fields, e.g. ``coef_`` of shape ``("p",)`` with 
 binding ``"p"``). What a table cannot say is said by the ``checks`` of the class, plain
 functions of the decoded state: ``len(params_) == trend terms + order_``, the fitted
 attributes equal to what the model derives from its least-squares states, the network's
-sizes and dtype equal to the estimator's parameters. The RNN parameters also go through
-the estimators' own check (:func:`forecast.models.rnn.settings.check_settings`).
+sizes and dtype equal to the estimator's parameters (the RNN ones in
+:mod:`forecast.models.rnn.schema_checks`). The RNN parameters also go through the
+estimators' own check (:func:`forecast.models.rnn.settings.check_settings`).
 
 No key outside the table is accepted, and none may shadow a method or class attribute
 (``predict``). :func:`check_state` raises :class:`SchemaError` naming the first field
@@ -21,18 +22,17 @@ class needs a line here.
 from __future__ import annotations
 
 from collections.abc import Callable
-from types import SimpleNamespace
 from typing import Any
 
 import numpy as np
 
 from forecast.models._lags import TRENDS, n_trend
-from forecast.models.rnn.settings import (
-    LIKELIHOOD_NAMES,
-    OPTIMIZER_NAMES,
-    TARGETS,
-    check_settings,
+from forecast.models.rnn.schema_checks import (
+    forecaster_check,
+    network_check,
+    rnn_settings_check,
 )
+from forecast.models.rnn.settings import LIKELIHOOD_NAMES, OPTIMIZER_NAMES, TARGETS
 from forecast.models.schema_specs import (
     Arr,
     Bool,
@@ -54,7 +54,6 @@ from forecast.models.schema_specs import (
     TupOf,
     short_repr,
 )
-from forecast.nn.likelihood import get_likelihood, head_size
 from forecast.nn.losses import LOSSES
 from forecast.nn.network import CELLS
 
@@ -117,8 +116,11 @@ _FEATURES = Rec(
         "increments": Opt(Obj(LogReturns=_RETURNS, Differencer=_DIFFERENCER)),
         "target_scaler": Obj(Standardizer=_SCALER),
         "exog_scaler": Opt(Obj(Standardizer=_SCALER)),
+        "known_scaler": Opt(Obj(Standardizer=_SCALER)),
+        "n_known": Int(0),
         "n_inputs": Int(1, bind="I"),
-    }
+    },
+    optional=("known_scaler", "n_known"),  # files written before X_known (issue 16)
 )
 #: the specs of the helper objects, by class name
 HELPER_SCHEMAS: dict[str, Spec] = {
@@ -137,7 +139,7 @@ _RNN_SETTINGS = {
     "epochs": Int(1),
     "batch_size": Int(1),
     "lr": Float(0.0, open_lo=True, ints=True),
-    "lr_schedule": Opt(Str()),  # its parameters are checked by _rnn_settings
+    "lr_schedule": Opt(Str()),  # its parameters are checked by rnn_settings_check
     "lr_schedule_params": Opt(MapOf(Str(), OneOf(Float(ints=True), Str()))),
     "optimizer": Choice(*OPTIMIZER_NAMES),
     "clip_norm": Opt(Float(0.0, open_lo=True, ints=True)),
@@ -248,50 +250,6 @@ def _naive_checks(s: dict[str, Any], cls: type) -> str | None:
     return None
 
 
-def _rnn_settings(s: dict[str, Any], cls: type) -> str | None:
-    """The estimators' own check of their shared parameters."""
-    try:
-        check_settings(SimpleNamespace(**s))
-    except (TypeError, ValueError) as err:
-        return f"parameters: {err}"
-    return None
-
-
-def _network_checks(s: dict[str, Any], cls: type) -> str | None:
-    net = s["network_"]
-    if not 0 <= s["best_epoch_"] <= len(s["history_"]["train_loss"]):
-        return f"best_epoch_: {s['best_epoch_']} is not one of the epochs in history_"
-    if (net.cell, net.hidden_size, net.num_layers) != (
-        s["cell"],
-        s["hidden_size"],
-        s["num_layers"],
-    ):
-        return "network_: its cell and sizes differ from the parameters cell/hidden_size/num_layers"
-    if str(np.dtype(net.dtype)) != s["dtype"]:
-        return f"network_: dtype {net.dtype} differs from the parameter dtype={s['dtype']!r}"
-    return None
-
-
-def _forecaster_checks(s: dict[str, Any], cls: type) -> str | None:
-    net, features = s["network_"], s["_features"]
-    likelihood = s.get("likelihood")
-    width = 1 if likelihood is None else head_size(get_likelihood(likelihood))
-    if net.output_size != width or net.input_size != 1 + s["n_exog_"]:
-        return (
-            f"network_: input_size must be 1 + n_exog_ = {1 + s['n_exog_']}, output_size "
-            f"{width} (likelihood={likelihood!r})"
-        )
-    if features.target != s["target"] or (s["_exog"] is None) != (s["n_exog_"] == 0):
-        return "_features/_exog: do not match the parameter target and n_exog_"
-    if ("val_loss" in s["history_"]) != (s["_val"]["count"] > 0):
-        return "history_: has validation losses exactly when a validation tail was held out"
-    if (s["state_"] is None) != (s["training"] == "window"):
-        return "state_: must be set exactly for training='tbptt'"
-    if s["state_"] is not None and len(s["state_"]) != (2 if s["cell"] == "lstm" else 1):
-        return f"state_: a {s['cell']} network has {2 if s['cell'] == 'lstm' else 1} states"
-    return None
-
-
 _AR = ModelSchema(
     params={
         "order": OneOf(Int(0), Choice("aic", "bic")),
@@ -357,10 +315,14 @@ _RNN_FORECASTER = ModelSchema(
         "k2": Opt(Int(1)),
         "target": Choice(*TARGETS),
         "likelihood": Opt(Choice(*LIKELIHOOD_NAMES)),
+        "strategy": Choice("recursive", "direct"),
+        "max_horizon": Int(1),
     },
     fitted={
         "_history": Obj(SeriesHistory=_HISTORY),
         "_exog": Opt(ListOf(Arr("f", (None, "X")))),
+        "_known": Opt(ListOf(Arr("f", (None, "Q")))),
+        "n_known_": Int(0),
         "_features": Obj(TargetTransform=_FEATURES),
         "network_": Net(),
         "n_streams_": Int(0),
@@ -369,11 +331,11 @@ _RNN_FORECASTER = ModelSchema(
         "best_epoch_": Int(0),
         "state_": Opt(TupOf(Arr("f", ("L", 1, "H")))),
         "window_": Opt(Arr("f", ("W", "I"))),
-        "_last_output": Arr("f", (1,)),
+        "_last_output": Arr("f", (None,)),  # empty while the last input is pending
         "_val": Rec(
             {
                 "first": Int(0),
-                "outputs": Opt(Arr("f", ("V",))),
+                "outputs": Opt(OneOf(Arr("f", ("V",)), Arr("f", ("V", None)))),
                 "states": Opt(TupOf(Arr("f", ("L", "V", "H")))),
                 "count": Int(0, bind="V"),
                 "start": Int(0),
@@ -383,10 +345,13 @@ _RNN_FORECASTER = ModelSchema(
         "_last_row": Arr("f", (1, "I")),
         "_errors": Arr("f", ("V", None), finite=False),  # NaN: a step not validated
     },
-    checks=(_network_checks, _forecaster_checks),
-    param_checks=(_rnn_settings,),
-    # files written before issue 14: point forecasters; before 16: no schedule; before 18: auto
-    added={"likelihood": None, **_SCHEDULE_ADDED, "engine": "auto"},
+    checks=(network_check, forecaster_check),
+    param_checks=(rnn_settings_check,),
+    # files written before issue 14: point forecasters; before 16: no schedule, recursive,
+    # no X_known; before 18: engine auto
+    added={"likelihood": None, "strategy": "recursive", "max_horizon": 20, **_SCHEDULE_ADDED,
+           "engine": "auto"},
+    added_fitted={"_known": None, "n_known_": 0},
 )
 _RNN_REGRESSOR = ModelSchema(
     params={**_RNN_SETTINGS, "scale": Bool()},
@@ -401,8 +366,8 @@ _RNN_REGRESSOR = ModelSchema(
         "history_": _TRAIN_HISTORY,
         "best_epoch_": Int(0),
     },
-    checks=(_network_checks,),
-    param_checks=(_rnn_settings,),
+    checks=(network_check,),
+    param_checks=(rnn_settings_check,),
     added={**_SCHEDULE_ADDED, "engine": "auto"},  # files written before issues 16 and 18
 )
 _AR_REGRESSOR = ModelSchema(

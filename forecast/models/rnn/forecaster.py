@@ -19,6 +19,11 @@ Two ways to train:
 ``training="window"``
     Sliding windows of ``window`` inputs, each run from a zero state, many-to-one (as darts
     and neuralforecast do), in shuffled minibatches.
+
+Two ways to forecast beyond one step (``strategy``): ``"recursive"`` feeds each forecast back
+as the next input; ``"direct"`` puts a head of ``max_horizon`` outputs on the state at the
+origin (one state, many outputs), trained with either mode on every origin of the training
+part whose ``max_horizon`` next increments lie in it (see :mod:`forecast.models.rnn.rollout`).
 """
 
 from __future__ import annotations
@@ -41,6 +46,7 @@ from forecast.models.rnn.settings import check_settings, document_parameters
 from forecast.models.rnn.streams import (
     Plan,
     cut_streams,
+    direct_targets,
     plan_training,
     single_layout,
     tbptt_functions,
@@ -76,22 +82,32 @@ class RNNForecaster(ProbabilisticForecaster, RecurrentForecaster):
     n_streams_ : int
         The number of parallel streams B used by ``"tbptt"`` (0 for ``"window"``).
     n_exog_ : int
-        Exogenous columns (0 without X).
+        Columns of ``X``, the covariates observed up to the origin (0 without).
+    n_known_ : int
+        Columns of ``X_known``, the covariates known in advance (0 without).
     index_ : pandas.Index
         Labels of every observation seen (``fit`` and ``update``).
 
     Notes
     -----
-    *Exogenous inputs.* ``fit(y, X=frame)`` appends the columns of ``X`` (e.g. volume, the
-    high-low range), standardised on the training part, to the input of every step. A
-    forecast of step ``h >= 2`` needs ``X`` after the origin, which is not known: **the last
-    observed row of X is held** for all steps of the horizon. ``update`` then needs the new
-    rows of ``X`` alongside the new observations.
+    *Covariates*, two kinds (see :mod:`forecast.models.rnn.covariates`), standardised on the
+    training part and appended to the input of every step:
+
+    * ``X``, **observed up to the origin** (e.g. volume, the high-low range): the input of
+      date ``t`` holds ``x_t``, so ``x_{t-1}`` helps predict ``y_t`` and no value after the
+      origin is needed. A direct model uses them for all its steps; a recursive model
+      forecasts one step (step 2 would need ``x`` of the step-1 date; nothing is imputed).
+    * ``X_known``, **known in advance** (e.g. :func:`forecast.calendar_features`): the input
+      of date ``t`` holds the row of date ``t + 1``, the date its output forecasts, so
+      ``predict(h, X_known=...)`` takes one row per forecast step (a direct head reads that
+      of step 1, a recursive one each step's).
+
+    ``update`` needs the new rows of each kind the fit had, alongside the new observations.
 
     *Intervals.* ``predict_interval`` uses the h-step forecast errors of the fitted model on
     the validation tail, on the scale of ``log p`` (log returns) or ``p`` (other targets),
-    from each validation origin forecasting recursively as ``predict`` does, and takes their
-    equal-tailed split-conformal quantiles
+    from each validation origin forecasting as ``predict`` does (recursively, or the direct
+    head's step h), and takes their equal-tailed split-conformal quantiles
     (:func:`~forecast.models.rnn.rollout.conformal_bounds`). The errors of the first 20
     steps are computed at the end of each fit (longer horizons when asked for) and
     ``update`` without refit keeps them. Their coverage holds as long as the errors of the
@@ -109,9 +125,9 @@ class RNNForecaster(ProbabilisticForecaster, RecurrentForecaster):
     >>> import forecast
     >>> close = forecast.load_dataset("sp500")["close"]
     >>> model = RNNForecaster("lstm", hidden_size=8, epochs=3, random_state=0)
-    >>> model = model.fit(close.loc[:"2016"])
+    >>> model = model.fit(close.loc[:"2016-03-15"])
     >>> model.predict(3).index.strftime("%Y-%m-%d").tolist()
-    ['2017-01-02', '2017-01-03', '2017-01-04']
+    ['2016-03-16', '2016-03-17', '2016-03-18']
     >>> list(model.predict_interval(3, coverage=0.9).columns)
     ['lower', 'upper']
     """
@@ -122,6 +138,8 @@ class RNNForecaster(ProbabilisticForecaster, RecurrentForecaster):
         *,
         hidden_size=D.hidden_size,
         num_layers=D.num_layers,
+        strategy=D.strategy,
+        max_horizon=D.max_horizon,
         training=D.training,
         window=D.window,
         k1=D.k1,
@@ -147,6 +165,8 @@ class RNNForecaster(ProbabilisticForecaster, RecurrentForecaster):
         self.cell = cell
         self.hidden_size = hidden_size
         self.num_layers = num_layers
+        self.strategy = strategy
+        self.max_horizon = max_horizon
         self.training = training
         self.window = window
         self.k1 = k1
@@ -171,16 +191,19 @@ class RNNForecaster(ProbabilisticForecaster, RecurrentForecaster):
 
     # ------------------------------------------------------------------ the contract
 
-    def fit(self, y: Any, X: Any = None) -> RNNForecaster:
-        """Train on the series ``y`` (and exogenous columns ``X``).
+    def fit(self, y: Any, X: Any = None, X_known: Any = None) -> RNNForecaster:
+        """Train on the series ``y`` (and covariates ``X``, ``X_known``).
 
         Parameters
         ----------
         y : pandas.Series or array-like of shape (n,)
             Prices (or any level series), oldest first; a DatetimeIndex or integer index.
         X : pandas.DataFrame or array-like of shape (n, k), optional
-            Exogenous inputs, one row per observation of ``y`` (same index if both are
-            pandas objects).
+            Covariates observed up to the origin, one row per observation of ``y`` (same
+            index if both are pandas objects); they enter lagged.
+        X_known : pandas.DataFrame or array-like of shape (n, q), optional
+            Covariates known in advance (calendar), one row per observation of ``y``;
+            ``predict`` then needs their rows for the forecast dates.
 
         Returns
         -------
@@ -207,19 +230,28 @@ class RNNForecaster(ProbabilisticForecaster, RecurrentForecaster):
         """
         values, index = check_series(y, "y", min_length=3)
         check_target_values(values, index, self.target)
-        exog = None
-        if X is not None:
-            pandas_y = isinstance(y, (pd.Series, pd.DataFrame))
-            exog = check_exog(X, index if pandas_y else None, len(values), None)
+        aligned = index if isinstance(y, (pd.Series, pd.DataFrame)) else None
+        exog, known = (
+            None if Z is None else check_exog(Z, aligned, len(values), None, name)
+            for Z, name in ((X, "X"), (X_known, "X_known"))
+        )
         plan = self._plan(len(values))  # every check that can fail, before any state changes
+        if known is not None and plan.settings.likelihood is not None:
+            raise ValueError(
+                f"likelihood={self.likelihood!r} samples paths without known-in-advance "
+                "covariates, got X_known; pass X_known=None or use likelihood=None"
+            )
         rng = check_random_state(self.random_state)
         warm = self.warm_start and hasattr(self, "network_")
         self._history = SeriesHistory(values, index)
         self._exog = None if exog is None else [exog]
-        self._fit_series(values, exog, plan, warm, rng)
+        self._known = None if known is None else [known]
+        self._fit_series(values, exog, known, plan, warm, rng)
         return self
 
-    def update(self, y_new: Any, refit: bool = False, X: Any = None) -> RNNForecaster:
+    def update(
+        self, y_new: Any, refit: bool = False, X: Any = None, X_known: Any = None
+    ) -> RNNForecaster:
         """Append observations that follow the data seen; the origin moves to their end.
 
         Parameters
@@ -232,7 +264,11 @@ class RNNForecaster(ProbabilisticForecaster, RecurrentForecaster):
             the old origin. True retrains on all data seen, starting from the current
             weights (scalers and interval residuals are recomputed).
         X : DataFrame or array-like of shape (m, k), optional
-            The exogenous rows of the new observations; required iff ``fit`` had ``X``.
+            The rows of the covariates observed up to the origin for the new observations;
+            required iff ``fit`` had ``X``.
+        X_known : DataFrame or array-like of shape (m, q), optional
+            The rows of the known-in-advance covariates for the new observations (their
+            dates, not the forecast dates); required iff ``fit`` had ``X_known``.
 
         Returns
         -------
@@ -246,28 +282,27 @@ class RNNForecaster(ProbabilisticForecaster, RecurrentForecaster):
         """
         check_is_fitted(self)
         check_refit(refit)
-        if (X is None) != (self.n_exog_ == 0):
-            need = f"X with {self.n_exog_} column(s)" if self.n_exog_ else "X=None"
-            raise ValueError(f"update needs {need}, as in fit; got X of type {type(X).__name__}")
         n_seen = len(self._history)
         values, new_index = check_series(y_new, "y_new")
         check_target_values(values, new_index, self.target, "y_new")
-        exog = None
-        if X is not None:
-            exog = check_exog(
-                X, new_index if isinstance(y_new, pd.Series) else None, len(values), self.n_exog_
-            )
+        pandas_y = isinstance(y_new, pd.Series)
+        exog, known = (
+            _new_rows(Z, name, n_cols, new_index if pandas_y else None, len(values))
+            for Z, name, n_cols in ((X, "X", self.n_exog_), (X_known, "X_known", self.n_known_))
+        )
         if refit:
             rng = check_random_state(self.random_state)
             plan = self._plan(n_seen + len(values))
         else:  # the new origin, before anything changes: committed after the append
-            origin = self._advanced(values, exog)
+            origin = self._advanced(values, exog, known)
         self._history.append(y_new, "y_new")
-        if self._exog is not None:
-            self._exog.append(exog)
+        for parts, rows in ((self._exog, exog), (self._known, known)):
+            if parts is not None:
+                parts.append(rows)
         if refit:
             all_exog = None if self._exog is None else np.concatenate(self._exog)
-            self._fit_series(self._history.values.copy(), all_exog, plan, True, rng)
+            all_known = None if self._known is None else np.concatenate(self._known)
+            self._fit_series(self._history.values.copy(), all_exog, all_known, plan, True, rng)
         else:
             self._move_origin(origin)
         logger.debug("update: %d -> %d observations (refit=%s)", n_seen, len(self._history), refit)
@@ -291,6 +326,7 @@ class RNNForecaster(ProbabilisticForecaster, RecurrentForecaster):
         self,
         values: np.ndarray,
         exog: np.ndarray | None,
+        known: np.ndarray | None,
         plan: Plan,
         warm: bool,
         rng: np.random.Generator,
@@ -302,12 +338,13 @@ class RNNForecaster(ProbabilisticForecaster, RecurrentForecaster):
         """
         s, n_val, first_val = plan.settings, plan.n_val, plan.first_val
         self.n_exog_ = 0 if exog is None else exog.shape[1]
+        self.n_known_ = 0 if known is None else known.shape[1]
         old = getattr(self, "network_", None) if warm else None
         with unfitted_on_error(self):
             self._features = TargetTransform(
-                self.target, values, exog, first_val + plan.offset + 1
+                self.target, values, exog, first_val + plan.offset + 1, known=known
             )
-            u = self._features.inputs(values, exog, dtype=s.dtype)  # (m, D)
+            u = self._features.inputs(values, exog, known=known, dtype=s.dtype)  # (m, D)
             self.network_, self.n_streams_, result = train_network(
                 old, u, plan, rng, verbose=self.verbose, desc=f"{type(self).__name__}({s.cell})"
             )
@@ -334,12 +371,14 @@ def train_network(
     when no epoch is usable (see :func:`forecast.models.rnn.training.train`).
     """
     s = plan.settings
+    H = s.n_steps  # the outputs of a point head: 1, or max_horizon for a direct one
     net = s.build_network(u.shape[1], head_size(s.training_loss), rng, old)
     optimizer = s.build_optimizer()
+    targets = direct_targets(u, H) if H > 1 else None  # (m, H): u_{i+1..i+H, 0}, NaN past u
     if s.training == "tbptt":
-        n_train = plan.first_val
+        n_train = plan.first_val - H + 1  # the origins whose H targets are all trained on
         length, counts = single_layout(n_train, s.batch_size, s.k2)
-        streams = cut_streams([u], [n_train], length, counts)
+        streams = cut_streams([u], [n_train], length, counts, None if H == 1 else [targets])
         logger.debug(
             "tbptt: %d streams of %d steps, k1=%d, k2=%d", counts[0], length, s.k1, s.k2
         )
@@ -348,9 +387,20 @@ def train_network(
         n_streams = counts[0]
     else:
         x = series_windows(u, s.window)[: plan.n_samples]  # window j ends at input j + window - 1
-        t = u[s.window :, :1]  # and predicts the increment of the input after it
-        n_train = plan.n_samples - plan.n_val
-        fns = window_epoch_functions(net, x, t, n_train, s, optimizer, rng)
+        # and predicts the increment(s) of the input(s) after it
+        t = u[s.window :, :1] if H == 1 else targets[s.window - 1 : s.window - 1 + len(x)]
+        first_val = plan.n_samples - plan.n_val
+        fns = window_epoch_functions(net, x, t, first_val - H + 1, s, optimizer, rng, first_val)
         n_streams = 0
     return net, n_streams, fit_network(net, fns, s, verbose=verbose, desc=desc,
                                        optimizer=optimizer)
+
+
+def _new_rows(Z: Any, name: str, n_columns: int, index: pd.Index | None, n: int) -> Any:
+    """The rows of covariates ``name`` for ``n`` new observations, required iff fitted with."""
+    if (Z is None) != (n_columns == 0):
+        need = f"{name} with {n_columns} column(s)" if n_columns else f"{name}=None"
+        raise ValueError(
+            f"update needs {need}, as in fit; got {name} of type {type(Z).__name__}"
+        )
+    return None if Z is None else check_exog(Z, index, n, n_columns, name)

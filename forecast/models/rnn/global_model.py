@@ -47,7 +47,12 @@ from forecast.models.rnn.global_series import GlobalSeriesForecaster
 from forecast.models.rnn.likelihood_paths import check_scale
 from forecast.models.rnn.settings import FORECASTER_DEFAULTS as D
 from forecast.models.rnn.settings import check_settings, document_parameters
-from forecast.models.rnn.streams import plan_training, pooled_streams, tbptt_functions
+from forecast.models.rnn.streams import (
+    direct_targets,
+    plan_training,
+    pooled_streams,
+    tbptt_functions,
+)
 from forecast.models.rnn.target import TargetTransform, check_target_values
 from forecast.models.rnn.training import NetworkPickling, fit_network
 from forecast.nn import head_size
@@ -62,7 +67,8 @@ class GlobalRNNForecaster(NetworkPickling, BaseEstimator):
     """One LSTM, GRU or RNN trained on many series, each with its own scaler.
 
     It trains as :class:`~forecast.models.rnn.forecaster.RNNForecaster` with
-    ``training="tbptt"`` (no ``window``, no exogenous inputs); ``batch_size`` is the total
+    ``training="tbptt"`` (no ``window``, no covariates; ``strategy="direct"`` puts the same
+    head of ``max_horizon`` outputs on the state at the origin); ``batch_size`` is the total
     number of parallel streams wanted, shared out over the series (see
     :func:`~forecast.models.rnn.streams.pooled_streams`).
 
@@ -126,6 +132,8 @@ class GlobalRNNForecaster(NetworkPickling, BaseEstimator):
         *,
         hidden_size=D.hidden_size,
         num_layers=D.num_layers,
+        strategy=D.strategy,
+        max_horizon=D.max_horizon,
         k1=D.k1,
         k2=D.k2,
         target=D.target,
@@ -149,6 +157,8 @@ class GlobalRNNForecaster(NetworkPickling, BaseEstimator):
         self.cell = cell
         self.hidden_size = hidden_size
         self.num_layers = num_layers
+        self.strategy = strategy
+        self.max_horizon = max_horizon
         self.k1 = k1
         self.k2 = k2
         self.target = target
@@ -211,10 +221,11 @@ class GlobalRNNForecaster(NetworkPickling, BaseEstimator):
                 )
             names.append(name)
             inputs.append(u)
-            n_train.append(plan.first_val)
+            n_train.append(plan.first_val - s.n_steps + 1)  # origins whose targets all train
             tails.append((plan.first_val, plan.n_val))
             data[name] = pd.Series(values, index=index, name=getattr(y, "name", name))
-        streams = pooled_streams(inputs, n_train, s.batch_size, s.k2)
+        direct = [direct_targets(u, s.n_steps) for u in inputs] if s.n_steps > 1 else None
+        streams = pooled_streams(inputs, n_train, s.batch_size, s.k2, direct)
         owner = streams[2]
         logger.info("global %s: %d series, %d streams of %d steps", s.cell, len(names),
                     len(owner), len(streams[0]))
@@ -251,5 +262,7 @@ class GlobalRNNForecaster(NetworkPickling, BaseEstimator):
             scaler=self.scalers_[name],
             validation_fraction=self.validation_fraction,
             likelihood=self.likelihood,
+            strategy=self.strategy,
+            max_horizon=self.max_horizon,
         )
         return view.fit(self.series_[name])

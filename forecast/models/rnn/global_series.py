@@ -19,12 +19,12 @@ import pandas as pd
 from sklearn.base import clone
 from sklearn.utils.validation import check_is_fitted
 
-from forecast._validation import check_float, check_series
+from forecast._validation import check_choice, check_float, check_int, check_series
 from forecast.models.base import check_refit, refuse_exog
 from forecast.models.history import SeriesHistory
 from forecast.models.rnn.likelihood_paths import ProbabilisticForecaster, check_head
 from forecast.models.rnn.rollout import RecurrentForecaster
-from forecast.models.rnn.settings import FORECASTER_DEFAULTS
+from forecast.models.rnn.settings import FORECASTER_DEFAULTS, STRATEGIES
 from forecast.models.rnn.target import TargetTransform, check_target_values
 from forecast.models.rnn.training import validation_split
 from forecast.nn import RecurrentNetwork
@@ -124,6 +124,8 @@ def global_forecasters(
             scaler=fits[labels[0]].scalers_[name],
             validation_fraction=model.validation_fraction,
             likelihood=model.likelihood,
+            strategy=model.strategy,
+            max_horizon=model.max_horizon,
             refits=tuple((c, fits[c].network_, fits[c].scalers_[name]) for c in labels[1:]),
         )
         for name, labels in origins.items()
@@ -170,6 +172,12 @@ class GlobalSeriesForecaster(ProbabilisticForecaster, RecurrentForecaster):
         from the predictive distribution (ancestral sampling across the horizon, see
         :mod:`forecast.models.rnn.likelihood_paths`); None gives the point forecasts and
         the conformal intervals of the validation tail.
+    strategy : {"recursive", "direct"}, default="recursive"
+        The head the network was trained with (that of the global model): "direct" gives
+        the increments of steps 1..max_horizon at once (see
+        :mod:`forecast.models.rnn.rollout`).
+    max_horizon : int, default=20
+        The outputs of a direct head (``strategy="direct"`` only).
     refits : sequence of (label, RecurrentNetwork, TargetTransform), default=()
         Later networks with this series' scaler, in increasing order of the label (the date
         of the last observation of any series they were trained on).
@@ -185,12 +193,16 @@ class GlobalSeriesForecaster(ProbabilisticForecaster, RecurrentForecaster):
         scaler: Any = None,
         validation_fraction: float = FORECASTER_DEFAULTS.validation_fraction,
         likelihood: str | None = None,
+        strategy: str = FORECASTER_DEFAULTS.strategy,
+        max_horizon: int = FORECASTER_DEFAULTS.max_horizon,
         refits: Any = (),
     ) -> None:
         self.network = network
         self.scaler = scaler
         self.validation_fraction = validation_fraction
         self.likelihood = likelihood
+        self.strategy = strategy
+        self.max_horizon = max_horizon
         self.refits = refits
 
     def _check_refits(self) -> list[tuple[Any, RecurrentNetwork, Any]]:
@@ -235,8 +247,12 @@ class GlobalSeriesForecaster(ProbabilisticForecaster, RecurrentForecaster):
         refuse_exog(X, "the global model")
         check_float(self.validation_fraction, "validation_fraction", min_value=0.0,
                     max_value=1.0)
+        strategy = check_choice(self.strategy, "strategy", STRATEGIES)
+        steps = 1
+        if strategy == "direct":
+            steps = check_int(self.max_horizon, "max_horizon", min_value=1)
         for net in [self.network] + [entry[1] for entry in self._check_refits()]:
-            check_head(net, self.likelihood)
+            check_head(net, self.likelihood, steps)
         values, index = check_series(y, "y", min_length=3)
         self._active = self._weights_at(index[-1])
         check_target_values(values, index, self._transform.target)

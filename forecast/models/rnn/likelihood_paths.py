@@ -13,7 +13,8 @@ and standard deviation of the training increments) has location ``m + s mu`` and
 
 *Paths* (:meth:`~ProbabilisticForecaster.sample_paths`) are drawn by ancestral sampling: from
 the state at the origin, step 1 is drawn from the head's distribution, fed back as the next
-input (exogenous inputs held at their last values, as in ``predict``), the network advances
+input (a model with covariates ``X`` draws one step: they are not known after the origin),
+the network advances
 one step and step 2 is drawn from its new head, and so on; the ``n_samples`` paths run as one
 batch through the network. The scaled increments are unscaled and integrated to prices as the
 point forecast is (``p_{n+h} = p_n exp(r_{n+1} + ... + r_{n+h})`` for log returns).
@@ -87,13 +88,16 @@ def check_scale(
         )
 
 
-def check_head(net: RecurrentNetwork, likelihood: Any) -> NormalNLL | StudentTNLL | None:
+def check_head(
+    net: RecurrentNetwork, likelihood: Any, steps: int = 1
+) -> NormalNLL | StudentTNLL | None:
     """The likelihood named ``likelihood`` (None for a point forecaster), checked against the
-    width of the head of ``net``: a ValueError names both when they do not fit."""
+    width of the head of ``net`` (``steps`` outputs for a direct point head): a ValueError
+    names both when they do not fit."""
     loss = None
     if likelihood is not None:
         loss = get_likelihood(check_choice(likelihood, "likelihood", tuple(LIKELIHOODS)))
-    width = 1 if loss is None else head_size(loss)
+    width = steps if loss is None else head_size(loss)
     if net.output_size != width:
         raise ValueError(
             f"likelihood={likelihood!r} needs a network whose head gives {width} output(s), "
@@ -121,25 +125,24 @@ def sample_increments(
     net: RecurrentNetwork,
     loss: NormalNLL | StudentTNLL,
     state: tuple[np.ndarray, ...],
-    hold: np.ndarray | None,
     horizon: int,
     n_samples: int,
     rng: np.random.Generator,
 ) -> np.ndarray:
     """Scaled increments of ``n_samples`` ancestral paths from ``state``: (horizon, n_samples).
 
-    ``state`` is the recurrent state at the origin (batch 1), ``hold`` the exogenous inputs
-    held over the horizon (1, k) or None.
+    ``state`` is the recurrent state at the origin (batch 1); each draw is the next input
+    (a model with covariates observed up to the origin draws one step only: they are not
+    known after it).
     """
     state = tuple(np.repeat(p, n_samples, axis=1) for p in state)
-    held = None if hold is None else np.repeat(hold, n_samples, axis=0)
     raw = head_output(net, state)
     out = np.empty((horizon, n_samples), dtype=np.float64)
     with np.errstate(over="ignore", invalid="ignore"):  # checked on the prices
         for h in range(horizon):
             out[h] = draw(loss, raw, rng)
             if h + 1 < horizon:
-                x = out[h][:, None] if held is None else np.column_stack([out[h], held])
+                x = out[h][:, None]
                 y_hat, state, _ = net.forward(x.astype(net.dtype)[None], state)
                 raw = y_hat[0].astype(np.float64)
     return out
@@ -215,8 +218,8 @@ class ProbabilisticForecaster:
         horizon = check_horizon(horizon)
         n_samples = check_int(n_samples, "n_samples", min_value=1)
         rng = check_random_state(random_state)
-        hold = self._last_row[:, 1:] if self.n_exog_ else None
-        r = sample_increments(self._network, loss, self.state_, hold, horizon, n_samples, rng)
+        self._check_steps(horizon)
+        r = sample_increments(self._network, loss, self.state_, horizon, n_samples, rng)
         return self._prices(r).T
 
     def _prices(self, r_scaled: np.ndarray) -> np.ndarray:
@@ -256,13 +259,14 @@ class ProbabilisticForecaster:
     def _forecast_paths(self, horizon: int) -> np.ndarray:
         return self.sample_paths(horizon, PREDICT_SAMPLES, PREDICT_SEED)
 
-    def forecast_values(self, horizon: int) -> np.ndarray:
+    def forecast_values(self, horizon: int, X_known: Any = None) -> np.ndarray:
         """The next ``horizon`` prices (see the module docstring for a likelihood)."""
         loss = self._likelihood_loss()
         if loss is None:
-            return super().forecast_values(horizon)
+            return super().forecast_values(horizon, X_known)
         check_is_fitted(self)
         horizon = check_horizon(horizon)
+        self._known_future(horizon, X_known)  # a likelihood model has none: refuses any
         p = self.predictive_parameters()
         x = p["loc"]
         if isinstance(loss, NormalNLL) and self._transform.target == "log_return":
@@ -308,7 +312,9 @@ class ProbabilisticForecaster:
             values, index=self._history.future_index(horizon), columns=list(levels)
         )
 
-    def predict_interval(self, horizon: int, coverage: float = 0.95) -> pd.DataFrame:
+    def predict_interval(
+        self, horizon: int, coverage: float = 0.95, X_known: Any = None
+    ) -> pd.DataFrame:
         """Prediction intervals: with a likelihood, equal-tailed quantiles of the predictive
         distribution (analytic at step 1, of the paths beyond); without, conformal (see
         :meth:`RecurrentForecaster.predict_interval
@@ -319,9 +325,10 @@ class ProbabilisticForecaster:
         pandas.DataFrame with columns ["lower", "upper"], indexed like :meth:`predict`.
         """
         if self._likelihood_loss() is None:
-            return super().predict_interval(horizon, coverage)
+            return super().predict_interval(horizon, coverage, X_known)
         check_is_fitted(self)
         horizon = check_horizon(horizon)
+        self._known_future(horizon, X_known)
         coverage = check_float(coverage, "coverage", min_value=0.0, max_value=1.0, inclusive=False)
         alpha = 1.0 - coverage
         values = self._quantile_values(horizon, (alpha / 2, 1.0 - alpha / 2))

@@ -37,6 +37,8 @@ OPTIMIZER_NAMES = ("adam", "adamw", "sgd", "momentum", "nesterov")
 TARGETS = ("log_return", "diff", "level")
 #: how RNNForecaster trains (see :mod:`forecast.models.rnn.forecaster`)
 TRAINING = ("tbptt", "window")
+#: how RNNForecaster forecasts beyond one step (see :mod:`forecast.models.rnn.rollout`)
+STRATEGIES = ("recursive", "direct")
 #: the parameters of each ``lr_schedule`` that differ from the schedule's own defaults
 #: ("cosine" also takes ``T_max = epochs``): "step" needs a period, and "plateau" must act
 #: before early stopping (``patience`` 5 by default) ends training
@@ -54,6 +56,8 @@ class Defaults:
     cell: str = "lstm"
     hidden_size: int = 32
     num_layers: int = 1
+    strategy: str = "recursive"
+    max_horizon: int = 20
     training: str = "tbptt"
     window: int = 20
     k1: int = 20
@@ -95,6 +99,18 @@ PARAMETERS: dict[str, tuple[str, str]] = {
     ),
     "hidden_size": ("int", "Units per layer."),
     "num_layers": ("int", "Stacked recurrent layers."),
+    "strategy": (
+        '{"recursive", "direct"}',
+        '"recursive": the head predicts the next increment, fed back as the next input for '
+        'longer horizons. "direct": a head of ``max_horizon`` outputs on the state at the '
+        "origin predicts the increments of steps 1..max_horizon at once (one state, many "
+        "outputs), trained on every origin of the training part whose steps it covers.",
+    ),
+    "max_horizon": (
+        "int",
+        'Steps of the direct head, the longest horizon of ``predict`` (``strategy="direct"`` '
+        "only).",
+    ),
     "training": ('{"tbptt", "window"}', "How the network is trained; see the module docstring."),
     "window": ("int", 'Inputs per window (``training="window"`` only).'),
     "k1": ("int", 'Truncated BPTT: steps between updates (``training="tbptt"``).'),
@@ -240,6 +256,8 @@ class Settings:
     dtype: np.dtype
     engine: str = "numpy"
     training: str | None = None
+    strategy: str | None = None
+    max_horizon: int | None = None
     window: int | None = None
     k1: int | None = None
     k2: int | None = None
@@ -254,6 +272,11 @@ class Settings:
         if self.likelihood is None:
             return self.loss
         return nn.get_likelihood(self.likelihood)
+
+    @property
+    def n_steps(self) -> int:
+        """The steps the head predicts at once: ``max_horizon`` for a direct head, else 1."""
+        return self.max_horizon if self.strategy == "direct" else 1
 
     @property
     def hint(self) -> str:
@@ -280,7 +303,9 @@ class Settings:
     ) -> nn.RecurrentNetwork:
         """The network these settings ask for: ``old`` if it has their shape (a warm start;
         on another engine, a new network with ``old``'s weights), otherwise a new one drawn
-        from ``rng``."""
+        from ``rng``. Its head gives ``n_outputs`` per forecast step for each of the
+        :attr:`n_steps` steps (a direct head: ``max_horizon`` steps)."""
+        n_outputs = n_outputs * self.n_steps
         shape = (self.cell, n_inputs, self.hidden_size, self.num_layers, n_outputs, self.dtype)
         warm = old is not None and shape == (
             old.cell, old.input_size, old.hidden_size, old.num_layers, old.output_size, old.dtype
@@ -304,6 +329,9 @@ def check_settings(est: Any) -> Settings:
         optional["training"] = check_choice(est.training, "training", TRAINING)
     if hasattr(est, "target"):
         optional["target"] = check_choice(est.target, "target", TARGETS)
+    if hasattr(est, "strategy"):
+        optional["strategy"] = check_choice(est.strategy, "strategy", STRATEGIES)
+        optional["max_horizon"] = check_int(est.max_horizon, "max_horizon", min_value=1)
     likelihood = getattr(est, "likelihood", None)
     if likelihood is not None:
         optional["likelihood"] = check_choice(likelihood, "likelihood", LIKELIHOOD_NAMES)
@@ -311,6 +339,12 @@ def check_settings(est: Any) -> Settings:
             raise ValueError(
                 f"likelihood={likelihood!r} is trained by truncated BPTT only, got "
                 "training='window'; use training='tbptt' (or likelihood=None)"
+            )
+        if optional.get("strategy") == "direct":
+            raise ValueError(
+                f"likelihood={likelihood!r} has a recursive head only (paths are sampled step "
+                "by step), got strategy='direct'; use strategy='recursive' with the "
+                "likelihood, or likelihood=None for a direct head with conformal intervals"
             )
     for name in ("warm_start", "scale", "verbose"):
         value = getattr(est, name, False)

@@ -18,6 +18,12 @@ Each epoch, stream b of a series starts from the state in which stream b - 1 of 
 series ended in the previous epoch (its first stream from zeros), so the carried states
 summarise the history before each stream. The validation loss runs each series' tail on from
 the state in which its last stream ended.
+
+A direct head of ``H`` outputs (RNNForecaster(strategy="direct")) is trained the same way on
+the targets of :func:`direct_targets`, ``u_i -> (s(r_{i+1}), ..., s(r_{i+H}))``: its training
+pairs are the origins whose H targets lie in the training part (the last ``H - 1`` training
+inputs are not origins), and the validation loss is the mean over the targets of the
+validation origins that were observed.
 """
 
 from __future__ import annotations
@@ -67,7 +73,28 @@ def plan_training(s: Settings, n: int) -> Plan:
             "window or pass a longer series"
         )
     n_val = validation_split(n_samples, s.validation_fraction)
+    steps = s.n_steps
+    if n_samples - n_val - steps + 1 < 1:
+        raise ValueError(
+            f"max_horizon={steps} is too long for the {n_samples - n_val} training samples of "
+            f"a series of {n} observations (the direct head needs at least max_horizon of "
+            "them); lower max_horizon or validation_fraction, or pass a longer series"
+        )
     return Plan(s, offset, n_samples, n_val, first_val=n_pairs - n_val)
+
+
+def direct_targets(u: np.ndarray, steps: int) -> np.ndarray:
+    """Targets of a direct head on the inputs ``u`` (m, D): ``T[i, h] = u[i + 1 + h, 0]``.
+
+    Shape (m, steps); NaN where ``i + 1 + h`` is past the data.
+
+    Examples
+    --------
+    >>> direct_targets(np.arange(4.0)[:, None], 2).tolist()
+    [[1.0, 2.0], [2.0, 3.0], [3.0, nan], [nan, nan]]
+    """
+    r = np.r_[u[1:, 0].astype(np.float64), np.full(steps, np.nan)]
+    return np.lib.stride_tricks.sliding_window_view(r, steps)[: len(u)].copy()
 
 
 def single_layout(n_train: int, batch_size: int, k2: int) -> tuple[int, list[int]]:
@@ -85,16 +112,23 @@ def pooled_layout(n_train: list[int], batch_size: int, k2: int) -> tuple[int, li
 
 
 def cut_streams(
-    inputs: list[np.ndarray], n_train: list[int], length: int, counts: list[int]
+    inputs: list[np.ndarray],
+    n_train: list[int],
+    length: int,
+    counts: list[int],
+    targets: list[np.ndarray] | None = None,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Cut the last ``counts[s] * length`` training pairs of each series into streams.
+
+    The target of input ``u_i`` is ``u_{i+1, 0}``, or ``targets[s][i]`` (a row of
+    :func:`direct_targets`) when given.
 
     Returns
     -------
     x : ndarray of shape (L, B, D)
         Time-major inputs, B = sum of counts, series after series.
-    t : ndarray of shape (L, B, 1)
-        The targets ``u_{i+1, 0}``.
+    t : ndarray of shape (L, B, O)
+        The targets ``u_{i+1, 0}`` (O = 1), or those of ``targets``.
     owner : ndarray of shape (B,)
         The position of the series each stream comes from.
     """
@@ -103,15 +137,21 @@ def cut_streams(
         skip = n - b * length
         D = u.shape[1]
         xs.append(u[skip:n].reshape(b, length, D).transpose(1, 0, 2))
-        ts.append(u[skip + 1 : n + 1, :1].reshape(b, length, 1).transpose(1, 0, 2))
+        t = u[skip + 1 : n + 1, :1] if targets is None else targets[s][skip:n].astype(u.dtype)
+        ts.append(t.reshape(b, length, t.shape[1]).transpose(1, 0, 2))
         owner += [s] * b
     return np.concatenate(xs, axis=1), np.concatenate(ts, axis=1), np.array(owner)
 
 
 def pooled_streams(
-    inputs: list[np.ndarray], n_train: list[int], batch_size: int, k2: int = 1
+    inputs: list[np.ndarray],
+    n_train: list[int],
+    batch_size: int,
+    k2: int = 1,
+    targets: list[np.ndarray] | None = None,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """:func:`cut_streams` with the :func:`pooled_layout` of many series.
+    """:func:`cut_streams` with the :func:`pooled_layout` of many series (``targets``: those
+    of a direct head, see :func:`cut_streams`).
 
     Examples
     --------
@@ -122,7 +162,7 @@ def pooled_streams(
     >>> x[:, 3, 0].tolist(), t[:, 3, 0].tolist()
     ([100.0, 101.0, 102.0], [101.0, 102.0, 103.0])
     """
-    return cut_streams(inputs, n_train, *pooled_layout(n_train, batch_size, k2))
+    return cut_streams(inputs, n_train, *pooled_layout(n_train, batch_size, k2), targets)
 
 
 def tbptt_functions(
@@ -137,8 +177,12 @@ def tbptt_functions(
     """The :class:`EpochFunctions` of truncated BPTT over the ``streams`` of 1..S series.
 
     ``streams`` is ``(x, t, owner)`` of :func:`cut_streams`; ``tails[s]`` is
-    ``(first_val, n_val)`` of series ``s``, whose inputs are ``inputs[s]``.
+    ``(first_val, n_val)`` of series ``s``, whose inputs are ``inputs[s]``. For a direct
+    head (``s.n_steps = H > 1``) the streams hold the targets of :func:`direct_targets` and
+    end ``H - 1`` inputs before ``first_val``; the validation loss is taken on those targets.
     """
+    H = s.n_steps
+    targets = [direct_targets(u, H) for u in inputs] if H > 1 else None
     x, t, owner = streams
     k1, k2 = s.k1, s.k2
     first = np.r_[True, owner[1:] != owner[:-1]]  # the first stream of each series
@@ -163,12 +207,20 @@ def tbptt_functions(
         return float(np.mean(result.losses)), float(np.mean(result.grad_norms))
 
     def validate() -> float:
-        y_hats, targets = [], []
+        y_hats, wanted = [], []
         for j, (u, (fv, n_val)) in enumerate(zip(inputs, tails, strict=True)):
             state = tuple(p[:, j : j + 1] for p in ends[0])
-            y_hats.append(net.forward(u[fv : fv + n_val, None], state)[0])
-            targets.append(u[fv + 1 : fv + n_val + 1, None, :1])
-        return loss_fn(np.concatenate(y_hats), np.concatenate(targets))[0]
+            lead = 0 if targets is None else targets[j].shape[1] - 1  # inputs after the streams
+            y_hats.append(net.forward(u[fv - lead : fv + n_val, None], state)[0][lead:])
+            if targets is None:
+                wanted.append(u[fv + 1 : fv + n_val + 1, None, :1])
+            else:
+                wanted.append(targets[j][fv : fv + n_val, None, :])
+        y_hat, target = np.concatenate(y_hats), np.concatenate(wanted)
+        if targets is None:
+            return loss_fn(y_hat, target)[0]
+        seen = np.isfinite(target)  # the targets observed
+        return loss_fn(y_hat[seen].astype(np.float64), target[seen])[0]
 
     has_val = all(n_val for _, n_val in tails)
     evaluate, baseline = tbptt_evaluation(net, x, t, k1, k2, s.training_loss)

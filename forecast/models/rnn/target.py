@@ -3,8 +3,17 @@
 The network never sees prices. With ``target="log_return"`` it reads and predicts
 ``r_t = log(p_t / p_{t-1})``, with ``"diff"`` ``r_t = p_t - p_{t-1}``, with ``"level"``
 ``r_t = p_t``; each standardised with the mean and standard deviation of the training part.
-Its input at step ``t`` is ``u_t = [s(r_t), s(x_t)]`` (``x_t`` the exogenous row of the same
-date, standardised column by column) and its output at step ``t`` predicts ``s(r_{t+1})``.
+Its input at step ``t`` is ``u_t = [s(r_t), s(x_t), s(c_{t+1})]`` and its output at step ``t``
+predicts ``s(r_{t+1})`` (or, for a direct model, ``s(r_{t+1}), ..., s(r_{t+H})``):
+
+* ``x_t``, the row of ``X`` of the same date: covariates *observed up to the origin*, which
+  so enter lagged (``x_{t-1}`` helps predict ``r_t``; no value after the origin is needed);
+* ``c_{t+1}``, the row of ``X_known`` of the *next* date: covariates *known in advance*
+  (calendar), so the input at the forecast origin needs those of the first forecast date.
+  The last input of the data seen is *pending* until they are given: its known columns
+  are 0 in ``u`` (:meth:`TargetTransform.inputs`) and are filled by the forecaster.
+
+Each column is standardised with the mean and standard deviation of the training part.
 Forecasts of ``s(r)`` go back to prices with the transforms' ``inverse_transform`` from the
 last observed price.
 
@@ -20,7 +29,8 @@ import numpy as np
 import pandas as pd
 
 from forecast._numeric import FloatRangeError
-from forecast._validation import check_positive, check_series
+from forecast._validation import check_positive
+from forecast.models.covariates import check_covariates
 from forecast.models.rnn.divergence import DivergenceError
 from forecast.transforms import Differencer, LogReturns, Standardizer
 
@@ -34,12 +44,14 @@ class TargetTransform:
     y : ndarray of shape (n,)
         Training prices (levels), oldest first.
     X : ndarray of shape (n, k) or None
-        Exogenous columns aligned with ``y``.
+        Covariates observed up to the origin, aligned with ``y``.
     n_scale : int
         How many of the first observations the scalers are fitted on (the data before the
         validation tail).
     name : str, default="y"
         How the caller calls ``y`` in error messages (an increment that overflows raises).
+    known : ndarray of shape (n, q) or None, default=None
+        Covariates known in advance (``X_known``), aligned with ``y``.
 
     Attributes
     ----------
@@ -47,11 +59,22 @@ class TargetTransform:
         Observations consumed before the first increment (1 for returns and differences,
         0 for levels): input ``u_i`` belongs to observation ``i + offset``.
     n_inputs : int
-        ``1 + k`` features per step.
+        ``1 + k + q`` features per step.
+    n_known : int
+        ``q``, the known-in-advance columns (the last ``q`` inputs).
     """
 
+    known_scaler: Standardizer | None = None  # models saved before X_known have none
+    n_known = 0
+
     def __init__(
-        self, target: str, y: np.ndarray, X: np.ndarray | None, n_scale: int, name: str = "y"
+        self,
+        target: str,
+        y: np.ndarray,
+        X: np.ndarray | None,
+        n_scale: int,
+        name: str = "y",
+        known: np.ndarray | None = None,
     ) -> None:
         self.target = target
         self.offset = 0 if target == "level" else 1
@@ -72,7 +95,10 @@ class TargetTransform:
             )
         self.target_scaler = Standardizer().fit(r)
         self.exog_scaler = None if X is None else Standardizer().fit(X[self.offset : n_scale])
-        self.n_inputs = 1 + (0 if X is None else X.shape[1])
+        if known is not None:
+            self.known_scaler = Standardizer().fit(known[:n_scale])
+            self.n_known = known.shape[1]
+        self.n_inputs = 1 + (0 if X is None else X.shape[1]) + self.n_known
 
     def _raw_increments(self, y: np.ndarray, previous: float | None) -> np.ndarray:
         """``r`` of ``y`` (preceded by the level ``previous`` when given), unscaled; inf
@@ -93,13 +119,16 @@ class TargetTransform:
         X: np.ndarray | None,
         previous: float | None = None,
         *,
+        known: np.ndarray | None = None,
         dtype: Any = np.float64,
         name: str = "y",
     ) -> np.ndarray:
         """Network inputs ``u`` of shape (m, n_inputs) in ``dtype``, all finite.
 
         Without ``previous``, ``y`` is a whole series and ``m = len(y) - offset``; with it
-        (the level just before ``y``), ``y`` continues a series and ``m = len(y)``.
+        (the level just before ``y``), ``y`` continues a series and ``m = len(y)``. The
+        known columns of a row are those of ``known`` (aligned with ``y``) at the next
+        observation; the last row's are pending, 0 (see the module docstring).
 
         Raises
         ------
@@ -110,11 +139,14 @@ class TargetTransform:
         """
         with np.errstate(over="ignore", invalid="ignore"):  # overflow is reported below
             r = self.target_scaler.transform(self._raw_increments(y, previous))
-            if self.exog_scaler is None:
-                u = r[:, None].astype(dtype)
-            else:
+            columns = [r[:, None]]
+            if self.exog_scaler is not None:
                 x = X if previous is not None else X[self.offset :]
-                u = np.column_stack([r, self.exog_scaler.transform(x)]).astype(dtype)
+                columns.append(self.exog_scaler.transform(x).reshape(len(x), -1))
+            if self.n_known:
+                c = self.scale_known(known if previous is not None else known[self.offset :])
+                columns.append(np.concatenate([c[1:], np.zeros_like(c[:1])]))  # c_{t+1}
+            u = np.concatenate(columns, axis=1).astype(dtype)
         bad = np.flatnonzero(~np.isfinite(u).all(axis=1))
         if bad.size:
             row = int(bad[0]) + (0 if previous is not None else self.offset)
@@ -125,6 +157,10 @@ class TargetTransform:
                 "Rescale the data (e.g. divide by a power of 10) first"
             )
         return u
+
+    def scale_known(self, known: np.ndarray) -> np.ndarray:
+        """Known-in-advance rows ``known`` (m, q) standardised: ``(c - mean) / scale``."""
+        return self.known_scaler.transform(known).reshape(len(known), -1)
 
     def levels(self, r_scaled: np.ndarray, last_level: float) -> np.ndarray:
         """Prices that continue ``last_level`` with the scaled increments ``r_scaled`` (h,).
@@ -219,26 +255,10 @@ def check_target_values(y: np.ndarray, index: pd.Index, target: str, name: str =
 def check_exog(
     X: Any, index: pd.Index | None, n: int, n_columns: int | None, name: str = "X"
 ) -> np.ndarray:
-    """Validate exogenous columns aligned with ``n`` observations of y: ``(n, k)`` float64.
+    """Validate covariates (``X`` or ``X_known``) aligned with ``n`` observations of y.
 
-    When both ``X`` and y are pandas objects (``index`` given) their indexes must be equal;
-    otherwise rows are aligned by position. ``n_columns`` (from ``fit``) is required again in
-    ``update``.
+    Returns them as a float64 array of shape ``(n, k)``: the checks of
+    :func:`forecast.models.covariates.check_covariates` (rows aligned by ``index`` when both
+    are pandas objects, by position otherwise; ``n_columns`` as fitted, in ``update``).
     """
-    values, x_index = check_series(X, name, allow_2d=True)
-    values = values.reshape(len(values), -1)
-    if len(values) != n:
-        raise ValueError(
-            f"{name} must have one row per observation of y: len({name})={len(values)}, len(y)={n}"
-        )
-    if index is not None and isinstance(X, (pd.Series, pd.DataFrame)) and not x_index.equals(index):
-        bad = next(i for i, (a, b) in enumerate(zip(x_index, index, strict=True)) if a != b)
-        raise ValueError(
-            f"{name} and y have different indexes: {name} has {x_index[bad]} where y has "
-            f"{index[bad]} at position {bad}; align them (or pass {name}.to_numpy())"
-        )
-    if n_columns is not None and values.shape[1] != n_columns:
-        raise ValueError(
-            f"{name} has {values.shape[1]} column(s) but the model was fitted with {n_columns}"
-        )
-    return values
+    return check_covariates(X, n, name, index=index, n_columns=n_columns)

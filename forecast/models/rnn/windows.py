@@ -124,13 +124,18 @@ def window_epoch_functions(
     s: Settings,
     optimizer: Any,
     rng: np.random.Generator,
+    first_val: int | None = None,
 ) -> EpochFunctions:
     """:class:`EpochFunctions` on windows ``x`` (n, T, D) with targets ``y`` (n, O).
 
-    The first ``n_train`` windows are trained on (:func:`many_to_one_epoch`), the rest give
-    the validation loss of the last-step outputs (no validation when there is no rest).
+    The first ``n_train`` windows are trained on (:func:`many_to_one_epoch`), those from
+    ``first_val`` on (default ``n_train``) give the validation loss of the last-step
+    outputs, over their targets that are not NaN (no validation when there are none).
     """
     loss_fn = nn.get_loss(s.loss)
+    first_val = n_train if first_val is None else first_val
+    x_val, y_val = x[first_val:], y[first_val:]
+    seen = np.isfinite(y_val)
 
     def run_epoch(epoch: int) -> tuple[float, float]:
         return many_to_one_epoch(
@@ -145,12 +150,14 @@ def window_epoch_functions(
         )
 
     def validate() -> float:
-        return loss_fn(predict_last(net, x[n_train:]), y[n_train:])[0]
+        if seen.all():
+            return loss_fn(predict_last(net, x_val), y_val)[0]
+        return loss_fn(predict_last(net, x_val)[seen].astype(np.float64), y_val[seen])[0]
 
     def evaluate() -> float:
         return loss_fn(predict_last(net, x[:n_train]), y[:n_train])[0]
 
-    has_val, targets = n_train < len(x), y[:n_train]
+    has_val, targets = bool(seen.any()), y[:n_train]
     return EpochFunctions(
         run_epoch,
         validate if has_val else None,
