@@ -23,6 +23,7 @@ from forecast.models.rnn.global_model import GlobalRNNForecaster
 from forecast.models.rnn.regressor import RNNRegressor
 from forecast.models.rnn.settings import (
     FORECASTER_DEFAULTS,
+    GLOBAL_DEFAULTS,
     PARAMETERS,
     REGRESSOR_DEFAULTS,
     check_settings,
@@ -31,7 +32,7 @@ from forecast.models.rnn.streams import cut_streams, single_layout
 
 ESTIMATORS = {
     RNNForecaster: FORECASTER_DEFAULTS,
-    GlobalRNNForecaster: FORECASTER_DEFAULTS,
+    GlobalRNNForecaster: GLOBAL_DEFAULTS,
     RNNRegressor: REGRESSOR_DEFAULTS,
 }
 SHARED = (

@@ -45,7 +45,7 @@ from forecast._validation import check_random_state, check_series
 from forecast.models.rnn.divergence import unfitted_on_error
 from forecast.models.rnn.global_series import GlobalSeriesForecaster
 from forecast.models.rnn.likelihood_paths import check_scale
-from forecast.models.rnn.settings import FORECASTER_DEFAULTS as D
+from forecast.models.rnn.settings import GLOBAL_DEFAULTS as D
 from forecast.models.rnn.settings import check_settings, document_parameters
 from forecast.models.rnn.streams import (
     direct_targets,
@@ -150,7 +150,7 @@ class GlobalRNNForecaster(NetworkPickling, BaseEstimator):
         engine=D.engine,
         validation_fraction=D.validation_fraction,
         patience=D.patience,
-        warm_start=False,
+        warm_start=D.warm_start,
         random_state=D.random_state,
         verbose=D.verbose,
     ) -> None:

@@ -8,8 +8,8 @@ scikit-learn wants each one named in ``__init__``; everything else about them is
 
 * :data:`PARAMETERS` documents them; :func:`document_parameters` writes the section into
   each class docstring (the parameters of its ``__init__``, in order, with its defaults);
-* :class:`Defaults` defaults them: :data:`FORECASTER_DEFAULTS` for the forecasters,
-  :data:`REGRESSOR_DEFAULTS` for the regressor;
+* :class:`Defaults` defaults them: :data:`FORECASTER_DEFAULTS` and :data:`GLOBAL_DEFAULTS`
+  for the forecasters, :data:`REGRESSOR_DEFAULTS` for the regressor;
 * :func:`check_settings` validates them and returns a :class:`Settings`, which builds the
   optimiser and the network they ask for (:meth:`Settings.build_optimizer`,
   :meth:`Settings.build_network`).
@@ -82,8 +82,11 @@ class Defaults:
     verbose: bool = False
 
 
-#: the defaults of RNNForecaster and GlobalRNNForecaster
+#: the defaults of RNNForecaster
 FORECASTER_DEFAULTS = Defaults()
+#: the defaults of GlobalRNNForecaster: a new fit_many draws new weights (warm_start=True asks
+#: for the weights of the last fit)
+GLOBAL_DEFAULTS = replace(FORECASTER_DEFAULTS, warm_start=False)
 #: the defaults of RNNRegressor and RNNClassifier: more, smaller steps on larger batches of
 #: windows
 REGRESSOR_DEFAULTS = replace(
