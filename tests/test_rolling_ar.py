@@ -148,3 +148,79 @@ def test_bad_windows_are_named_errors(series):
         ARForecaster(2, window="long").fit(y)
     with pytest.raises(ValueError, match=r"only 2 remain \(4 observations"):
         ARForecaster(2, window=4).fit(y)
+
+
+def step_by_step(model, values, index, start, stop):
+    """The general path of ``walk_rolling``: ``update_slice`` and ``forecast_values(1)``."""
+    out = []
+    for q in range(start + 1, stop + 1):
+        model.update_slice(values, index, q - 1, q, refit=True)
+        out.append(model.forecast_values(1)[0])
+    return np.array(out)
+
+
+def walk_both(y, order, window, stop=None, **kwargs):
+    values, index = y.to_numpy(), y.index
+    stop = len(values) - 1 if stop is None else stop
+    walked, general = (ARForecaster(order, window=window, **kwargs).fit(y.iloc[:window])
+                       for _ in range(2))
+    got = walked.walk_rolling(values, index, window, stop)
+    expected = step_by_step(general, values, index, window, stop)
+    return got, expected, walked, general
+
+
+def assert_same_model(walked, general):
+    np.testing.assert_allclose(walked.params_, general.params_, rtol=1e-12,
+                               atol=1e-12 * np.abs(general.params_).max())
+    np.testing.assert_allclose(walked.sigma2_, general.sigma2_, rtol=1e-12)
+    assert walked.nobs_ == general.nobs_
+    assert walked.n_refactorizations_ == general.n_refactorizations_
+    assert walked.index_.equals(general.index_)
+
+
+@pytest.mark.parametrize("name", ["returns", "prices"])
+@pytest.mark.parametrize("trend", ["c", "n", "ct"])
+def test_walk_rolling_equals_update_slice_and_forecast_values_at_each_origin(series, name, trend):
+    # ("ct": its origin moves with the window, every refit factorises: the general loop)
+    y = series[name].iloc[-2500:]
+    got, expected, walked, general = walk_both(y, 3, 30, trend=trend)
+    np.testing.assert_allclose(got, expected, rtol=0, atol=1e-12 * np.abs(expected).max())
+    assert_same_model(walked, general)
+
+
+@pytest.mark.parametrize("name", ["returns", "prices"])
+def test_backtest_on_a_2000_day_window_walks_in_one_call_and_equals_autoreg(series, name):
+    y, window = series[name].iloc[-2600:], 2000
+    frame, model = run_backtest(
+        ARForecaster(5), y,
+        WalkForward(start=window, window="rolling", train_size=window, refit_every=1),
+    )
+    values, forecasts = y.to_numpy(), frame["forecast"].to_numpy()
+    assert len(frame) == 600 and len(model.index_) == len(y) - 1
+    every_tenth = range(window, len(y), 10)
+    expected = autoreg_forecasts(values, every_tenth, window, 5)
+    np.testing.assert_allclose(forecasts[::10], expected, rtol=0,
+                               atol=RTOL * np.abs(expected).max())
+    res = AutoReg(values[-window - 1 : -1], 5).fit()
+    np.testing.assert_allclose(model.params_, res.params, rtol=RTOL)
+    np.testing.assert_allclose(model.sigma2_, res.sigma2, rtol=RTOL)
+
+
+@pytest.mark.parametrize("guard", ["MAX_ERROR", "MAX_LOSS"])
+def test_walk_rolling_refactorises_where_the_general_path_does(series, monkeypatch, guard):
+    # tightened bounds: the error estimate (or the loss) passes them every few steps
+    monkeypatch.setattr(ar_window, guard, {"MAX_ERROR": 1e-13, "MAX_LOSS": 50.0}[guard])
+    got, expected, walked, general = walk_both(series["prices"].iloc[-700:], 5, 200)
+    np.testing.assert_allclose(got, expected, rtol=1e-12)
+    assert_same_model(walked, general)
+    assert general.n_refactorizations_ >= 5
+
+
+def test_walk_rolling_takes_the_general_path_for_a_refused_downdate():
+    y, window = pd.Series(near_collinear(1e-3)), 40
+    got, expected, walked, general = walk_both(y, 2, window)
+    np.testing.assert_allclose(got, expected, rtol=1e-12)
+    assert_same_model(walked, general)
+    assert general.n_refactorizations_ > 0
+    np.testing.assert_allclose(got, autoreg_forecasts(y.to_numpy(), range(window + 1, len(y)),
+                                                      window, 2), rtol=RTOL)
