@@ -224,3 +224,14 @@ def test_walk_rolling_takes_the_general_path_for_a_refused_downdate():
     assert general.n_refactorizations_ > 0
     np.testing.assert_allclose(got, autoreg_forecasts(y.to_numpy(), range(window + 1, len(y)),
                                                       window, 2), rtol=RTOL)
+
+
+def test_walk_rolling_refuses_positions_that_do_not_follow_the_data_seen(series):
+    y = series["returns"].iloc[:300]
+    model = ARForecaster(2, window=100).fit(y.iloc[:100])
+    values, index = y.to_numpy(), y.index
+    with pytest.raises(ValueError, match=r"start = the number of values seen \(100\).*start=99"):
+        model.walk_rolling(values, index, 99, 200)
+    with pytest.raises(ValueError, match=r"len\(values\) \(300\), got start=100, stop=301"):
+        model.walk_rolling(values, index, 100, 301)
+    assert len(model.index_) == 100  # nothing appended

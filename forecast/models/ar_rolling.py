@@ -35,6 +35,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 from numpy.lib.stride_tricks import as_strided, sliding_window_view
+from sklearn.utils.validation import check_is_fitted
 
 from forecast.models import ar_window
 
@@ -57,18 +58,40 @@ class RollingWalk:
         covariates, the recursive strategy and trend "n" or "c", the refits are made in
         one loop (see the module docstring), equal to those calls to rounding.
 
+        Parameters
+        ----------
+        values : ndarray of shape (n,)
+            The whole series, its first ``start`` values those seen so far.
+        index : pandas.Index of length n
+            Their labels.
+        start, stop : int
+            The positions walked: ``start`` is the number of values seen,
+            ``start < stop <= n``.
+
         Returns
         -------
         ndarray of shape (stop - start,)
             Entry ``i``: the forecast of ``values[start + i + 1]`` made at origin
-            ``start + i + 1``.
+            ``start + i + 1`` (the last one, at ``stop = n``, is beyond the data).
+
+        Raises
+        ------
+        ValueError
+            if ``start`` is not the number of values seen, or ``stop`` not in
+            ``start + 1 .. len(values)``; the checks of ``update_slice`` otherwise.
         """
+        check_is_fitted(self)
+        seen = len(self._history)
+        if start != seen or not start < stop <= len(values):
+            raise ValueError(
+                f"walk_rolling needs start = the number of values seen ({seen}) < stop <= "
+                f"len(values) ({len(values)}), got start={start}, stop={stop}; pass the "
+                "positions that follow the data seen"
+            )
         new = values[start:stop]
         w = self.window
         if not (
-            stop > start
-            and len(self._history) == start
-            and w is not None
+            w is not None
             and self._cov is None
             and not self._direct
             and self._trend in ("n", "c")
