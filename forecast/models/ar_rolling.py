@@ -153,6 +153,7 @@ def _walk(model: Any, values: np.ndarray, index: pd.Index, start: int, stop: int
     ls = load()
     ssr, loss = ls.ssr, model._loss
     dot, add = np.dot, np.add
+    y = values[: stop + 1].tolist()  # Python floats: scalar math on them is quicker
     dot(U[0], A, out=Wx)
     for i in range(n_steps):
         q = start + 1 + i  # the origin: the window moves to values[q - w : q]
@@ -174,7 +175,7 @@ def _walk(model: Any, values: np.ndarray, index: pd.Index, start: int, stop: int
         l22 = math.sqrt(l22_sq)
         det = -d_in * d_out
         m11, m12, m22 = (c22 - 1.0) / det, -c12 / det, d_in / det
-        r_in, r_out = values[q - 1] - f_in, values[q - 1 - m] - f_out
+        r_in, r_out = y[q - 1] - f_in, y[q - 1 - m] - f_out
         v1, v2 = m11 * r_in + m12 * r_out, m12 * r_in + m22 * r_out
         new_ssr = ssr + (r_in * v1 + r_out * v2)
         before, loss = loss, loss + 1.0 / d_out
