@@ -18,7 +18,7 @@ from statsmodels.tsa.ar_model import AutoReg
 import forecast
 from forecast.evaluation.backtest import run_backtest
 from forecast.evaluation.schedule import WalkForward
-from forecast.models import ar_window
+from forecast.models import ar_rolling, ar_window
 from forecast.models.ar import ARForecaster
 
 RTOL = 1e-8
@@ -235,3 +235,27 @@ def test_walk_rolling_refuses_positions_that_do_not_follow_the_data_seen(series)
     with pytest.raises(ValueError, match=r"len\(values\) \(300\), got start=100, stop=301"):
         model.walk_rolling(values, index, 100, 301)
     assert len(model.index_) == 100  # nothing appended
+
+
+class StepByStep(ARForecaster):
+    """AR without walk_rolling: backtest updates it origin by origin."""
+
+    walk_rolling = None
+
+
+@pytest.mark.parametrize("start", [60, 95])
+def test_backtest_hands_the_origins_to_walk_rolling_and_keeps_their_forecasts(series, start,
+                                                                              monkeypatch):
+    y, window = series["prices"].iloc[:400], 60  # start 95: the first window begins at 35
+    schedule = WalkForward(start=start, window="rolling", train_size=window, refit_every=1)
+    general, _ = run_backtest(StepByStep(4), y, schedule, model_name="ARForecaster")
+    calls = []
+    monkeypatch.setattr(ARForecaster, "walk_rolling", lambda self, *a: calls.append(a[2:])
+                        or ar_rolling.RollingWalk.walk_rolling(self, *a))
+    monkeypatch.setattr(ARForecaster, "update_slice", None)  # per-origin updates: none left
+    walked, model = run_backtest(ARForecaster(4), y, schedule)
+    assert calls == [(window, len(y) - 1 - (start - window))]
+    np.testing.assert_allclose(walked["forecast"], general["forecast"], rtol=1e-12)
+    pd.testing.assert_frame_equal(walked.drop(columns="forecast"),
+                                  general.drop(columns="forecast"))
+    assert model.index_.equals(y.index[start - window : -1])

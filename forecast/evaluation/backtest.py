@@ -209,7 +209,9 @@ def run_backtest(
     for i, q in bar:
         q = int(q)
         if walks and i == 1:  # the same as update_slice and forecast_values at each origin
-            forecasts[1:, 0] = model.walk_rolling(values, index, seen, int(targets[-1]))
+            lo = int(targets[0]) - train_size  # the model's history is values[lo:seen]
+            forecasts[1:, 0] = model.walk_rolling(values[lo:], index[lo:], seen - lo,
+                                                  int(targets[-1]) - lo)
             for j in np.flatnonzero(~np.isfinite(forecasts[:, 0]))[:1]:
                 _checked(forecasts[j], horizon, name, index, int(targets[j]) - 1, "predict")
             bar.update(n_origins - 1)
