@@ -259,3 +259,15 @@ def test_backtest_hands_the_origins_to_walk_rolling_and_keeps_their_forecasts(se
     pd.testing.assert_frame_equal(walked.drop(columns="forecast"),
                                   general.drop(columns="forecast"))
     assert model.index_.equals(y.index[start - window : -1])
+
+
+def test_walk_rolling_refuses_a_nan_as_update_slice_does(series):
+    y = series["returns"].iloc[:200].to_numpy().copy()
+    y[150] = np.nan
+    model = ARForecaster(2, window=100).fit(y[:100])
+    with pytest.raises(ValueError, match="NaN") as walked:
+        model.walk_rolling(y, pd.RangeIndex(200), 100, 199)
+    general = ARForecaster(2, window=100).fit(y[:100])
+    with pytest.raises(ValueError, match="NaN") as stepped:
+        step_by_step(general, y, pd.RangeIndex(200), 100, 199)
+    assert str(walked.value) == str(stepped.value)

@@ -73,7 +73,8 @@ class ARForecaster(CovariateState, RollingWalk):
     observations only (``AutoReg(y[-w:], ...)``), and ``update(y_new, refit=True)`` slides
     the least squares: new rows folded in, the oldest taken out, O(k^2) per row, with a
     refactorisation when a downdate would lose accuracy (:mod:`forecast.models.ar_window`).
-    ``forecast.backtest(..., window="rolling", train_size=w)`` uses it.
+    ``forecast.backtest(..., window="rolling", train_size=w)`` uses it, handing a refit at
+    every origin to :meth:`walk_rolling` (:mod:`forecast.models.ar_rolling`) in one call.
 
     Parameters
     ----------
