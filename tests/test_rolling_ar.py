@@ -271,3 +271,18 @@ def test_walk_rolling_refuses_a_nan_as_update_slice_does(series):
     with pytest.raises(ValueError, match="NaN") as stepped:
         step_by_step(general, y, pd.RangeIndex(200), 100, 199)
     assert str(walked.value) == str(stepped.value)
+
+
+class Shifted(ARForecaster):
+    """A subclass that shifts its forecasts: walked through its own forecast_values."""
+
+    def forecast_values(self, horizon, X_known=None):
+        return super().forecast_values(horizon, X_known) + 1.0
+
+
+def test_a_subclass_overriding_forecast_values_is_walked_through_it(series):
+    y = series["prices"].iloc[:300]
+    schedule = WalkForward(start=100, window="rolling", train_size=100, refit_every=1)
+    frame, _ = run_backtest(Shifted(3), y, schedule)
+    plain, _ = run_backtest(ARForecaster(3), y, schedule)
+    np.testing.assert_allclose(frame["forecast"], plain["forecast"] + 1.0, rtol=1e-12)

@@ -24,7 +24,8 @@ path (``update_slice``) from the same state, and a step after which ``slide`` wo
 refactorise (``d_in`` too large, the loss or the error estimate past their bounds, a
 negative ``ssr``) refactorises the window the same way. Anything the walk does not cover
 (covariates, the direct strategy, a time trend, a window not yet full, values that are
-not finite or beyond the magnitude check) is the general loop itself.
+not finite or beyond the magnitude check, a subclass overriding one of those methods) is
+the general loop itself.
 """
 
 from __future__ import annotations
@@ -91,7 +92,8 @@ class RollingWalk:
         new = values[start:stop]
         w = self.window
         if not (
-            w is not None
+            _keeps_the_steps(type(self))
+            and w is not None
             and self._cov is None
             and not self._direct
             and self._trend in ("n", "c")
@@ -231,3 +233,11 @@ class RollingWalk:
         self._models = ar_window.factorise(self._spec(), y, [self._lags], lo, q)
         self.n_refactorizations_ += 1
         self._lo, self._n_fit, self._loss = lo, q, 0.0
+
+
+def _keeps_the_steps(cls: type) -> bool:
+    """Whether ``cls`` keeps the methods the walk stands for (a subclass that overrides
+    one of them, to shift forecasts or log refits, is walked through them)."""
+    base = next(c for c in cls.__mro__ if RollingWalk in c.__bases__)
+    names = ("update_slice", "_observed", "forecast_values", "_set_fitted")
+    return all(getattr(cls, name) is getattr(base, name) for name in names)
