@@ -468,7 +468,8 @@ def _mutated(raw: bytes, kind: str, a: int, b: int, c: int) -> bytes:
             ints = array.view(np.int64) if array.dtype.kind == "M" else array
             array = ints.astype(np.float64)
         elif change == "int" and array.dtype.kind in "fM":
-            array = array.astype(np.int64) if array.dtype.kind == "f" else array.view(np.int64)
+            with np.errstate(invalid="ignore"):  # a NaN (an allowed one) casts to some int
+                array = array.astype(np.int64) if array.dtype.kind == "f" else array.view(np.int64)
         arrays[key] = array
     return _pack(arrays, metadata)
 

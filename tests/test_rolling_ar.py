@@ -18,7 +18,7 @@ from statsmodels.tsa.ar_model import AutoReg
 import forecast
 from forecast.evaluation.backtest import run_backtest
 from forecast.evaluation.schedule import WalkForward
-from forecast.models import ar_window
+from forecast.models import ar_rolling, ar_window
 from forecast.models.ar import ARForecaster
 
 RTOL = 1e-8
@@ -148,3 +148,141 @@ def test_bad_windows_are_named_errors(series):
         ARForecaster(2, window="long").fit(y)
     with pytest.raises(ValueError, match=r"only 2 remain \(4 observations"):
         ARForecaster(2, window=4).fit(y)
+
+
+def step_by_step(model, values, index, start, stop):
+    """The general path of ``walk_rolling``: ``update_slice`` and ``forecast_values(1)``."""
+    out = []
+    for q in range(start + 1, stop + 1):
+        model.update_slice(values, index, q - 1, q, refit=True)
+        out.append(model.forecast_values(1)[0])
+    return np.array(out)
+
+
+def walk_both(y, order, window, stop=None, **kwargs):
+    values, index = y.to_numpy(), y.index
+    stop = len(values) - 1 if stop is None else stop
+    walked, general = (ARForecaster(order, window=window, **kwargs).fit(y.iloc[:window])
+                       for _ in range(2))
+    got = walked.walk_rolling(values, index, window, stop)
+    expected = step_by_step(general, values, index, window, stop)
+    return got, expected, walked, general
+
+
+def assert_same_model(walked, general):
+    np.testing.assert_allclose(walked.params_, general.params_, rtol=1e-12,
+                               atol=1e-12 * np.abs(general.params_).max())
+    np.testing.assert_allclose(walked.sigma2_, general.sigma2_, rtol=1e-12)
+    assert walked.nobs_ == general.nobs_
+    assert walked.n_refactorizations_ == general.n_refactorizations_
+    assert walked.index_.equals(general.index_)
+
+
+@pytest.mark.parametrize("name", ["returns", "prices"])
+@pytest.mark.parametrize("trend", ["c", "n", "ct"])
+def test_walk_rolling_equals_update_slice_and_forecast_values_at_each_origin(series, name, trend):
+    # ("ct": its origin moves with the window, every refit factorises: the general loop)
+    y = series[name].iloc[-2500:]
+    got, expected, walked, general = walk_both(y, 3, 30, trend=trend)
+    np.testing.assert_allclose(got, expected, rtol=0, atol=1e-12 * np.abs(expected).max())
+    assert_same_model(walked, general)
+
+
+@pytest.mark.parametrize("name", ["returns", "prices"])
+def test_backtest_on_a_2000_day_window_walks_in_one_call_and_equals_autoreg(series, name):
+    y, window = series[name].iloc[-2600:], 2000
+    frame, model = run_backtest(
+        ARForecaster(5), y,
+        WalkForward(start=window, window="rolling", train_size=window, refit_every=1),
+    )
+    values, forecasts = y.to_numpy(), frame["forecast"].to_numpy()
+    assert len(frame) == 600 and len(model.index_) == len(y) - 1
+    every_tenth = range(window, len(y), 10)
+    expected = autoreg_forecasts(values, every_tenth, window, 5)
+    np.testing.assert_allclose(forecasts[::10], expected, rtol=0,
+                               atol=RTOL * np.abs(expected).max())
+    res = AutoReg(values[-window - 1 : -1], 5).fit()
+    np.testing.assert_allclose(model.params_, res.params, rtol=RTOL)
+    np.testing.assert_allclose(model.sigma2_, res.sigma2, rtol=RTOL)
+
+
+@pytest.mark.parametrize("guard", ["MAX_ERROR", "MAX_LOSS"])
+def test_walk_rolling_refactorises_where_the_general_path_does(series, monkeypatch, guard):
+    # tightened bounds: the error estimate (or the loss) passes them every few steps
+    monkeypatch.setattr(ar_window, guard, {"MAX_ERROR": 1e-13, "MAX_LOSS": 50.0}[guard])
+    got, expected, walked, general = walk_both(series["prices"].iloc[-700:], 5, 200)
+    np.testing.assert_allclose(got, expected, rtol=1e-12)
+    assert_same_model(walked, general)
+    assert general.n_refactorizations_ >= 5
+
+
+def test_walk_rolling_takes_the_general_path_for_a_refused_downdate():
+    y, window = pd.Series(near_collinear(1e-3)), 40
+    got, expected, walked, general = walk_both(y, 2, window)
+    np.testing.assert_allclose(got, expected, rtol=1e-12)
+    assert_same_model(walked, general)
+    assert general.n_refactorizations_ > 0
+    np.testing.assert_allclose(got, autoreg_forecasts(y.to_numpy(), range(window + 1, len(y)),
+                                                      window, 2), rtol=RTOL)
+
+
+def test_walk_rolling_refuses_positions_that_do_not_follow_the_data_seen(series):
+    y = series["returns"].iloc[:300]
+    model = ARForecaster(2, window=100).fit(y.iloc[:100])
+    values, index = y.to_numpy(), y.index
+    with pytest.raises(ValueError, match=r"start = the number of values seen \(100\).*start=99"):
+        model.walk_rolling(values, index, 99, 200)
+    with pytest.raises(ValueError, match=r"len\(values\) \(300\), got start=100, stop=301"):
+        model.walk_rolling(values, index, 100, 301)
+    assert len(model.index_) == 100  # nothing appended
+
+
+class StepByStep(ARForecaster):
+    """AR without walk_rolling: backtest updates it origin by origin."""
+
+    walk_rolling = None
+
+
+@pytest.mark.parametrize("start", [60, 95])
+def test_backtest_hands_the_origins_to_walk_rolling_and_keeps_their_forecasts(series, start,
+                                                                              monkeypatch):
+    y, window = series["prices"].iloc[:400], 60  # start 95: the first window begins at 35
+    schedule = WalkForward(start=start, window="rolling", train_size=window, refit_every=1)
+    general, _ = run_backtest(StepByStep(4), y, schedule, model_name="ARForecaster")
+    calls = []
+    monkeypatch.setattr(ARForecaster, "walk_rolling", lambda self, *a: calls.append(a[2:])
+                        or ar_rolling.RollingWalk.walk_rolling(self, *a))
+    monkeypatch.setattr(ARForecaster, "update_slice", None)  # per-origin updates: none left
+    walked, model = run_backtest(ARForecaster(4), y, schedule)
+    assert calls == [(window, len(y) - 1 - (start - window))]
+    np.testing.assert_allclose(walked["forecast"], general["forecast"], rtol=1e-12)
+    pd.testing.assert_frame_equal(walked.drop(columns="forecast"),
+                                  general.drop(columns="forecast"))
+    assert model.index_.equals(y.index[start - window : -1])
+
+
+def test_walk_rolling_refuses_a_nan_as_update_slice_does(series):
+    y = series["returns"].iloc[:200].to_numpy().copy()
+    y[150] = np.nan
+    model = ARForecaster(2, window=100).fit(y[:100])
+    with pytest.raises(ValueError, match="NaN") as walked:
+        model.walk_rolling(y, pd.RangeIndex(200), 100, 199)
+    general = ARForecaster(2, window=100).fit(y[:100])
+    with pytest.raises(ValueError, match="NaN") as stepped:
+        step_by_step(general, y, pd.RangeIndex(200), 100, 199)
+    assert str(walked.value) == str(stepped.value)
+
+
+class Shifted(ARForecaster):
+    """A subclass that shifts its forecasts: walked through its own forecast_values."""
+
+    def forecast_values(self, horizon, X_known=None):
+        return super().forecast_values(horizon, X_known) + 1.0
+
+
+def test_a_subclass_overriding_forecast_values_is_walked_through_it(series):
+    y = series["prices"].iloc[:300]
+    schedule = WalkForward(start=100, window="rolling", train_size=100, refit_every=1)
+    frame, _ = run_backtest(Shifted(3), y, schedule)
+    plain, _ = run_backtest(ARForecaster(3), y, schedule)
+    np.testing.assert_allclose(frame["forecast"], plain["forecast"] + 1.0, rtol=1e-12)

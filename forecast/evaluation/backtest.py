@@ -126,7 +126,10 @@ def run_backtest(
     (``benchmarks/bench_ar_walkforward.py``). A rolling window whose refits the forecaster
     can make by sliding (``forecaster.slides_window(train_size)``, AR with an int order) is
     fitted once and then refit through ``update(..., refit=True)`` on a clone with
-    ``window=train_size``: the same forecasts as a fresh fit per window, in O(k^2) per row.
+    ``window=train_size``: the same forecasts as a fresh fit per window, in O(k^2) per row;
+    with a refit at every consecutive origin and ``horizon=1`` (no covariates, intervals or
+    P(up)), the origins after the first go to ``forecaster.walk_rolling`` in one call
+    (:mod:`forecast.models.ar_rolling`).
     A forecaster of P(up) (see
     :func:`~forecast.models.direction.forecasts_direction`) is asked for
     ``forecast_values`` and ``proba_values``, and its P(up) is recorded as ``prob_up``.
@@ -198,8 +201,21 @@ def run_backtest(
     )
     fast_rows = {key: value for key, value in rows.items() if value is not None}
     slides = window == "rolling" and warm_start and _slides(forecaster, train_size)
+    # a rolling refit at every consecutive origin, one step ahead: the whole run in one call
+    walks = (slides and fast and refit_every == 1 and horizon == 1 and not fast_rows
+             and bounds is None and not direction and n_origins > 1
+             and int(targets[-1]) - int(targets[0]) == n_origins - 1
+             and callable(getattr(forecaster, "walk_rolling", None)))
     for i, q in bar:
         q = int(q)
+        if walks and i == 1:  # the same as update_slice and forecast_values at each origin
+            lo = int(targets[0]) - train_size  # the model's history is values[lo:seen]
+            forecasts[1:, 0] = model.walk_rolling(values[lo:], index[lo:], seen - lo,
+                                                  int(targets[-1]) - lo)
+            for j in np.flatnonzero(~np.isfinite(forecasts[:, 0]))[:1]:
+                _checked(forecasts[j], horizon, name, index, int(targets[j]) - 1, "predict")
+            bar.update(n_origins - 1)
+            break
         refit = i == 0 or (refit_every is not None and i % refit_every == 0)
         fresh = window == "expanding" and not warm_start or window == "rolling" and not slides
         if refit and (i == 0 or fresh):

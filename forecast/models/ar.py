@@ -26,6 +26,7 @@ from forecast._validation import check_choice, check_int, check_series
 from forecast.models._lags import TRENDS, design_matrix, design_row, n_trend
 from forecast.models._lstsq import information_criteria
 from forecast.models.ar_covariates import CovariateState
+from forecast.models.ar_rolling import RollingWalk
 from forecast.models.ar_window import (
     StateSpec,
     check_enough,
@@ -48,7 +49,7 @@ logger = logging.getLogger(__name__)
 STRATEGIES = ("recursive", "direct")
 
 
-class ARForecaster(CovariateState):
+class ARForecaster(CovariateState, RollingWalk):
     """Autoregressive model of order tau fitted by conditional least squares.
 
     Equal to ``statsmodels.tsa.ar_model.AutoReg(y, order, trend=trend, hold_back=hold_back)``
@@ -72,7 +73,8 @@ class ARForecaster(CovariateState):
     observations only (``AutoReg(y[-w:], ...)``), and ``update(y_new, refit=True)`` slides
     the least squares: new rows folded in, the oldest taken out, O(k^2) per row, with a
     refactorisation when a downdate would lose accuracy (:mod:`forecast.models.ar_window`).
-    ``forecast.backtest(..., window="rolling", train_size=w)`` uses it.
+    ``forecast.backtest(..., window="rolling", train_size=w)`` uses it, handing a refit at
+    every origin to :meth:`walk_rolling` (:mod:`forecast.models.ar_rolling`) in one call.
 
     Parameters
     ----------
