@@ -191,5 +191,10 @@ def test_every_rnn_estimator_trains_on_the_engine_it_is_given(engine):
     global_model = forecast.GlobalRNNForecaster(**small, k1=5, batch_size=4).fit_many(
         {"a": close, "b": 2 * close}
     )
+    X, _ = forecast.make_windows(np.log(close).diff().dropna().to_numpy(), window=5)
+    up = (np.arange(len(X)) % 2).astype(int)
+    regressor = forecast.RNNRegressor(**small).fit(X, X[:, -1])
+    classifier = forecast.RNNClassifier(**small).fit(X, up)
     assert forecaster.network_.engine == global_model.network_.engine == engine
-    assert forecaster.get_params()["engine"] == engine
+    assert regressor.network_.engine == classifier.network_.engine == engine
+    assert forecaster.get_params()["engine"] == classifier.get_params()["engine"] == engine

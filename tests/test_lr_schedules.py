@@ -105,6 +105,18 @@ def test_a_forecaster_with_a_schedule_saves_and_loads(tmp_path):
     np.testing.assert_array_equal(loaded.predict(3), model.predict(3))
 
 
+def test_the_classifier_steps_its_schedule_after_each_epoch():
+    close = forecast.load_dataset("sp500")["close"].iloc[-300:]
+    X, _ = forecast.make_windows(np.log(close).diff().dropna().to_numpy(), window=5)
+    up = (X[:, -1] > 0).astype(int)
+    small = dict(hidden_size=4, epochs=3, random_state=0, patience=None)
+    halved = forecast.RNNClassifier(**small, lr_schedule="step",
+                                    lr_schedule_params={"step_size": 1, "gamma": 0.5}).fit(X, up)
+    constant = forecast.RNNClassifier(**small).fit(X, up)
+    assert halved.history_["train_loss"][0] == constant.history_["train_loss"][0]
+    assert halved.history_["train_loss"][1] != constant.history_["train_loss"][1]
+
+
 def test_the_schedules_default_parameters_are_documented_and_applied():
     s = forecast.RNNForecaster(epochs=7, lr_schedule="cosine")
     from forecast.models.rnn.settings import check_settings

@@ -91,9 +91,12 @@ class RNNClassifier(WindowNetworkModel, ClassifierMixin, BaseEstimator):
         epochs=D.epochs,
         batch_size=D.batch_size,
         lr=D.lr,
+        lr_schedule=D.lr_schedule,
+        lr_schedule_params=D.lr_schedule_params,
         optimizer=D.optimizer,
         clip_norm=D.clip_norm,
         dtype=D.dtype,
+        engine=D.engine,
         scale=D.scale,
         validation_fraction=D.validation_fraction,
         patience=D.patience,
@@ -107,9 +110,12 @@ class RNNClassifier(WindowNetworkModel, ClassifierMixin, BaseEstimator):
         self.epochs = epochs
         self.batch_size = batch_size
         self.lr = lr
+        self.lr_schedule = lr_schedule
+        self.lr_schedule_params = lr_schedule_params
         self.optimizer = optimizer
         self.clip_norm = clip_norm
         self.dtype = dtype
+        self.engine = engine
         self.scale = scale
         self.validation_fraction = validation_fraction
         self.patience = patience
@@ -154,11 +160,11 @@ class RNNClassifier(WindowNetworkModel, ClassifierMixin, BaseEstimator):
             self.network_ = s.build_network(self.n_inputs_, n_outputs, rng, old)
             xs = self._scaled(x, self.x_scaler_, "X")
             targets = codes[:, None].astype(self.network_.dtype)  # 0/1, or a class index
-            fns = log_loss_epoch_functions(
-                self.network_, xs, targets, n_train, s, s.build_optimizer(), rng
-            )
+            optimizer = s.build_optimizer()
+            fns = log_loss_epoch_functions(self.network_, xs, targets, n_train, s, optimizer, rng)
             result = fit_network(
-                self.network_, fns, s, verbose=self.verbose, desc=type(self).__name__
+                self.network_, fns, s, verbose=self.verbose, desc=type(self).__name__,
+                optimizer=optimizer,
             )
         self.history_ = result.history
         self.best_epoch_ = result.best_epoch
