@@ -30,6 +30,8 @@ from forecast.nn.kernels.layout import (
 )
 
 N_GATES = 4
+#: steps per product of the weight gradient (their dA_t, 8 x 32 x 256 floats, stay in L2)
+DW_STEPS = 8
 STATE_NAMES = ("h", "c")
 
 
@@ -83,6 +85,8 @@ def backward_block(
     d_in = np.empty((nb, K), Z.dtype)  # [dh_{t-1}; dx_t; .] = W^T da_t, one row per sequence
     norms = np.zeros(T)
     one = np.ones(1, Z.dtype)[0]
+    dW = np.zeros((4 * H, K), Z.dtype)  # sum_t dA_t^T Z_t, DW_STEPS steps at a time
+    dW_part = np.empty((4 * H, K), Z.dtype)
     for b in range(nb):
         for j in range(H):
             dh[b, j] = dh_T[j, b0 + b]
@@ -105,11 +109,15 @@ def backward_block(
                 d_c[j] = dct * f  # dc_{t-1} = dc_t * f_t
         np.dot(dA[t], W, d_in)  # [dh_{t-1}; dx_t; .] = W^T da_t
         scatter_grads(d_in, dh, dx, t, b0)
+        if t % DW_STEPS == 0:  # the steps t .. t_hi - 1, while dA of them is still in cache
+            t_hi = min(t + DW_STEPS, T)
+            n = (t_hi - t) * nb
+            np.dot(dA[t:t_hi].reshape(n, 4 * H).T, Z[t:t_hi].reshape(n, K), dW_part)
+            dW += dW_part
     for b in range(nb):
         for j in range(H):
             dh0[j, b0 + b] = dh[b, j]
             dc0[j, b0 + b] = dc[b, j]
-    dW = np.dot(dA.reshape(T * nb, 4 * H).T, Z.reshape(T * nb, K))  # sum_t dA_t^T Z_t
     return dW, norms
 
 
