@@ -5,8 +5,8 @@
 
 with the four row blocks (r, z, the candidate's input part, its hidden part ``hn``) of
 ``forecast.nn.gru.stacked_weights`` as one product per step. The structure (a block's time
-loop compiled, one BLAS product and one fused pass per step, ``dW`` in one product after
-the backward loop) is that of ``forecast.nn.kernels.lstm``.
+loop compiled, one BLAS product and one fused pass per step, ``dW`` in products over
+``DW_STEPS`` steps during the backward loop) is that of ``forecast.nn.kernels.lstm``.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from forecast.nn.kernels.activations import sigmoid, tanh
 from forecast.nn.kernels.blocks import KERNEL_OPTIONS
 from forecast.nn.kernels.layout import (
     add_outside_grads,
+    add_weight_grads,
     gather_inputs,
     run_backward,
     run_forward,
@@ -71,6 +72,8 @@ def backward_block(
     d_in = np.empty((nb, K), Z.dtype)  # W^T dgates_t, one row per sequence
     norms = np.zeros(T)
     one = np.ones(1, Z.dtype)[0]
+    dW = np.zeros((4 * H, K), Z.dtype)  # sum_t dA_t^T Z_t
+    dW_part = np.empty((4 * H, K), Z.dtype)
     for b in range(nb):
         for j in range(H):
             dh[b, j] = dh_T[j, b0 + b]
@@ -92,10 +95,10 @@ def backward_block(
         np.dot(dA[t], W, d_in)  # W^T dgates_t = [dh_{t-1} via the gates; dx_t; .]
         scatter_grads(d_in, dh, dx, t, b0)
         dh += dh_z  # dh_{t-1} = W_hr^T da_r + W_hz^T da_z + W_hn^T dhn_t + dh_t * z_t
+        add_weight_grads(dA, Z, t, dW, dW_part)  # dW += dA_s^T Z_s, DW_STEPS steps at a time
     for b in range(nb):
         for j in range(H):
             dh0[j, b0 + b] = dh[b, j]
-    dW = np.dot(dA.reshape(T * nb, 4 * H).T, Z.reshape(T * nb, K))  # sum_t dA_t^T Z_t
     return dW, norms
 
 

@@ -74,6 +74,23 @@ def add_outside_grads(dh, dh_seq, active, t, b0):  # pragma: no cover - compiled
     return s
 
 
+#: steps per product of the weight gradient: their dA_t (8 x 32 x 256 floats for a block of
+#: 32 LSTM or GRU sequences) are still in the core's L2 cache when the product reads them;
+#: one product over all T steps after the loop reads them from L3 (about 10% slower backward)
+DW_STEPS = 8
+
+
+@njit(**KERNEL_OPTIONS)
+def add_weight_grads(dA, Z, t, dW, dW_part):  # pragma: no cover - compiled
+    """At ``t`` a multiple of ``DW_STEPS``, add ``sum_s dA_s^T Z_s`` over the steps
+    ``s = t .. t + DW_STEPS - 1`` (up to T) to ``dW``, with ``dW_part`` as scratch."""
+    if t % DW_STEPS == 0:
+        t_hi = min(t + DW_STEPS, dA.shape[0])
+        n = (t_hi - t) * dA.shape[1]
+        np.dot(dA[t:t_hi].reshape(n, dA.shape[2]).T, Z[t:t_hi].reshape(n, Z.shape[2]), dW_part)
+        dW += dW_part
+
+
 @njit(**KERNEL_OPTIONS)
 def scatter_grads(d_in, dh, dx, t, b0):  # pragma: no cover - compiled
     """Split the rows ``[dh_{t-1}; dx_t; .]`` of ``d_in``: ``dh_{t-1}`` into ``dh`` (b, H),

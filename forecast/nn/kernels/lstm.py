@@ -8,8 +8,8 @@ compiled function: per step one BLAS product ``A_t = Z_t W^T`` of shape (b, 4H) 
 ``a_t`` of sequence ``b``; ``Z_t`` holds the rows ``z_t = [h_{t-1}; x_t; 1]``, see
 ``forecast.nn.kernels.layout``), then one fused pass over the (b, H) cells for all the gate
 math (SIMD, see ``forecast.nn.kernels.activations``). Backward stores every ``dA_t`` and
-takes the weight gradient in one product after the loop, ``dW = sum_t dA_t^T Z_t`` with all
-steps stacked: ``(T*b, 4H)^T @ (T*b, H + D + 1)``.
+takes the weight gradient ``dW = sum_t dA_t^T Z_t`` in products over 8 steps stacked
+(``layout.DW_STEPS``), ``(8b, 4H)^T @ (8b, H + D + 1)``, while those ``dA_t`` are in cache.
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ from forecast.nn.kernels.activations import sigmoid, tanh
 from forecast.nn.kernels.blocks import KERNEL_OPTIONS
 from forecast.nn.kernels.layout import (
     add_outside_grads,
+    add_weight_grads,
     gather_inputs,
     run_backward,
     run_forward,
@@ -30,8 +31,6 @@ from forecast.nn.kernels.layout import (
 )
 
 N_GATES = 4
-#: steps per product of the weight gradient (their dA_t, 8 x 32 x 256 floats, stay in L2)
-DW_STEPS = 8
 STATE_NAMES = ("h", "c")
 
 
@@ -85,7 +84,7 @@ def backward_block(
     d_in = np.empty((nb, K), Z.dtype)  # [dh_{t-1}; dx_t; .] = W^T da_t, one row per sequence
     norms = np.zeros(T)
     one = np.ones(1, Z.dtype)[0]
-    dW = np.zeros((4 * H, K), Z.dtype)  # sum_t dA_t^T Z_t, DW_STEPS steps at a time
+    dW = np.zeros((4 * H, K), Z.dtype)  # sum_t dA_t^T Z_t
     dW_part = np.empty((4 * H, K), Z.dtype)
     for b in range(nb):
         for j in range(H):
@@ -109,11 +108,7 @@ def backward_block(
                 d_c[j] = dct * f  # dc_{t-1} = dc_t * f_t
         np.dot(dA[t], W, d_in)  # [dh_{t-1}; dx_t; .] = W^T da_t
         scatter_grads(d_in, dh, dx, t, b0)
-        if t % DW_STEPS == 0:  # the steps t .. t_hi - 1, while dA of them is still in cache
-            t_hi = min(t + DW_STEPS, T)
-            n = (t_hi - t) * nb
-            np.dot(dA[t:t_hi].reshape(n, 4 * H).T, Z[t:t_hi].reshape(n, K), dW_part)
-            dW += dW_part
+        add_weight_grads(dA, Z, t, dW, dW_part)  # dW += dA_s^T Z_s, DW_STEPS steps at a time
     for b in range(nb):
         for j in range(H):
             dh0[j, b0 + b] = dh[b, j]
