@@ -83,11 +83,12 @@ DW_STEPS = 8
 @njit(**KERNEL_OPTIONS)
 def add_weight_grads(dA, Z, t, dW, dW_part):  # pragma: no cover - compiled
     """At ``t`` a multiple of ``DW_STEPS``, add ``sum_s dA_s^T Z_s`` over the steps
-    ``s = t .. t + DW_STEPS - 1`` (up to T) to ``dW``, with ``dW_part`` as scratch."""
+    ``s = t .. t + DW_STEPS - 1`` (up to T) to ``dW``, with ``dW_part`` as scratch. ``dA``
+    holds ``DW_STEPS`` steps, ``dA_s`` at ``s % DW_STEPS`` (so these at ``0 .. t_hi - t``)."""
     if t % DW_STEPS == 0:
-        t_hi = min(t + DW_STEPS, dA.shape[0])
-        n = (t_hi - t) * dA.shape[1]
-        np.dot(dA[t:t_hi].reshape(n, dA.shape[2]).T, Z[t:t_hi].reshape(n, Z.shape[2]), dW_part)
+        t_hi = min(t + DW_STEPS, Z.shape[0])
+        n = (t_hi - t) * Z.shape[1]
+        np.dot(dA[: t_hi - t].reshape(n, dA.shape[2]).T, Z[t:t_hi].reshape(n, Z.shape[2]), dW_part)
         dW += dW_part
 
 

@@ -21,6 +21,7 @@ from forecast.nn._linalg import affine_grads, affine_weights
 from forecast.nn.kernels.activations import sigmoid, tanh
 from forecast.nn.kernels.blocks import KERNEL_OPTIONS
 from forecast.nn.kernels.layout import (
+    DW_STEPS,
     add_outside_grads,
     add_weight_grads,
     gather_inputs,
@@ -93,7 +94,7 @@ def backward_block(
     for t in range(T - 1, -1, -1):
         norms[t] = add_outside_grads(dh, dh_seq, active, t, b0)  # dL/dh_t
         for b in range(nb):
-            G, dG = gates[t, b], dA[t, b]
+            G, dG = gates[t, b], dA[t % DW_STEPS, b]
             i_, f_, g_, o_ = G[:H], G[H : 2 * H], G[2 * H : 3 * H], G[3 * H :]
             di_, df_, dg_, do_ = dG[:H], dG[H : 2 * H], dG[2 * H : 3 * H], dG[3 * H :]
             c_prev, tc, d_h, d_c = cs[t, b], tanh_c[t, b], dh[b], dc[b]
@@ -106,7 +107,7 @@ def backward_block(
                 dg_[j] = dct * i * (one - g * g)  # through tanh' = 1 - g^2
                 do_[j] = do * ((one - o) * o)
                 d_c[j] = dct * f  # dc_{t-1} = dc_t * f_t
-        np.dot(dA[t], W, d_in)  # [dh_{t-1}; dx_t; .] = W^T da_t
+        np.dot(dA[t % DW_STEPS], W, d_in)  # [dh_{t-1}; dx_t; .] = W^T da_t
         scatter_grads(d_in, dh, dx, t, b0)
         add_weight_grads(dA, Z, t, dW, dW_part)  # dW += dA_s^T Z_s, DW_STEPS steps at a time
     for b in range(nb):
@@ -117,8 +118,9 @@ def backward_block(
 
 
 def backward_work(T: int, nb: int, H: int, D: int) -> list[tuple[int, ...]]:
-    """Shape of a block's backward array: dL/da_t of the four gates at every step."""
-    return [(T, nb, 4 * H)]
+    """Shape of a block's backward array: dL/da_t of the four gates at ``DW_STEPS`` steps
+    (step ``t`` at ``t % DW_STEPS``, until the weight gradient has taken them)."""
+    return [(min(T, DW_STEPS), nb, 4 * H)]
 
 
 def forward(x, state, W_ih, W_hh, b_ih, b_hh):
