@@ -5,8 +5,8 @@
 
 with the four row blocks (r, z, the candidate's input part, its hidden part ``hn``) of
 ``forecast.nn.gru.stacked_weights`` as one product per step. The structure (a block's time
-loop compiled, one BLAS product and one fused pass per step, ``dW`` in one product after
-the backward loop) is that of ``forecast.nn.kernels.lstm``.
+loop compiled, one BLAS product and one fused pass per step, ``dW`` in products over
+``DW_STEPS`` steps during the backward loop) is that of ``forecast.nn.kernels.lstm``.
 """
 
 from __future__ import annotations
@@ -19,7 +19,9 @@ from forecast.nn.gru import stacked_weights
 from forecast.nn.kernels.activations import sigmoid, tanh
 from forecast.nn.kernels.blocks import KERNEL_OPTIONS
 from forecast.nn.kernels.layout import (
+    DW_STEPS,
     add_outside_grads,
+    add_weight_grads,
     gather_inputs,
     run_backward,
     run_forward,
@@ -71,13 +73,15 @@ def backward_block(
     d_in = np.empty((nb, K), Z.dtype)  # W^T dgates_t, one row per sequence
     norms = np.zeros(T)
     one = np.ones(1, Z.dtype)[0]
+    dW = np.zeros((4 * H, K), Z.dtype)  # sum_t dA_t^T Z_t
+    dW_part = np.empty((4 * H, K), Z.dtype)
     for b in range(nb):
         for j in range(H):
             dh[b, j] = dh_T[j, b0 + b]
     for t in range(T - 1, -1, -1):
         norms[t] = add_outside_grads(dh, dh_seq, active, t, b0)  # dL/dh_t
         for b in range(nb):
-            G, dG = gates[t, b], dA[t, b]
+            G, dG = gates[t, b], dA[t % DW_STEPS, b]
             r_, z_, n_, hn_ = G[:H], G[H : 2 * H], G[2 * H : 3 * H], G[3 * H :]
             dr_, dz_, dan_, dhn_ = dG[:H], dG[H : 2 * H], dG[2 * H : 3 * H], dG[3 * H :]
             h_prev, d_h, d_hz = h_rows[t, b], dh[b], dh_z[b]
@@ -89,19 +93,20 @@ def backward_block(
                 dr_[j] = d_an * hn_[j] * ((one - r) * r)  # through sigmoid' = s (1 - s)
                 dz_[j] = d * (h_prev[j] - n) * ((one - z) * z)
                 d_hz[j] = d * z
-        np.dot(dA[t], W, d_in)  # W^T dgates_t = [dh_{t-1} via the gates; dx_t; .]
+        np.dot(dA[t % DW_STEPS], W, d_in)  # W^T dgates_t = [dh_{t-1} via the gates; dx_t; .]
         scatter_grads(d_in, dh, dx, t, b0)
         dh += dh_z  # dh_{t-1} = W_hr^T da_r + W_hz^T da_z + W_hn^T dhn_t + dh_t * z_t
+        add_weight_grads(dA, Z, t, dW, dW_part)  # dW += dA_s^T Z_s, DW_STEPS steps at a time
     for b in range(nb):
         for j in range(H):
             dh0[j, b0 + b] = dh[b, j]
-    dW = np.dot(dA.reshape(T * nb, 4 * H).T, Z.reshape(T * nb, K))  # sum_t dA_t^T Z_t
     return dW, norms
 
 
 def backward_work(T: int, nb: int, H: int, D: int) -> list[tuple[int, ...]]:
-    """Shape of a block's backward array: dL/d(each row block of W z_t) at every step."""
-    return [(T, nb, 4 * H)]
+    """Shape of a block's backward array: dL/d(each row block of W z_t) at ``DW_STEPS``
+    steps (step ``t`` at ``t % DW_STEPS``, until the weight gradient has taken them)."""
+    return [(min(T, DW_STEPS), nb, 4 * H)]
 
 
 def forward(x, state, W_ih, W_hh, b_ih, b_hh):

@@ -8,8 +8,8 @@ compiled function: per step one BLAS product ``A_t = Z_t W^T`` of shape (b, 4H) 
 ``a_t`` of sequence ``b``; ``Z_t`` holds the rows ``z_t = [h_{t-1}; x_t; 1]``, see
 ``forecast.nn.kernels.layout``), then one fused pass over the (b, H) cells for all the gate
 math (SIMD, see ``forecast.nn.kernels.activations``). Backward stores every ``dA_t`` and
-takes the weight gradient in one product after the loop, ``dW = sum_t dA_t^T Z_t`` with all
-steps stacked: ``(T*b, 4H)^T @ (T*b, H + D + 1)``.
+takes the weight gradient ``dW = sum_t dA_t^T Z_t`` in products over 8 steps stacked
+(``layout.DW_STEPS``), ``(8b, 4H)^T @ (8b, H + D + 1)``, while those ``dA_t`` are in cache.
 """
 
 from __future__ import annotations
@@ -21,7 +21,9 @@ from forecast.nn._linalg import affine_grads, affine_weights
 from forecast.nn.kernels.activations import sigmoid, tanh
 from forecast.nn.kernels.blocks import KERNEL_OPTIONS
 from forecast.nn.kernels.layout import (
+    DW_STEPS,
     add_outside_grads,
+    add_weight_grads,
     gather_inputs,
     run_backward,
     run_forward,
@@ -83,6 +85,8 @@ def backward_block(
     d_in = np.empty((nb, K), Z.dtype)  # [dh_{t-1}; dx_t; .] = W^T da_t, one row per sequence
     norms = np.zeros(T)
     one = np.ones(1, Z.dtype)[0]
+    dW = np.zeros((4 * H, K), Z.dtype)  # sum_t dA_t^T Z_t
+    dW_part = np.empty((4 * H, K), Z.dtype)
     for b in range(nb):
         for j in range(H):
             dh[b, j] = dh_T[j, b0 + b]
@@ -90,7 +94,7 @@ def backward_block(
     for t in range(T - 1, -1, -1):
         norms[t] = add_outside_grads(dh, dh_seq, active, t, b0)  # dL/dh_t
         for b in range(nb):
-            G, dG = gates[t, b], dA[t, b]
+            G, dG = gates[t, b], dA[t % DW_STEPS, b]
             i_, f_, g_, o_ = G[:H], G[H : 2 * H], G[2 * H : 3 * H], G[3 * H :]
             di_, df_, dg_, do_ = dG[:H], dG[H : 2 * H], dG[2 * H : 3 * H], dG[3 * H :]
             c_prev, tc, d_h, d_c = cs[t, b], tanh_c[t, b], dh[b], dc[b]
@@ -103,19 +107,20 @@ def backward_block(
                 dg_[j] = dct * i * (one - g * g)  # through tanh' = 1 - g^2
                 do_[j] = do * ((one - o) * o)
                 d_c[j] = dct * f  # dc_{t-1} = dc_t * f_t
-        np.dot(dA[t], W, d_in)  # [dh_{t-1}; dx_t; .] = W^T da_t
+        np.dot(dA[t % DW_STEPS], W, d_in)  # [dh_{t-1}; dx_t; .] = W^T da_t
         scatter_grads(d_in, dh, dx, t, b0)
+        add_weight_grads(dA, Z, t, dW, dW_part)  # dW += dA_s^T Z_s, DW_STEPS steps at a time
     for b in range(nb):
         for j in range(H):
             dh0[j, b0 + b] = dh[b, j]
             dc0[j, b0 + b] = dc[b, j]
-    dW = np.dot(dA.reshape(T * nb, 4 * H).T, Z.reshape(T * nb, K))  # sum_t dA_t^T Z_t
     return dW, norms
 
 
 def backward_work(T: int, nb: int, H: int, D: int) -> list[tuple[int, ...]]:
-    """Shape of a block's backward array: dL/da_t of the four gates at every step."""
-    return [(T, nb, 4 * H)]
+    """Shape of a block's backward array: dL/da_t of the four gates at ``DW_STEPS`` steps
+    (step ``t`` at ``t % DW_STEPS``, until the weight gradient has taken them)."""
+    return [(min(T, DW_STEPS), nb, 4 * H)]
 
 
 def forward(x, state, W_ih, W_hh, b_ih, b_hh):
