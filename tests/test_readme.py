@@ -125,3 +125,27 @@ def test_the_uncertainty_table_in_the_readme_is_measured():
             f"{significance.kupiec(hits, 0.9).pvalue:.3f}",
             f"{significance.christoffersen(hits, 0.9).pvalue:.3f}",
         ], name
+
+
+def test_the_up_down_table_in_the_readme_is_what_forecast_compare_direction_computes(tmp_path):
+    """The README's direction table: Brier skill, DM p, hit rate and its binomial p."""
+    import pandas as pd
+
+    from forecast.cli import main
+
+    assert main(["compare", "--direction", "--out", str(tmp_path)]) == 0
+    metrics = pd.read_csv(tmp_path / "direction_metrics.csv").set_index("model")
+    rows = _readme_table("On the bundled S&P 500's last 500 days (2017-2018), with everything")
+    assert [row[0] for row in rows] == list(metrics.index)
+    p0 = metrics["hit_p0"].iloc[0]
+    assert f"| model | Brier skill vs base rate | DM p | hit rate | hit p (vs {p0:.1%}".replace(
+        "%", " %") in README.read_text()
+    for model, skill, p, hits, hits_p in rows:
+        m = metrics.loc[model]
+        if model == "Base rate":
+            assert (skill, p) == ("0", "-")
+        else:
+            assert skill == f"{m['brier_skill']:+.2%}".replace("%", " %")
+            assert p == f"{m['dm_pvalue']:.3f}"
+        assert (hits, hits_p) == (f"{m['hit_rate']:.1%}".replace("%", " %"),
+                                  f"{m['hit_pvalue']:.3f}")
