@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from _gradcheck import numerical_gradient, rel_error
 
 from forecast.nn import SGD, RecurrentNetwork, bptt, train_tbptt
 from forecast.nn.losses import mse
@@ -20,25 +21,6 @@ from forecast.nn.losses import mse
 T, B, D, H, O = 6, 3, 2, 4, 2
 CELLS = [("rnn", "tanh"), ("rnn", "relu"), ("lstm", "tanh"), ("gru", "tanh")]
 TOL = 1e-6
-
-
-def numerical_gradient(f, arr: np.ndarray, h: float = 1e-5) -> np.ndarray:
-    """Central differences (f(a + h e_i) - f(a - h e_i)) / 2h of a scalar f, in place on arr."""
-    grad = np.zeros_like(arr)
-    flat, gflat = arr.reshape(-1), grad.reshape(-1)
-    for i in range(flat.size):
-        old = flat[i]
-        flat[i] = old + h
-        plus = f()
-        flat[i] = old - h
-        minus = f()
-        flat[i] = old
-        gflat[i] = (plus - minus) / (2 * h)
-    return grad
-
-
-def rel_error(a: np.ndarray, b: np.ndarray) -> float:
-    return float(np.linalg.norm(a - b) / (np.linalg.norm(a) + np.linalg.norm(b)))
 
 
 def make_net(cell, nonlinearity, num_layers, seed=0, **kwargs) -> RecurrentNetwork:
