@@ -18,7 +18,6 @@ validation tail; it plugs into scikit-learn (``GridSearchCV`` with
 from __future__ import annotations
 
 import logging
-import math
 from dataclasses import replace
 from typing import Any
 
@@ -31,10 +30,10 @@ from forecast import nn
 from forecast._validation import check_random_state
 from forecast.models.rnn.divergence import check_finite_values, unfitted_on_error
 from forecast.models.rnn.settings import REGRESSOR_DEFAULTS as D
-from forecast.models.rnn.settings import Settings, check_settings, document_parameters
-from forecast.models.rnn.training import EpochFunctions, fit_network, validation_split
+from forecast.models.rnn.settings import check_settings, document_parameters
+from forecast.models.rnn.training import fit_network, validation_split
 from forecast.models.rnn.window_model import WindowNetworkModel
-from forecast.models.rnn.windows import many_to_one_epoch, predict_last
+from forecast.models.rnn.windows import predict_last, window_epoch_functions
 from forecast.nn.likelihood import sigmoid
 
 logger = logging.getLogger(__name__)
@@ -161,7 +160,12 @@ class RNNClassifier(WindowNetworkModel, ClassifierMixin, BaseEstimator):
             xs = self._scaled(x, self.x_scaler_, "X")
             targets = codes[:, None].astype(self.network_.dtype)  # 0/1, or a class index
             optimizer = s.build_optimizer()
-            fns = log_loss_epoch_functions(self.network_, xs, targets, n_train, s, optimizer, rng)
+            # the regressor's epochs under BCE/cross-entropy; the baseline is the log loss of
+            # zero logits (log 2, or log K for K classes); training labels all of one class
+            # are still a thing to learn (not a "constant" series whose head is zeroed)
+            fns = window_epoch_functions(
+                self.network_, xs, targets, n_train, s, optimizer, rng
+            )._replace(constant=False)
             result = fit_network(
                 self.network_, fns, s, verbose=self.verbose, desc=type(self).__name__,
                 optimizer=optimizer,
@@ -241,43 +245,3 @@ def _encode(y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
             "classifier needs at least two classes to learn from"
         )
     return classes, codes
-
-
-def log_loss_epoch_functions(
-    net: nn.RecurrentNetwork,
-    x: np.ndarray,
-    targets: np.ndarray,
-    n_train: int,
-    s: Settings,
-    optimizer: Any,
-    rng: np.random.Generator,
-) -> EpochFunctions:
-    """:class:`~forecast.models.rnn.training.EpochFunctions` of a classifier on windows.
-
-    ``x`` is (n, T, D), ``targets`` (n, 1): 0/1 under ``s.loss="bce"``, a class index under
-    ``"cross_entropy"``. The first ``n_train`` windows are trained on (many-to-one), the rest
-    give the validation log loss. The baseline, the loss of zero logits (uniform
-    probabilities), is ``log 2`` for a sigmoid head and ``log K`` for a softmax head of K.
-    """
-    loss_fn = nn.get_loss(s.loss)
-
-    def run_epoch(epoch: int) -> tuple[float, float]:
-        return many_to_one_epoch(
-            net,
-            x[:n_train],
-            targets[:n_train],
-            batch_size=s.batch_size,
-            optimizer=optimizer,
-            loss_fn=loss_fn,
-            clip_norm=s.clip_norm,
-            rng=rng,
-        )
-
-    def validate() -> float:
-        return loss_fn(predict_last(net, x[n_train:]), targets[n_train:])[0]
-
-    def evaluate() -> float:
-        return loss_fn(predict_last(net, x[:n_train]), targets[:n_train])[0]
-
-    baseline = math.log(max(net.output_size, 2))  # the log loss of uniform probabilities
-    return EpochFunctions(run_epoch, validate if n_train < len(x) else None, evaluate, baseline)

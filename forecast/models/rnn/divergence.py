@@ -104,14 +104,16 @@ def usable_limit(baseline: float, initial: float) -> float:
     return USABLE_FACTOR * max(baseline, initial)
 
 
-def zero_baseline(loss: Any, targets: np.ndarray) -> float:
+def zero_baseline(loss: Any, targets: np.ndarray, width: int | None = None) -> float:
     """The loss of predicting 0 for every one of ``targets``: a usable fit is below it.
 
     For a distributional loss (a likelihood head of ``head_size(loss)`` raw outputs) the
-    prediction is a raw output of 0 for every parameter.
+    prediction is a raw output of 0 for every parameter. ``width`` is the head's number of
+    outputs when the loss cannot tell it (a softmax head of K classes under
+    ``"cross_entropy"``: zero logits, the log loss ``log K`` of uniform probabilities).
     """
     loss_fn = get_loss(loss)
-    width = head_size(loss_fn, targets.shape[-1])
+    width = head_size(loss_fn, targets.shape[-1]) if width is None else width
     return float(loss_fn(np.zeros(targets.shape[:-1] + (width,), targets.dtype), targets)[0])
 
 

@@ -162,7 +162,7 @@ def window_epoch_functions(
         run_epoch,
         validate if has_val else None,
         evaluate,
-        zero_baseline(s.loss, targets),
+        zero_baseline(s.loss, targets, net.output_size),
         constant=not np.any(targets),
     )
 
